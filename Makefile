@@ -1,0 +1,43 @@
+# One entry point that mirrors CI: `make demo`, `make test`, `make lint`, `make bench`.
+CACHE ?= $(HOME)/.cache/credmint
+PYTHON := $(CACHE)/venv/bin/python
+CARGO := cargo
+export CREDMINT_CACHE := $(CACHE)
+
+.PHONY: demo setup test lint test-rust test-wasm test-vectors test-interop bench vectors
+
+demo:
+	@scripts/demo.sh
+
+setup:
+	@scripts/setup.sh
+
+test: setup lint test-rust test-wasm test-vectors test-interop
+	@echo "all checks passed"
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --locked -p credmint --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps -p credmint --all-features
+
+test-rust:
+	$(CARGO) test --locked --workspace --all-features
+
+test-wasm:
+	$(CARGO) clippy --locked -p credmint --no-default-features --features rsa --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) build --locked -p credmint --no-default-features --features rsa --target wasm32-unknown-unknown --release
+
+test-vectors:
+	$(PYTHON) tests/vectors/tools/generate.py --check
+
+test-interop:
+	$(CARGO) build --locked -p credmint-cli
+	CREDMINT_BIN=target/debug/credmint $(PYTHON) -m unittest discover -s tests/interop -v
+
+bench:
+	$(CARGO) bench --locked -p credmint --features rsa --bench core
+	openssl speed -seconds 3 rsa2048
+
+vectors: setup
+	$(PYTHON) tests/vectors/tools/generate.py

@@ -1,0 +1,147 @@
+//! The RSA seam: RSASSA-PKCS1-v1_5 with SHA-256 (RS256) over two interchangeable backends.
+//!
+//! Everything above this module works with validated PKCS#1 DER and `(n, e)`
+//! byte strings; key-size and exponent policy is enforced before a backend ever
+//! sees a key (see [`crate::key::policy`]), so both backends accept and refuse
+//! exactly the same keys and produce byte-identical signatures.
+
+#[cfg(not(any(feature = "ring", feature = "rsa")))]
+compile_error!("credmint needs at least one RSA backend: enable feature \"ring\" or \"rsa\"");
+
+#[cfg(feature = "ring")]
+mod ring_backend;
+#[cfg(feature = "rsa")]
+mod rust_backend;
+
+#[cfg(feature = "rsa")]
+pub(crate) use rust_backend::generate_pkcs8_pem;
+
+use crate::error::{Error, Result};
+
+/// Which RSA implementation does the arithmetic.
+///
+/// `Ring` (feature `ring`, the default on native targets) is fast, blinded and
+/// constant-time. `RustCrypto` (feature `rsa`) is pure Rust for WebAssembly and
+/// the only one that can generate keys. Both give identical results; credmint's
+/// tests run every case against each backend that is compiled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// `ring` 0.17: BoringSSL-derived, constant-time, blinded.
+    #[cfg(feature = "ring")]
+    Ring,
+    /// RustCrypto `rsa` 0.10 (pure Rust, constant-time `crypto-bigint`, blinded).
+    #[cfg(feature = "rsa")]
+    RustCrypto,
+}
+
+impl Backend {
+    /// Every backend compiled into this build, fastest first.
+    pub const ALL: &'static [Backend] = &[
+        #[cfg(feature = "ring")]
+        Backend::Ring,
+        #[cfg(feature = "rsa")]
+        Backend::RustCrypto,
+    ];
+
+    /// A short stable name (`"ring"`, `"rustcrypto"`), for logs and benchmarks.
+    pub fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "ring")]
+            Backend::Ring => "ring",
+            #[cfg(feature = "rsa")]
+            Backend::RustCrypto => "rustcrypto",
+        }
+    }
+}
+
+impl Default for Backend {
+    /// `Ring` when compiled in, otherwise `RustCrypto`.
+    fn default() -> Self {
+        #[cfg(feature = "ring")]
+        {
+            Backend::Ring
+        }
+        #[cfg(not(feature = "ring"))]
+        {
+            Backend::RustCrypto
+        }
+    }
+}
+
+/// A private key held by one backend, ready to sign.
+pub(crate) enum PrivateKeyImpl {
+    #[cfg(feature = "ring")]
+    Ring(ring_backend::PrivateKey),
+    #[cfg(feature = "rsa")]
+    RustCrypto(rust_backend::PrivateKey),
+}
+
+impl PrivateKeyImpl {
+    /// Loads a policy-checked PKCS#1 `RSAPrivateKey` DER into `backend`.
+    pub(crate) fn from_pkcs1_der(backend: Backend, der: &[u8]) -> Result<Self> {
+        match backend {
+            #[cfg(feature = "ring")]
+            Backend::Ring => ring_backend::PrivateKey::from_pkcs1_der(der).map(Self::Ring),
+            #[cfg(feature = "rsa")]
+            Backend::RustCrypto => {
+                rust_backend::PrivateKey::from_pkcs1_der(der).map(Self::RustCrypto)
+            }
+        }
+    }
+
+    /// RSASSA-PKCS1-v1_5 SHA-256 signature of `message`, always blinded.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        match self {
+            #[cfg(feature = "ring")]
+            Self::Ring(key) => key.sign(message),
+            #[cfg(feature = "rsa")]
+            Self::RustCrypto(key) => key.sign(message),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            #[cfg(feature = "ring")]
+            Self::Ring(_) => Backend::Ring,
+            #[cfg(feature = "rsa")]
+            Self::RustCrypto(_) => Backend::RustCrypto,
+        }
+    }
+}
+
+/// A public key held by one backend, ready to verify.
+#[derive(Clone)]
+pub(crate) enum PublicKeyImpl {
+    #[cfg(feature = "ring")]
+    Ring(ring_backend::PublicKey),
+    #[cfg(feature = "rsa")]
+    RustCrypto(rust_backend::PublicKey),
+}
+
+impl PublicKeyImpl {
+    /// Builds a verifier from a policy-checked big-endian modulus and exponent.
+    pub(crate) fn new(backend: Backend, n: &[u8], e: &[u8]) -> Result<Self> {
+        match backend {
+            #[cfg(feature = "ring")]
+            Backend::Ring => Ok(Self::Ring(ring_backend::PublicKey::new(n, e))),
+            #[cfg(feature = "rsa")]
+            Backend::RustCrypto => rust_backend::PublicKey::new(n, e).map(Self::RustCrypto),
+        }
+    }
+
+    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature over `message`.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        let ok = match self {
+            #[cfg(feature = "ring")]
+            Self::Ring(key) => key.verify(message, signature),
+            #[cfg(feature = "rsa")]
+            Self::RustCrypto(key) => key.verify(message, signature),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::SignatureInvalid)
+        }
+    }
+}

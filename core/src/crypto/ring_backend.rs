@@ -1,0 +1,66 @@
+//! The `ring` backend: BoringSSL-derived, constant-time, blinded RSA.
+
+use crate::error::{Error, Result};
+use ring::rand::SystemRandom;
+use ring::signature::{self, RsaKeyPair, RsaPublicKeyComponents};
+
+/// A `ring` key pair. ring blinds every private-key operation and checks the
+/// result against the public key before releasing it (a fault-attack guard),
+/// so an inconsistent key can never produce a wrong signature.
+pub(crate) struct PrivateKey {
+    pair: RsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl PrivateKey {
+    pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
+        // `KeyRejected::description_()` is a static string and never contains key bytes.
+        let pair = RsaKeyPair::from_der(der).map_err(|rejected| {
+            Error::invalid_key(format!("RSA private key rejected: {}", rejected))
+        })?;
+        Ok(PrivateKey {
+            pair,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let mut signature = vec![0u8; self.pair.public().modulus_len()];
+        self.pair
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &self.rng,
+                message,
+                &mut signature,
+            )
+            .map_err(|_| Error::SigningFailed {
+                reason: "ring refused to sign: no system randomness, or the key's \
+                         CRT parameters are inconsistent"
+                    .into(),
+            })?;
+        Ok(signature)
+    }
+}
+
+/// A public key for `ring`'s verifier (moduli of 2048–8192 bits).
+#[derive(Clone)]
+pub(crate) struct PublicKey {
+    components: RsaPublicKeyComponents<Vec<u8>>,
+}
+
+impl PublicKey {
+    pub(crate) fn new(n: &[u8], e: &[u8]) -> Self {
+        PublicKey {
+            components: RsaPublicKeyComponents {
+                n: n.to_vec(),
+                e: e.to_vec(),
+            },
+        }
+    }
+
+    pub(crate) fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+        self.components
+            .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
+            .is_ok()
+    }
+}

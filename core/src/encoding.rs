@@ -1,0 +1,58 @@
+//! Byte encodings used on the wire: strict base64url for JWS, standard base64 for IAM, hex.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+/// Encodes bytes as unpadded base64url (a JWS segment).
+pub(crate) fn b64url_encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes canonical unpadded base64url: no padding, no `+`/`/`, no whitespace,
+/// no non-zero trailing bits, no length ≡ 1 (mod 4). Anything else is `None`.
+pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// Encodes bytes as standard padded base64 (protobuf `bytes` in Google's JSON APIs).
+pub(crate) fn b64_std_encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// Lower-case hexadecimal.
+#[cfg(feature = "rsa")]
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn b64url_rejects_non_canonical_forms() {
+        assert_eq!(b64url_decode("QQ"), Some(b"A".to_vec()));
+        for bad in ["QQ==", "QR", "Q", "Q Q", "+/", "QQ\n", " QQ", "Q=Q"] {
+            assert_eq!(b64url_decode(bad), None, "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn std_encoding_pads() {
+        let bytes = [0xfb, 0xff, 0x00, 0x10];
+        let text = b64_std_encode(&bytes);
+        assert_eq!(text, "+/8AEA==");
+    }
+
+    #[cfg(feature = "rsa")]
+    #[test]
+    fn hex_is_lower_case() {
+        assert_eq!(hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+    }
+}

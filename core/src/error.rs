@@ -1,0 +1,310 @@
+//! The one error type of credmint, with a stable machine-readable code per variant.
+//!
+//! Messages carry the context that was used (`exp`, `now`, leeway, sizes) and
+//! never a secret: no key material, no token text, no API key. Strings that come
+//! from untrusted input (a `kid`, an `alg`) are quoted and truncated.
+
+use std::fmt;
+
+/// Result alias used throughout credmint.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in credmint.
+///
+/// Match on [`Error::code`] for a stable string (`token_expired`, …) that every
+/// binding exposes unchanged; the variants carry the context that was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Key material could not be read: bad JSON, PEM, DER or JWK, or an inconsistent RSA key.
+    InvalidKey {
+        /// What was wrong, without any key bytes.
+        reason: String,
+    },
+    /// A well-formed key that credmint refuses: not RSA, wrong size or exponent, encrypted.
+    UnsupportedKey {
+        /// Which rule the key broke.
+        reason: String,
+    },
+    /// The token is not a well-formed compact JWS/JWT.
+    MalformedToken {
+        /// What was wrong, without the token text.
+        reason: String,
+    },
+    /// The token's `alg` is not RS256 (the only algorithm credmint accepts).
+    UnsupportedAlgorithm {
+        /// The `alg` found, quoted and truncated.
+        alg: String,
+    },
+    /// The RS256 signature does not verify with the selected key.
+    SignatureInvalid,
+    /// No key in the key set matches the token.
+    KeyNotFound {
+        /// Why no single key could be chosen.
+        reason: String,
+    },
+    /// `exp` is not after `now - leeway`.
+    TokenExpired {
+        /// The token's `exp`.
+        exp: i64,
+        /// The time the caller passed.
+        now: i64,
+        /// The leeway in seconds.
+        leeway: u64,
+    },
+    /// `nbf` is after `now + leeway`.
+    TokenNotYetValid {
+        /// The token's `nbf`.
+        nbf: i64,
+        /// The time the caller passed.
+        now: i64,
+        /// The leeway in seconds.
+        leeway: u64,
+    },
+    /// `iat` is after `now + leeway`.
+    TokenIssuedInFuture {
+        /// The token's `iat`.
+        iat: i64,
+        /// The time the caller passed.
+        now: i64,
+        /// The leeway in seconds.
+        leeway: u64,
+    },
+    /// A lifetime (`exp - iat`, or `exp - now` when signing) exceeds the allowed maximum.
+    LifetimeTooLong {
+        /// The lifetime found, in seconds.
+        lifetime: i64,
+        /// The maximum allowed, in seconds.
+        max: u64,
+    },
+    /// The token's `aud` contains none of the expected audiences.
+    AudienceMismatch {
+        /// The audiences the caller accepts.
+        expected: Vec<String>,
+        /// The audiences the token names (quoted, truncated).
+        found: Vec<String>,
+    },
+    /// The token's `iss` is not one of the expected issuers.
+    IssuerMismatch {
+        /// The issuers the caller accepts.
+        expected: Vec<String>,
+        /// The issuer the token names, if any (quoted, truncated).
+        found: Option<String>,
+    },
+    /// Claims are not a JSON object, or a claim has the wrong type or value.
+    InvalidClaims {
+        /// Which claim and what was wrong.
+        reason: String,
+    },
+    /// An argument given by the caller is invalid (empty scope, leeway too large, …).
+    InvalidArgument {
+        /// Which argument and what was wrong.
+        reason: String,
+    },
+    /// The RSA backend failed to sign (for example no system randomness for blinding).
+    SigningFailed {
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The stable machine-readable code of this error, identical in every binding.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidKey { .. } => "invalid_key",
+            Error::UnsupportedKey { .. } => "unsupported_key",
+            Error::MalformedToken { .. } => "malformed_token",
+            Error::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+            Error::SignatureInvalid => "signature_invalid",
+            Error::KeyNotFound { .. } => "key_not_found",
+            Error::TokenExpired { .. } => "token_expired",
+            Error::TokenNotYetValid { .. } => "token_not_yet_valid",
+            Error::TokenIssuedInFuture { .. } => "token_issued_in_future",
+            Error::LifetimeTooLong { .. } => "lifetime_too_long",
+            Error::AudienceMismatch { .. } => "audience_mismatch",
+            Error::IssuerMismatch { .. } => "issuer_mismatch",
+            Error::InvalidClaims { .. } => "invalid_claims",
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::SigningFailed { .. } => "signing_failed",
+        }
+    }
+
+    /// Every code credmint can return, in the order of the README's table.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_key",
+        "unsupported_key",
+        "malformed_token",
+        "unsupported_algorithm",
+        "signature_invalid",
+        "key_not_found",
+        "token_expired",
+        "token_not_yet_valid",
+        "token_issued_in_future",
+        "lifetime_too_long",
+        "audience_mismatch",
+        "issuer_mismatch",
+        "invalid_claims",
+        "invalid_argument",
+        "signing_failed",
+    ];
+
+    pub(crate) fn invalid_key(reason: impl Into<String>) -> Self {
+        Error::InvalidKey {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn unsupported_key(reason: impl Into<String>) -> Self {
+        Error::UnsupportedKey {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn malformed(reason: impl Into<String>) -> Self {
+        Error::MalformedToken {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn invalid_claims(reason: impl Into<String>) -> Self {
+        Error::InvalidClaims {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidKey { reason } => write!(f, "invalid key: {reason}"),
+            Error::UnsupportedKey { reason } => write!(f, "unsupported key: {reason}"),
+            Error::MalformedToken { reason } => write!(f, "malformed token: {reason}"),
+            Error::UnsupportedAlgorithm { alg } => {
+                write!(f, "unsupported algorithm {alg}: only RS256 is accepted")
+            }
+            Error::SignatureInvalid => write!(f, "signature does not verify"),
+            Error::KeyNotFound { reason } => write!(f, "no verification key: {reason}"),
+            Error::TokenExpired { exp, now, leeway } => {
+                write!(
+                    f,
+                    "token expired: exp {exp} <= now {now} - leeway {leeway}s"
+                )
+            }
+            Error::TokenNotYetValid { nbf, now, leeway } => {
+                write!(
+                    f,
+                    "token not yet valid: nbf {nbf} > now {now} + leeway {leeway}s"
+                )
+            }
+            Error::TokenIssuedInFuture { iat, now, leeway } => {
+                write!(
+                    f,
+                    "token issued in the future: iat {iat} > now {now} + leeway {leeway}s"
+                )
+            }
+            Error::LifetimeTooLong { lifetime, max } => {
+                write!(f, "lifetime {lifetime}s exceeds the maximum of {max}s")
+            }
+            Error::AudienceMismatch { expected, found } => write!(
+                f,
+                "audience mismatch: expected one of [{}], token has [{}]",
+                expected.join(", "),
+                found.join(", ")
+            ),
+            Error::IssuerMismatch { expected, found } => write!(
+                f,
+                "issuer mismatch: expected one of [{}], token has {}",
+                expected.join(", "),
+                found.as_deref().unwrap_or("no iss")
+            ),
+            Error::InvalidClaims { reason } => write!(f, "invalid claims: {reason}"),
+            Error::InvalidArgument { reason } => write!(f, "invalid argument: {reason}"),
+            Error::SigningFailed { reason } => write!(f, "signing failed: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Quotes an untrusted string for an error message, truncated to 64 characters.
+pub(crate) fn quoted(untrusted: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    let mut shown: String = untrusted.chars().take(MAX_CHARS).collect();
+    if untrusted.chars().nth(MAX_CHARS).is_some() {
+        shown.push('…');
+    }
+    format!("{shown:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_table_lists_every_variant_once() {
+        let samples = [
+            Error::invalid_key("x"),
+            Error::unsupported_key("x"),
+            Error::malformed("x"),
+            Error::UnsupportedAlgorithm { alg: "x".into() },
+            Error::SignatureInvalid,
+            Error::KeyNotFound { reason: "x".into() },
+            Error::TokenExpired {
+                exp: 1,
+                now: 2,
+                leeway: 0,
+            },
+            Error::TokenNotYetValid {
+                nbf: 1,
+                now: 2,
+                leeway: 0,
+            },
+            Error::TokenIssuedInFuture {
+                iat: 1,
+                now: 2,
+                leeway: 0,
+            },
+            Error::LifetimeTooLong {
+                lifetime: 1,
+                max: 0,
+            },
+            Error::AudienceMismatch {
+                expected: vec![],
+                found: vec![],
+            },
+            Error::IssuerMismatch {
+                expected: vec![],
+                found: None,
+            },
+            Error::invalid_claims("x"),
+            Error::invalid_argument("x"),
+            Error::SigningFailed { reason: "x".into() },
+        ];
+        let codes: Vec<&str> = samples.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES);
+    }
+
+    #[test]
+    fn quoted_truncates_and_escapes() {
+        assert_eq!(quoted("a\"b"), "\"a\\\"b\"");
+        let long = "x".repeat(100);
+        assert_eq!(quoted(&long).chars().count(), 64 + 3);
+    }
+
+    #[test]
+    fn display_shows_time_context() {
+        let e = Error::TokenExpired {
+            exp: 10,
+            now: 20,
+            leeway: 5,
+        };
+        assert_eq!(e.to_string(), "token expired: exp 10 <= now 20 - leeway 5s");
+    }
+}

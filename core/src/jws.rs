@@ -1,0 +1,388 @@
+//! RS256 compact JWS (RFC 7515): building signing inputs, attaching signatures,
+//! and strict parsing.
+//!
+//! Parsing checks, in order and before any other work: a size cap, exactly
+//! three non-empty segments, canonical unpadded base64url, a header that is a
+//! JSON object without duplicate members, `alg` exactly `RS256`, and no header
+//! parameter that changes how the token must be processed (`crit`, `b64`,
+//! `zip`, `enc`, nested `cty: JWT`). `jwk`, `jku`, `x5u`, `x5c` and `x5t` are
+//! never used as key sources: keys come only from the caller's key set.
+
+use crate::claims::Claims;
+use crate::encoding::{b64url_decode, b64url_encode};
+use crate::error::{Error, Result, quoted};
+use crate::json::{self, JsonError};
+use crate::key::{MAX_KEY_ID_LEN, SigningKey};
+use crate::secret::SecretString;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The only JWS algorithm credmint signs or accepts.
+pub const ALGORITHM: &str = "RS256";
+
+/// Default cap on the size of a token accepted for parsing (16 KiB; Google's are about 1 KiB).
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 16 * 1024;
+
+/// Signature sizes accepted from an external signer: RSA 2048 to 4096 bits.
+const EXTERNAL_SIGNATURE_BYTES: std::ops::RangeInclusive<usize> = 256..=512;
+
+/// The header credmint writes: `{"alg":"RS256","typ":"JWT","kid":"<key id>"}`.
+pub(crate) fn jwt_header(key_id: &str) -> String {
+    let mut header = String::from(r#"{"alg":"RS256","typ":"JWT","kid":"#);
+    json::write_string(key_id, &mut header);
+    header.push('}');
+    header
+}
+
+/// A JWS waiting for its signature: sign [`UnsignedJws::signing_input`] anywhere
+/// (WebCrypto, a KMS, a Keychain key, IAM `signBlob`) and attach the result.
+///
+/// ```
+/// # fn main() -> Result<(), credmint::Error> {
+/// let claims = credmint::Claims::from_json(r#"{"iss":"me","exp":1700003600}"#)?;
+/// let unsigned = credmint::UnsignedJws::jwt("key-1", &claims);
+/// let input = unsigned.signing_input();
+/// assert!(input.starts_with(b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImtleS0xIn0."));
+/// let signature = vec![0u8; 256]; // from the external signer
+/// let token = unsigned.attach_signature(&signature)?;
+/// assert_eq!(token.expose_secret().split('.').count(), 3);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct UnsignedJws {
+    signing_input: String,
+}
+
+impl UnsignedJws {
+    /// A JWT with credmint's header (`alg` RS256, `typ` JWT, `kid`) over `claims`.
+    pub fn jwt(key_id: &str, claims: &Claims) -> Self {
+        Self::encode(jwt_header(key_id).as_bytes(), claims.to_json().as_bytes())
+    }
+
+    /// A JWS over exact header and payload bytes, for payloads that are not JWT
+    /// claims and for byte-exact test vectors. The header must be a JSON object
+    /// with `alg` RS256 that a verifier would accept.
+    pub fn from_parts(protected_header: &[u8], payload: &[u8]) -> Result<Self> {
+        let header = parse_header(protected_header).map_err(|err| match err {
+            Error::MalformedToken { reason } | Error::UnsupportedAlgorithm { alg: reason } => {
+                Error::invalid_argument(format!("JWS header: {reason}"))
+            }
+            other => other,
+        })?;
+        drop(header);
+        Ok(Self::encode(protected_header, payload))
+    }
+
+    fn encode(header: &[u8], payload: &[u8]) -> Self {
+        let mut signing_input = b64url_encode(header);
+        signing_input.push('.');
+        signing_input.push_str(&b64url_encode(payload));
+        UnsignedJws { signing_input }
+    }
+
+    /// The bytes to sign with RSASSA-PKCS1-v1_5 SHA-256: `base64url(header).base64url(payload)`.
+    pub fn signing_input(&self) -> &[u8] {
+        self.signing_input.as_bytes()
+    }
+
+    /// Signs with a local key and returns the compact token.
+    pub fn sign(self, key: &SigningKey) -> Result<SecretString> {
+        let signature = key.sign(self.signing_input())?;
+        self.attach_signature(&signature)
+    }
+
+    /// Appends a signature made elsewhere (256 to 512 bytes: RSA-2048 to RSA-4096)
+    /// and returns the compact token.
+    pub fn attach_signature(self, signature: &[u8]) -> Result<SecretString> {
+        if !EXTERNAL_SIGNATURE_BYTES.contains(&signature.len()) {
+            return Err(Error::invalid_argument(format!(
+                "signature is {} bytes; an RS256 signature is 256 to 512 bytes",
+                signature.len()
+            )));
+        }
+        let mut token = self.signing_input;
+        token.push('.');
+        token.push_str(&b64url_encode(signature));
+        Ok(SecretString::from(token))
+    }
+}
+
+impl fmt::Debug for UnsignedJws {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnsignedJws")
+            .field("signing_input_len", &self.signing_input.len())
+            .finish()
+    }
+}
+
+/// A checked JWS protected header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    kid: Option<String>,
+    typ: Option<String>,
+    members: Map<String, Value>,
+}
+
+impl Header {
+    /// The algorithm; always `RS256` for a header that parsed.
+    pub fn alg(&self) -> &str {
+        ALGORITHM
+    }
+
+    /// The key id, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The media type (`typ`), if any.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+
+    /// Every header member, for display.
+    pub fn members(&self) -> &Map<String, Value> {
+        &self.members
+    }
+
+    /// The header as canonical JSON.
+    pub fn to_json(&self) -> String {
+        json::object_to_canonical_string(&self.members)
+    }
+}
+
+/// A compact JWS split and decoded, signature not yet checked.
+pub(crate) struct ParsedJws<'a> {
+    pub(crate) header: Header,
+    pub(crate) signing_input: &'a [u8],
+    pub(crate) payload: Vec<u8>,
+    pub(crate) signature: Vec<u8>,
+}
+
+/// Splits and decodes a compact JWS, applying every structural and header check.
+pub(crate) fn parse_compact(token: &str, max_size: usize) -> Result<ParsedJws<'_>> {
+    if token.len() > max_size {
+        return Err(Error::malformed(format!(
+            "token is {} bytes, over the {max_size}-byte limit",
+            token.len()
+        )));
+    }
+    let segments: Vec<&str> = token.split('.').collect();
+    let [header_b64, payload_b64, signature_b64] = segments[..] else {
+        let hint = if segments.len() == 5 {
+            " (a JWE, which is not supported)"
+        } else {
+            ""
+        };
+        return Err(Error::malformed(format!(
+            "expected 3 dot-separated segments, found {}{hint}",
+            segments.len()
+        )));
+    };
+    let decode = |segment: &str, name: &str| {
+        if segment.is_empty() {
+            return Err(Error::malformed(format!("empty {name} segment")));
+        }
+        b64url_decode(segment)
+            .ok_or_else(|| Error::malformed(format!("{name} is not canonical unpadded base64url")))
+    };
+    let header_bytes = decode(header_b64, "header")?;
+    let payload = decode(payload_b64, "payload")?;
+    let signature = decode(signature_b64, "signature")?;
+    let header = parse_header(&header_bytes)?;
+    let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
+    Ok(ParsedJws {
+        header,
+        signing_input,
+        payload,
+        signature,
+    })
+}
+
+/// Parses and checks a protected header.
+fn parse_header(bytes: &[u8]) -> Result<Header> {
+    let members = json::parse_object(bytes).map_err(|err| match err {
+        JsonError::NotAnObject => Error::malformed("header is not a JSON object"),
+        JsonError::Syntax(reason) => Error::malformed(format!("header: {reason}")),
+    })?;
+    match members.get("alg") {
+        None => return Err(Error::malformed("header has no alg")),
+        Some(Value::String(alg)) if alg == ALGORITHM => {}
+        Some(Value::String(alg)) => {
+            return Err(Error::UnsupportedAlgorithm { alg: quoted(alg) });
+        }
+        Some(_) => return Err(Error::malformed("header alg is not a string")),
+    }
+    if members.contains_key("crit") {
+        return Err(Error::malformed(
+            "header has crit: no extension parameters are understood",
+        ));
+    }
+    if members.contains_key("b64") {
+        return Err(Error::malformed(
+            "header has b64: unencoded payloads are not supported",
+        ));
+    }
+    if members.contains_key("enc") || members.contains_key("zip") {
+        return Err(Error::malformed(
+            "header has enc or zip: encrypted or compressed tokens are not supported",
+        ));
+    }
+    let kid = optional_string(&members, "kid")?;
+    if kid.as_ref().is_some_and(|kid| kid.len() > MAX_KEY_ID_LEN) {
+        return Err(Error::malformed("header kid is longer than 256 bytes"));
+    }
+    let typ = optional_string(&members, "typ")?;
+    let cty = optional_string(&members, "cty")?;
+    if cty.is_some_and(|cty| cty.eq_ignore_ascii_case("JWT")) {
+        return Err(Error::malformed("nested JWTs (cty JWT) are not supported"));
+    }
+    Ok(Header { kid, typ, members })
+}
+
+fn optional_string(members: &Map<String, Value>, name: &str) -> Result<Option<String>> {
+    match members.get(name) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value.clone())),
+        Some(_) => Err(Error::malformed(format!("header {name} is not a string"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(header: &str, payload: &str, signature: &[u8]) -> String {
+        format!(
+            "{}.{}.{}",
+            b64url_encode(header.as_bytes()),
+            b64url_encode(payload.as_bytes()),
+            b64url_encode(signature)
+        )
+    }
+
+    fn code(token: &str) -> &'static str {
+        match parse_compact(token, DEFAULT_MAX_TOKEN_SIZE) {
+            Ok(_) => "ok",
+            Err(err) => err.code(),
+        }
+    }
+
+    #[test]
+    fn header_json_is_fixed_order() {
+        assert_eq!(
+            jwt_header("k\"1"),
+            r#"{"alg":"RS256","typ":"JWT","kid":"k\"1"}"#
+        );
+    }
+
+    #[test]
+    fn structure() {
+        let good = token(r#"{"alg":"RS256"}"#, "{}", &[1; 256]);
+        assert_eq!(code(&good), "ok");
+        let parts: Vec<&str> = good.split('.').collect();
+        for bad in [
+            String::new(),
+            parts[0].to_owned(),
+            format!("{}.{}", parts[0], parts[1]),
+            format!("{}.{}.", parts[0], parts[1]),
+            format!(".{}.{}", parts[1], parts[2]),
+            format!("{}..{}", parts[0], parts[2]),
+            format!("{good}.x"),
+            format!("{good}.."),
+            format!("{good}.a.b"),
+            format!(" {good}"),
+            format!("{good}\n"),
+            format!("{}=.{}.{}", parts[0], parts[1], parts[2]),
+            good.replacen('e', "+", 1),
+            format!(r#"{{"payload":"{}"}}"#, parts[1]),
+        ] {
+            assert_eq!(code(&bad), "malformed_token", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn size_cap_is_checked_first() {
+        let huge = "a".repeat(DEFAULT_MAX_TOKEN_SIZE + 1);
+        let err = parse_compact(&huge, DEFAULT_MAX_TOKEN_SIZE).err().unwrap();
+        assert!(err.to_string().contains("16385 bytes"), "{err}");
+    }
+
+    #[test]
+    fn header_rules() {
+        let sig = [1u8; 256];
+        let cases = [
+            (r#"{"alg":"RS256","kid":"a","typ":"JWT"}"#, "ok"),
+            (r#"{"alg":"none"}"#, "unsupported_algorithm"),
+            (r#"{"alg":"HS256"}"#, "unsupported_algorithm"),
+            (r#"{"alg":"rs256"}"#, "unsupported_algorithm"),
+            (r#"{"alg":"PS256"}"#, "unsupported_algorithm"),
+            (r#"{"alg":null}"#, "malformed_token"),
+            (r#"{"alg":1}"#, "malformed_token"),
+            (r#"{}"#, "malformed_token"),
+            (r#"[]"#, "malformed_token"),
+            (r#"{"alg":"RS256","alg":"none"}"#, "malformed_token"),
+            (r#"{"alg":"RS256","crit":["exp"]}"#, "malformed_token"),
+            (r#"{"alg":"RS256","crit":[]}"#, "malformed_token"),
+            (
+                r#"{"alg":"RS256","b64":false,"crit":["b64"]}"#,
+                "malformed_token",
+            ),
+            (r#"{"alg":"RS256","b64":true}"#, "malformed_token"),
+            (r#"{"alg":"RS256","zip":"DEF"}"#, "malformed_token"),
+            (r#"{"alg":"RS256","enc":"A128GCM"}"#, "malformed_token"),
+            (r#"{"alg":"RS256","cty":"JWT"}"#, "malformed_token"),
+            (r#"{"alg":"RS256","cty":"jwt"}"#, "malformed_token"),
+            (r#"{"alg":"RS256","cty":"text/plain"}"#, "ok"),
+            (r#"{"alg":"RS256","kid":1}"#, "malformed_token"),
+            (r#"{"alg":"RS256","typ":null}"#, "malformed_token"),
+            (
+                r#"{"alg":"RS256","jku":"https://evil","x5u":"https://evil"}"#,
+                "ok",
+            ),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(code(&token(header, "{}", &sig)), expected, "{header}");
+        }
+        let long_kid = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(257));
+        assert_eq!(code(&token(&long_kid, "{}", &sig)), "malformed_token");
+    }
+
+    #[test]
+    fn unsupported_alg_is_quoted_and_truncated() {
+        let header = format!(r#"{{"alg":"{}"}}"#, "A".repeat(500));
+        let err = parse_compact(&token(&header, "{}", &[1; 256]), 10_000)
+            .err()
+            .unwrap();
+        assert!(err.to_string().len() < 150, "{err}");
+    }
+
+    #[test]
+    fn from_parts_checks_the_header() {
+        assert!(UnsignedJws::from_parts(br#"{"alg":"RS256"}"#, b"x").is_ok());
+        for bad in [
+            &br#"{"alg":"none"}"#[..],
+            b"{}",
+            b"nope",
+            br#"{"alg":"RS256","crit":[]}"#,
+        ] {
+            let err = UnsignedJws::from_parts(bad, b"x").unwrap_err();
+            assert_eq!(err.code(), "invalid_argument");
+        }
+    }
+
+    #[test]
+    fn external_signature_length_is_checked() {
+        let unsigned = UnsignedJws::jwt("k", &Claims::new());
+        assert_eq!(
+            unsigned
+                .clone()
+                .attach_signature(&[0; 255])
+                .unwrap_err()
+                .code(),
+            "invalid_argument"
+        );
+        assert!(unsigned.clone().attach_signature(&[0; 256]).is_ok());
+        assert!(unsigned.clone().attach_signature(&[0; 512]).is_ok());
+        assert!(unsigned.attach_signature(&[0; 513]).is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! RSA keys: loading (PEM, DER, JWK, service-account JSON), policy, export.
+
+mod decode;
+#[cfg(feature = "rsa")]
+mod generate;
+mod jwk;
+pub mod policy;
+mod public;
+mod service_account;
+mod signing;
+
+pub(crate) use decode::public_keys_from_pem;
+#[cfg(feature = "rsa")]
+pub use generate::{KeyFileOptions, generate_service_account_key};
+pub(crate) use jwk::public_key_from_jwk;
+pub use jwk::{Jwk, JwkSet};
+pub use public::{MAX_KEY_ID_LEN, PublicKey};
+pub use service_account::{
+    DEFAULT_TOKEN_URI, DEFAULT_UNIVERSE_DOMAIN, MAX_KEY_FILE_SIZE, ServiceAccountKey,
+};
+pub use signing::SigningKey;

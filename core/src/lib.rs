@@ -1,0 +1,76 @@
+//! # credmint
+//!
+//! Short-lived cloud credentials, minted and checked without I/O.
+//!
+//! credmint's core never reads a clock, a file, an environment variable or a
+//! socket: time comes in as a [`UnixTime`], keys and tokens come in as bytes,
+//! and results go out as values. That makes it the same library on a server,
+//! in a Cloudflare Worker (WebAssembly), in Python and on a phone.
+//!
+//! This crate covers:
+//! - keys: Google service-account JSON ([`ServiceAccountKey`]), PEM/DER RSA keys
+//!   ([`SigningKey`], [`PublicKey`]), JWK export and key sets ([`KeySet`]);
+//! - signing: RS256 JWS ([`UnsignedJws`], with external signers), IAM-style
+//!   [`SigningKey::sign_blob`] and [`SigningKey::sign_jwt`], and claim builders
+//!   for Google's grants ([`JwtBearerAssertion`], [`IdTokenAssertion`],
+//!   [`SelfSignedJwt`], [`OidcIdToken`]);
+//! - verification: strict RS256 JWT parsing and claim validation ([`verify`]);
+//! - refresh timing: [`TokenLifetime`] and [`RefreshPolicy`].
+//!
+//! Every failure is an [`Error`] with a stable [`Error::code`].
+//!
+//! ```
+//! use credmint::{Claims, KeySet, ServiceAccountKey, UnixTime, Validation};
+//! # fn main() -> Result<(), credmint::Error> {
+//! let key = ServiceAccountKey::from_json(include_str!("../../tests/vectors/keys/sa_2048_pkcs8.json"))?;
+//! let now = UnixTime::from_secs(1_700_000_000);
+//!
+//! let claims = Claims::from_json(r#"{"iss":"me","aud":"https://svc.example"}"#)?;
+//! let signed = key.sign_jwt(&claims, now)?;
+//!
+//! let keys = KeySet::parse(&key.jwks().to_json())?;
+//! let validation = Validation::new().audience("https://svc.example");
+//! let verified = credmint::verify(signed.signed_jwt().expose_secret(), &keys, &validation, now)?;
+//! assert_eq!(verified.claims().exp()?, Some(1_700_003_600));
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod assertion;
+mod claims;
+mod crypto;
+mod encoding;
+mod error;
+mod json;
+pub mod jws;
+pub mod key;
+mod keyset;
+mod lifetime;
+mod secret;
+mod sign;
+mod time;
+mod verify;
+
+pub use assertion::{
+    ASSERTION_BACKDATE_SECS, IdTokenAssertion, JwtBearerAssertion, MAX_ASSERTION_LIFETIME_SECS,
+    MAX_ID_TOKEN_LIFETIME_SECS, OidcIdToken, SELF_SIGNED_JWT_LIFETIME_SECS, SelfSignedJwt,
+};
+pub use claims::Claims;
+pub use crypto::Backend;
+pub use error::{Error, Result};
+pub use jws::{Header, UnsignedJws};
+pub use key::{Jwk, JwkSet, PublicKey, ServiceAccountKey, SigningKey};
+#[cfg(feature = "rsa")]
+pub use key::{KeyFileOptions, generate_service_account_key};
+pub use keyset::{KeySet, MAX_KEY_SET_SIZE, MAX_KEYS};
+pub use lifetime::{RefreshPolicy, TokenLifetime};
+pub use secret::SecretString;
+pub use sign::{
+    DEFAULT_JWT_LIFETIME_SECS, MAX_JWT_LIFETIME_SECS, SignedBlob, SignedJwt, prepare_jwt_claims,
+};
+pub use time::UnixTime;
+pub use verify::{
+    DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS, UnverifiedJwt, Validation, VerifiedJwt,
+    decode_unverified, verify,
+};

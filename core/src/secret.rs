@@ -1,0 +1,54 @@
+//! A string that must not be printed: tokens, signed JWTs, assertions.
+
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// A secret string (a token or signed JWT) that redacts itself when formatted
+/// and is wiped from memory when dropped.
+///
+/// The value is only reachable through [`SecretString::expose_secret`], so a
+/// stray `{:?}` in a log line prints `[redacted]` instead of a credential.
+///
+/// ```
+/// use credmint::SecretString;
+/// let token = SecretString::from("ya29.secret".to_string());
+/// assert_eq!(format!("{token:?}"), "SecretString([redacted])");
+/// assert_eq!(token.expose_secret(), "ya29.secret");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(Zeroizing<String>);
+
+impl SecretString {
+    /// The secret value. Named loudly so that every use is easy to audit.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+
+    /// Length in bytes (not secret: a JWT's length is visible on the wire).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the secret is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for SecretString {
+    fn from(value: String) -> Self {
+        SecretString(Zeroizing::new(value))
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretString([redacted])")
+    }
+}
+
+impl fmt::Display for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}

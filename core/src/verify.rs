@@ -1,0 +1,429 @@
+//! Verifying RS256 JWTs: structure, header, signature, then claims, in that order.
+
+use crate::claims::Claims;
+use crate::error::{Error, Result, quoted};
+use crate::jws::{self, DEFAULT_MAX_TOKEN_SIZE, Header};
+use crate::keyset::KeySet;
+use crate::time::UnixTime;
+
+/// Default clock-skew allowance, in seconds.
+pub const DEFAULT_LEEWAY_SECS: u64 = 60;
+
+/// Largest leeway accepted, in seconds: more would hide real clock problems.
+pub const MAX_LEEWAY_SECS: u64 = 300;
+
+/// What a verified token must satisfy besides its signature.
+///
+/// `exp` is always required and must be after `now - leeway`; `nbf` and `iat`,
+/// when present, must not be after `now + leeway`. Audiences and issuers are
+/// checked when configured; configure an audience for every ID token.
+///
+/// ```
+/// # fn main() -> Result<(), credmint::Error> {
+/// let validation = credmint::Validation::new()
+///     .audience("https://my-service.example")
+///     .issuer("https://accounts.google.com")
+///     .leeway(30)?
+///     .max_lifetime(3600)?;
+/// assert_eq!(validation.leeway_secs(), 30);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Validation {
+    audiences: Vec<String>,
+    issuers: Vec<String>,
+    leeway: u64,
+    max_lifetime: Option<u64>,
+    typ: Option<String>,
+    max_token_size: usize,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Validation {
+            audiences: Vec::new(),
+            issuers: Vec::new(),
+            leeway: DEFAULT_LEEWAY_SECS,
+            max_lifetime: None,
+            typ: None,
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+        }
+    }
+}
+
+impl Validation {
+    /// No audience or issuer requirement, 60 s leeway, no lifetime limit, 16 KiB size cap.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Accepts tokens whose `aud` contains `audience` (may be called several times: any one matches).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Accepts tokens whose `iss` equals `issuer` (may be called several times: any one matches).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuers.push(issuer.into());
+        self
+    }
+
+    /// Clock-skew allowance in seconds, at most [`MAX_LEEWAY_SECS`].
+    pub fn leeway(mut self, secs: u64) -> Result<Self> {
+        if secs > MAX_LEEWAY_SECS {
+            return Err(Error::invalid_argument(format!(
+                "leeway {secs}s is over the maximum of {MAX_LEEWAY_SECS}s"
+            )));
+        }
+        self.leeway = secs;
+        Ok(self)
+    }
+
+    /// Rejects tokens whose `exp - iat` exceeds `secs` (and then requires `iat`).
+    pub fn max_lifetime(mut self, secs: u64) -> Result<Self> {
+        if secs == 0 {
+            return Err(Error::invalid_argument("max lifetime must be positive"));
+        }
+        self.max_lifetime = Some(secs);
+        Ok(self)
+    }
+
+    /// Requires the header `typ` to equal `typ` (compared case-insensitively),
+    /// to tell kinds of tokens apart (RFC 8725 §3.11).
+    pub fn typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// Tokens larger than `bytes` are rejected before any decoding.
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_token_size = bytes;
+        self
+    }
+
+    /// The leeway in seconds.
+    pub fn leeway_secs(&self) -> u64 {
+        self.leeway
+    }
+}
+
+/// A token whose signature and claims passed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifiedJwt {
+    header: Header,
+    claims: Claims,
+}
+
+impl VerifiedJwt {
+    /// The protected header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The verified claims, by value.
+    pub fn into_claims(self) -> Claims {
+        self.claims
+    }
+}
+
+/// Verifies an RS256 JWT against `keys` and `validation` at time `now`.
+///
+/// Order: size cap, structure and header, key selection by `kid`, signature,
+/// then claims. A token with a bad signature reports the signature error even
+/// when its claims are also wrong.
+pub fn verify(
+    token: &str,
+    keys: &KeySet,
+    validation: &Validation,
+    now: UnixTime,
+) -> Result<VerifiedJwt> {
+    let parsed = jws::parse_compact(token, validation.max_token_size)?;
+    let key = keys.select(parsed.header.kid())?;
+    key.verify(parsed.signing_input, &parsed.signature)?;
+    let claims = Claims::from_json_bytes(&parsed.payload).map_err(|err| match err {
+        Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
+        other => other,
+    })?;
+    check_typ(&parsed.header, validation)?;
+    check_claims(&claims, validation, now)?;
+    Ok(VerifiedJwt {
+        header: parsed.header,
+        claims,
+    })
+}
+
+/// A token decoded without any signature or claim check, for display only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnverifiedJwt {
+    /// The protected header.
+    pub header: Header,
+    /// The claims, not verified: never base a decision on them.
+    pub claims: Claims,
+}
+
+/// Decodes a JWT with the same structural checks as [`verify`] but **without
+/// verifying the signature or any claim**. For inspection and debugging only.
+pub fn decode_unverified(token: &str) -> Result<UnverifiedJwt> {
+    let parsed = jws::parse_compact(token, DEFAULT_MAX_TOKEN_SIZE)?;
+    let claims = Claims::from_json_bytes(&parsed.payload).map_err(|err| match err {
+        Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
+        other => other,
+    })?;
+    Ok(UnverifiedJwt {
+        header: parsed.header,
+        claims,
+    })
+}
+
+fn check_typ(header: &Header, validation: &Validation) -> Result<()> {
+    let Some(expected) = &validation.typ else {
+        return Ok(());
+    };
+    match header.typ() {
+        Some(typ) if typ.eq_ignore_ascii_case(expected) => Ok(()),
+        found => Err(Error::malformed(format!(
+            "header typ is {}, expected {}",
+            found.map(quoted).unwrap_or_else(|| "absent".into()),
+            quoted(expected)
+        ))),
+    }
+}
+
+/// Checks the registered claims against `validation` at `now`.
+pub(crate) fn check_claims(claims: &Claims, validation: &Validation, now: UnixTime) -> Result<()> {
+    let leeway = validation.leeway;
+    let exp = claims
+        .exp()?
+        .ok_or_else(|| Error::invalid_claims("exp is required"))?;
+    let nbf = claims.nbf()?;
+    let iat = claims.iat()?;
+    let iss = claims.iss()?;
+    let aud = claims.aud()?;
+    claims.sub()?;
+
+    if exp <= now.saturating_sub(leeway).as_secs() {
+        return Err(Error::TokenExpired {
+            exp,
+            now: now.as_secs(),
+            leeway,
+        });
+    }
+    if let Some(nbf) = nbf
+        && nbf > now.saturating_add(leeway).as_secs()
+    {
+        return Err(Error::TokenNotYetValid {
+            nbf,
+            now: now.as_secs(),
+            leeway,
+        });
+    }
+    if let Some(iat) = iat
+        && iat > now.saturating_add(leeway).as_secs()
+    {
+        return Err(Error::TokenIssuedInFuture {
+            iat,
+            now: now.as_secs(),
+            leeway,
+        });
+    }
+    if let Some(max) = validation.max_lifetime {
+        let iat =
+            iat.ok_or_else(|| Error::invalid_claims("iat is required to check the lifetime"))?;
+        let lifetime = exp.saturating_sub(iat);
+        if lifetime > i64::try_from(max).unwrap_or(i64::MAX) {
+            return Err(Error::LifetimeTooLong { lifetime, max });
+        }
+    }
+    if !validation.audiences.is_empty()
+        && !aud
+            .iter()
+            .any(|a| validation.audiences.iter().any(|expected| expected == a))
+    {
+        return Err(Error::AudienceMismatch {
+            expected: validation.audiences.clone(),
+            found: aud.iter().map(|a| quoted(a)).collect(),
+        });
+    }
+    if !validation.issuers.is_empty()
+        && !iss.is_some_and(|iss| validation.issuers.iter().any(|i| i == iss))
+    {
+        return Err(Error::IssuerMismatch {
+            expected: validation.issuers.clone(),
+            found: iss.map(quoted),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn check(claims: &str, validation: &Validation) -> Result<()> {
+        check_claims(
+            &Claims::from_json(claims).unwrap(),
+            validation,
+            UnixTime::from_secs(NOW),
+        )
+    }
+
+    fn code(claims: &str, validation: &Validation) -> &'static str {
+        match check(claims, validation) {
+            Ok(()) => "ok",
+            Err(err) => err.code(),
+        }
+    }
+
+    #[test]
+    fn exp_boundary_is_strict() {
+        let zero = Validation::new().leeway(0).unwrap();
+        assert_eq!(code(&format!(r#"{{"exp":{}}}"#, NOW + 1), &zero), "ok");
+        assert_eq!(code(&format!(r#"{{"exp":{NOW}}}"#), &zero), "token_expired");
+        let sixty = Validation::new();
+        assert_eq!(code(&format!(r#"{{"exp":{}}}"#, NOW - 59), &sixty), "ok");
+        assert_eq!(
+            code(&format!(r#"{{"exp":{}}}"#, NOW - 60), &sixty),
+            "token_expired"
+        );
+        assert_eq!(code("{}", &sixty), "invalid_claims");
+        assert_eq!(code(r#"{"exp":"9999999999"}"#, &sixty), "invalid_claims");
+    }
+
+    #[test]
+    fn nbf_and_iat_boundaries() {
+        let v = Validation::new();
+        let exp = NOW + 100;
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"nbf":{}}}"#, NOW + 60), &v),
+            "ok"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"nbf":{}}}"#, NOW + 61), &v),
+            "token_not_yet_valid"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"iat":{}}}"#, NOW + 60), &v),
+            "ok"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"iat":{}}}"#, NOW + 61), &v),
+            "token_issued_in_future"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"nbf":"x"}}"#), &v),
+            "invalid_claims"
+        );
+    }
+
+    #[test]
+    fn extreme_times_do_not_overflow() {
+        let v = Validation::new();
+        let max = i64::MAX;
+        assert_eq!(
+            code(&format!(r#"{{"exp":{max},"iat":{max}}}"#), &v),
+            "token_issued_in_future"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{max},"nbf":0,"iat":0}}"#), &v),
+            "ok"
+        );
+        let lifetime = Validation::new().max_lifetime(u64::MAX).unwrap();
+        assert_eq!(
+            code(&format!(r#"{{"exp":{max},"iat":0}}"#), &lifetime),
+            "ok"
+        );
+        let at_end = check_claims(
+            &Claims::from_json(&format!(r#"{{"exp":{max}}}"#)).unwrap(),
+            &Validation::new().leeway(0).unwrap(),
+            UnixTime::from_secs(i64::MAX),
+        );
+        assert_eq!(at_end.unwrap_err().code(), "token_expired");
+    }
+
+    #[test]
+    fn lifetime() {
+        let v = Validation::new().max_lifetime(3600).unwrap();
+        let iat = NOW - 10;
+        assert_eq!(
+            code(&format!(r#"{{"exp":{},"iat":{iat}}}"#, iat + 3600), &v),
+            "ok"
+        );
+        assert_eq!(
+            check(&format!(r#"{{"exp":{},"iat":{iat}}}"#, iat + 3601), &v).unwrap_err(),
+            Error::LifetimeTooLong {
+                lifetime: 3601,
+                max: 3600
+            }
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{}}}"#, NOW + 10), &v),
+            "invalid_claims"
+        );
+    }
+
+    #[test]
+    fn audience_and_issuer() {
+        let exp = NOW + 100;
+        let v = Validation::new().audience("a").audience("b").issuer("i");
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"aud":"b","iss":"i"}}"#), &v),
+            "ok"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"aud":["x","a"],"iss":"i"}}"#), &v),
+            "ok"
+        );
+        for (aud, expected) in [
+            (r#""c""#, "audience_mismatch"),
+            ("[]", "audience_mismatch"),
+            (r#"["c"]"#, "audience_mismatch"),
+            (r#"["a",1]"#, "invalid_claims"),
+            ("1", "invalid_claims"),
+            ("null", "invalid_claims"),
+        ] {
+            assert_eq!(
+                code(&format!(r#"{{"exp":{exp},"aud":{aud},"iss":"i"}}"#), &v),
+                expected,
+                "{aud}"
+            );
+        }
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"iss":"i"}}"#), &v),
+            "audience_mismatch"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"aud":"a"}}"#), &v),
+            "issuer_mismatch"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"aud":"a","iss":"I"}}"#), &v),
+            "issuer_mismatch"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"aud":"a","iss":1}}"#), &v),
+            "invalid_claims"
+        );
+        assert_eq!(
+            code(&format!(r#"{{"exp":{exp},"sub":1}}"#), &Validation::new()),
+            "invalid_claims"
+        );
+    }
+
+    #[test]
+    fn leeway_is_bounded() {
+        assert!(Validation::new().leeway(300).is_ok());
+        assert_eq!(
+            Validation::new().leeway(301).unwrap_err().code(),
+            "invalid_argument"
+        );
+        assert!(Validation::new().max_lifetime(0).is_err());
+    }
+}
