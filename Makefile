@@ -2,6 +2,7 @@
 CACHE ?= $(HOME)/.cache/credmint
 PYTHON := $(CACHE)/venv/bin/python
 CARGO := cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 export CREDMINT_CACHE := $(CACHE)
 
 .PHONY: demo setup test lint test-rust test-wasm test-vectors test-interop bench vectors
@@ -33,7 +34,7 @@ test-vectors:
 
 test-interop:
 	$(CARGO) build --locked -p credmint-cli
-	CREDMINT_BIN=target/debug/credmint $(PYTHON) -m unittest discover -s tests/interop -v
+	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint $(PYTHON) -m unittest discover -s tests/interop -v
 
 bench:
 	$(CARGO) bench --locked -p credmint --features rsa --bench core

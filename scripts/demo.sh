@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --quiet --release --locked -p credmint-cli
-credmint=target/release/credmint
+credmint=${CARGO_TARGET_DIR:-target}/release/credmint
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
