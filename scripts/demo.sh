@@ -25,7 +25,7 @@ step "2. jwks: the public key, as a verifier would fetch it"
 echo "…"
 
 step "3. sign-jwt: what IAM signJwt returns (exp added: now + 3600)"
-"$credmint" sign-jwt --key "$work/key.json" \
+"$credmint" sign-jwt --key "$work/key.json" --now "$now" \
   --claims '{"iss":"'"$email"'","aud":"https://api.example.com","sub":"demo-user","iat":'"$now"'}' > "$work/signed.json"
 token=$(field '["signedJwt"]' < "$work/signed.json")
 echo "keyId:     $(field '["keyId"]' < "$work/signed.json")"
