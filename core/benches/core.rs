@@ -6,7 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use credmint::{
-    Backend, Claims, JwtBearerAssertion, KeySet, ServiceAccountKey, UnixTime, Validation,
+    Backend, Claims, ClaimsTemplate, JwtBearerAssertion, KeySet, ServiceAccountKey, UnixTime,
+    Validation,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;

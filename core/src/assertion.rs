@@ -33,6 +33,7 @@ pub const MAX_ID_TOKEN_LIFETIME_SECS: u64 = 12 * 3600;
 /// ```
 /// # fn main() -> Result<(), credmint::Error> {
 /// # let key = credmint::ServiceAccountKey::from_json(include_str!("../../tests/vectors/keys/sa_2048_pkcs8.json"))?;
+/// use credmint::ClaimsTemplate as _;
 /// let assertion = credmint::JwtBearerAssertion::new(&key, ["https://www.googleapis.com/auth/cloud-platform"])?;
 /// let claims = assertion.claims(credmint::UnixTime::from_secs(1_700_000_000));
 /// assert_eq!(claims.iat()?, Some(1_699_999_990));
@@ -80,9 +81,11 @@ impl JwtBearerAssertion {
         self.lifetime = checked_lifetime(secs, MAX_ASSERTION_LIFETIME_SECS)?;
         Ok(self)
     }
+}
 
+impl ClaimsTemplate for JwtBearerAssertion {
     /// The claims for `now` (`iat` is back-dated by [`ASSERTION_BACKDATE_SECS`]).
-    pub fn claims(&self, now: UnixTime) -> Claims {
+    fn claims(&self, now: UnixTime) -> Claims {
         let mut claims = Claims::new();
         claims.insert("iss", self.issuer.as_str());
         claims.insert("scope", self.scopes.join(" "));
@@ -96,16 +99,6 @@ impl JwtBearerAssertion {
             self.lifetime,
         );
         claims
-    }
-
-    /// Signs the assertion with `key`.
-    pub fn sign(&self, key: &SigningKey, now: UnixTime) -> Result<SecretString> {
-        key.sign_claims(&self.claims(now))
-    }
-
-    /// The assertion, unsigned, for an external signer holding key `key_id`.
-    pub fn unsigned(&self, key_id: &str, now: UnixTime) -> UnsignedJws {
-        UnsignedJws::jwt(key_id, &self.claims(now))
     }
 }
 
@@ -141,9 +134,11 @@ impl IdTokenAssertion {
         self.lifetime = checked_lifetime(secs, MAX_ASSERTION_LIFETIME_SECS)?;
         Ok(self)
     }
+}
 
+impl ClaimsTemplate for IdTokenAssertion {
     /// The claims for `now` (`iat` is back-dated by [`ASSERTION_BACKDATE_SECS`]).
-    pub fn claims(&self, now: UnixTime) -> Claims {
+    fn claims(&self, now: UnixTime) -> Claims {
         let mut claims = Claims::new();
         claims.insert("iss", self.issuer.as_str());
         claims.insert("aud", self.audience.as_str());
@@ -154,16 +149,6 @@ impl IdTokenAssertion {
             self.lifetime,
         );
         claims
-    }
-
-    /// Signs the assertion with `key`.
-    pub fn sign(&self, key: &SigningKey, now: UnixTime) -> Result<SecretString> {
-        key.sign_claims(&self.claims(now))
-    }
-
-    /// The assertion, unsigned, for an external signer holding key `key_id`.
-    pub fn unsigned(&self, key_id: &str, now: UnixTime) -> UnsignedJws {
-        UnsignedJws::jwt(key_id, &self.claims(now))
     }
 }
 
@@ -201,9 +186,11 @@ impl SelfSignedJwt {
             target: SelfSignedTarget::Scopes(checked_scopes(scopes)?),
         })
     }
+}
 
+impl ClaimsTemplate for SelfSignedJwt {
     /// The claims for `now`: `iat` = now, `exp` = now + 3600.
-    pub fn claims(&self, now: UnixTime) -> Claims {
+    fn claims(&self, now: UnixTime) -> Claims {
         let mut claims = Claims::new();
         claims.insert("iss", self.email.as_str());
         claims.insert("sub", self.email.as_str());
@@ -213,16 +200,6 @@ impl SelfSignedJwt {
         }
         set_times(&mut claims, now, SELF_SIGNED_JWT_LIFETIME_SECS);
         claims
-    }
-
-    /// Signs the token with `key`.
-    pub fn sign(&self, key: &SigningKey, now: UnixTime) -> Result<SecretString> {
-        key.sign_claims(&self.claims(now))
-    }
-
-    /// The token, unsigned, for an external signer holding key `key_id`.
-    pub fn unsigned(&self, key_id: &str, now: UnixTime) -> UnsignedJws {
-        UnsignedJws::jwt(key_id, &self.claims(now))
     }
 }
 
@@ -265,9 +242,11 @@ impl OidcIdToken {
         self.lifetime = checked_lifetime(secs, MAX_ID_TOKEN_LIFETIME_SECS)?;
         Ok(self)
     }
+}
 
+impl ClaimsTemplate for OidcIdToken {
     /// The claims for `now`: `iat` = now.
-    pub fn claims(&self, now: UnixTime) -> Claims {
+    fn claims(&self, now: UnixTime) -> Claims {
         let mut claims = Claims::new();
         claims.insert("iss", self.issuer.as_str());
         claims.insert("sub", self.subject.as_str());
@@ -279,14 +258,24 @@ impl OidcIdToken {
         set_times(&mut claims, now, self.lifetime);
         claims
     }
+}
 
-    /// Signs the token with `key`.
-    pub fn sign(&self, key: &SigningKey, now: UnixTime) -> Result<SecretString> {
+/// A token's claims for a given `now`; signing and external signing come with it.
+///
+/// Implemented by every builder in this module, so each can be signed locally
+/// ([`ClaimsTemplate::sign`]) or prepared for a signer elsewhere
+/// ([`ClaimsTemplate::unsigned`]).
+pub trait ClaimsTemplate {
+    /// The claims for `now`.
+    fn claims(&self, now: UnixTime) -> Claims;
+
+    /// Signs the claims for `now` with `key` (header `alg` RS256, `typ` JWT, `kid`).
+    fn sign(&self, key: &SigningKey, now: UnixTime) -> Result<SecretString> {
         key.sign_claims(&self.claims(now))
     }
 
-    /// The token, unsigned, for an external signer holding key `key_id`.
-    pub fn unsigned(&self, key_id: &str, now: UnixTime) -> UnsignedJws {
+    /// The token for `now`, unsigned, for an external signer holding key `key_id`.
+    fn unsigned(&self, key_id: &str, now: UnixTime) -> UnsignedJws {
         UnsignedJws::jwt(key_id, &self.claims(now))
     }
 }

@@ -63,13 +63,12 @@ impl UnsignedJws {
     /// claims and for byte-exact test vectors. The header must be a JSON object
     /// with `alg` RS256 that a verifier would accept.
     pub fn from_parts(protected_header: &[u8], payload: &[u8]) -> Result<Self> {
-        let header = parse_header(protected_header).map_err(|err| match err {
+        parse_header(protected_header).map_err(|err| match err {
             Error::MalformedToken { reason } | Error::UnsupportedAlgorithm { alg: reason } => {
                 Error::invalid_argument(format!("JWS header: {reason}"))
             }
             other => other,
         })?;
-        drop(header);
         Ok(Self::encode(protected_header, payload))
     }
 

@@ -53,8 +53,9 @@ mod time;
 mod verify;
 
 pub use assertion::{
-    ASSERTION_BACKDATE_SECS, IdTokenAssertion, JwtBearerAssertion, MAX_ASSERTION_LIFETIME_SECS,
-    MAX_ID_TOKEN_LIFETIME_SECS, OidcIdToken, SELF_SIGNED_JWT_LIFETIME_SECS, SelfSignedJwt,
+    ASSERTION_BACKDATE_SECS, ClaimsTemplate, IdTokenAssertion, JwtBearerAssertion,
+    MAX_ASSERTION_LIFETIME_SECS, MAX_ID_TOKEN_LIFETIME_SECS, OidcIdToken,
+    SELF_SIGNED_JWT_LIFETIME_SECS, SelfSignedJwt,
 };
 pub use claims::Claims;
 pub use crypto::Backend;

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 /// assert_eq!(format!("{token:?}"), "SecretString([redacted])");
 /// assert_eq!(token.expose_secret(), "ya29.secret");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct SecretString(Zeroizing<String>);
 
 impl SecretString {
@@ -41,6 +41,16 @@ impl From<String> for SecretString {
     }
 }
 
+impl PartialEq for SecretString {
+    /// Compares without an early exit on the first differing byte (the length is not secret).
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl Eq for SecretString {}
+
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretString([redacted])")
@@ -50,5 +60,18 @@ impl fmt::Debug for SecretString {
 impl fmt::Display for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_compares_every_byte() {
+        let a = SecretString::from("token-a".to_string());
+        assert_eq!(a, SecretString::from("token-a".to_string()));
+        assert_ne!(a, SecretString::from("token-b".to_string()));
+        assert_ne!(a, SecretString::from("token".to_string()));
     }
 }

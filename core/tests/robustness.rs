@@ -4,16 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use credmint::{Claims, KeySet, ServiceAccountKey, UnixTime, Validation};
-use std::path::Path;
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/vectors/keys")
-            .join(name),
-    )
-    .unwrap()
-}
+mod common;
+use common::fixture;
 
 /// xorshift64*: a tiny deterministic generator so failures are reproducible.
 struct Rng(u64);

@@ -3,19 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use credmint::{
-    Backend, Claims, Error, JwtBearerAssertion, KeySet, SecretString, ServiceAccountKey,
-    SigningKey, UnixTime, Validation,
+    Backend, Claims, ClaimsTemplate, Error, JwtBearerAssertion, KeySet, SecretString,
+    ServiceAccountKey, SigningKey, UnixTime, Validation,
 };
-use std::path::Path;
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/vectors/keys")
-            .join(name),
-    )
-    .unwrap()
-}
+mod common;
+use common::fixture;
 
 /// Pieces of secret text that must never be printed: every base64 line of the
 /// private key PEM (the first line of a PKCS#8 key is a public DER prefix, the

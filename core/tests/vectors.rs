@@ -5,8 +5,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use credmint::{
-    Backend, Claims, IdTokenAssertion, JwtBearerAssertion, KeySet, OidcIdToken, RefreshPolicy,
-    SelfSignedJwt, ServiceAccountKey, SigningKey, TokenLifetime, UnixTime, UnsignedJws, Validation,
+    Backend, Claims, ClaimsTemplate, IdTokenAssertion, JwtBearerAssertion, KeySet, OidcIdToken,
+    RefreshPolicy, SelfSignedJwt, ServiceAccountKey, SigningKey, TokenLifetime, UnixTime,
+    UnsignedJws, Validation,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
