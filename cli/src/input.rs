@@ -47,7 +47,7 @@ pub enum LoadedKey {
     /// A service-account key file.
     ServiceAccount(ServiceAccountKey),
     /// A bare PEM private key.
-    Pem(SigningKey),
+    Pem(Box<SigningKey>),
 }
 
 impl LoadedKey {
@@ -79,7 +79,7 @@ pub fn load_key(path: &str, key_id: Option<&str>) -> Result<LoadedKey, Failure> 
         Some(key_id) => key_id.to_owned(),
         None => key.public_key().thumbprint(),
     };
-    Ok(LoadedKey::Pem(key.with_key_id(key_id)?))
+    Ok(LoadedKey::Pem(Box::new(key.with_key_id(key_id)?)))
 }
 
 /// `--now` if given, otherwise the system clock.

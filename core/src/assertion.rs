@@ -8,6 +8,7 @@
 
 use crate::claims::Claims;
 use crate::error::{Error, Result};
+use crate::google::ServiceAccountIdentity;
 use crate::jws::UnsignedJws;
 use crate::key::{ServiceAccountKey, SigningKey};
 use crate::secret::SecretString;
@@ -58,6 +59,20 @@ impl JwtBearerAssertion {
         Ok(JwtBearerAssertion {
             issuer: key.client_email().to_owned(),
             audience: key.token_uri().to_owned(),
+            scopes: checked_scopes(scopes)?,
+            subject: None,
+            lifetime: MAX_ASSERTION_LIFETIME_SECS,
+        })
+    }
+
+    /// An assertion from `identity` to its token endpoint, for `scopes` (at least one).
+    pub fn for_identity<S: Into<String>>(
+        identity: &ServiceAccountIdentity,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Self> {
+        Ok(JwtBearerAssertion {
+            issuer: identity.client_email().to_owned(),
+            audience: identity.token_uri().as_str().to_owned(),
             scopes: checked_scopes(scopes)?,
             subject: None,
             lifetime: MAX_ASSERTION_LIFETIME_SECS,
@@ -133,6 +148,19 @@ impl IdTokenAssertion {
     pub fn lifetime(mut self, secs: u64) -> Result<Self> {
         self.lifetime = checked_lifetime(secs, MAX_ASSERTION_LIFETIME_SECS)?;
         Ok(self)
+    }
+
+    /// An assertion from `identity` to its token endpoint for `target_audience`.
+    pub fn for_identity(
+        identity: &ServiceAccountIdentity,
+        target_audience: impl Into<String>,
+    ) -> Result<Self> {
+        Ok(IdTokenAssertion {
+            issuer: identity.client_email().to_owned(),
+            audience: identity.token_uri().as_str().to_owned(),
+            target_audience: checked_text(target_audience.into(), "target audience")?,
+            lifetime: MAX_ASSERTION_LIFETIME_SECS,
+        })
     }
 }
 

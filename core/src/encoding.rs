@@ -19,6 +19,11 @@ pub(crate) fn b64_std_encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
+/// Decodes standard padded base64 (protobuf `bytes` in Google's JSON APIs).
+pub(crate) fn b64_std_decode(text: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(text).ok()
+}
+
 /// Lower-case hexadecimal.
 #[cfg(feature = "rsa")]
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -48,6 +53,8 @@ mod tests {
         let bytes = [0xfb, 0xff, 0x00, 0x10];
         let text = b64_std_encode(&bytes);
         assert_eq!(text, "+/8AEA==");
+        assert_eq!(b64_std_decode(&text), Some(bytes.to_vec()));
+        assert_eq!(b64_std_decode("+/8AEA"), None);
     }
 
     #[cfg(feature = "rsa")]

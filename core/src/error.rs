@@ -106,6 +106,82 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// A server answered with an error; [`RemoteKind`] says what a caller can do about it.
+    Remote(RemoteError),
+    /// A server's answer could not be understood: not JSON, a missing or mistyped
+    /// field, an HTML page, an empty or oversized body, an unknown error body.
+    InvalidResponse {
+        /// The HTTP status of the response.
+        status: u16,
+        /// What was wrong, without the body's content.
+        reason: String,
+    },
+    /// The host could not complete the exchange (connection refused, timeout, TLS).
+    Transport {
+        /// What the host reported.
+        reason: String,
+    },
+}
+
+/// Whose fault a remote error is, and what helps. Each kind has its own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemoteKind {
+    /// The credential itself was refused (`invalid_grant`, `invalid_client`, an
+    /// unknown API key): fix the key, secret or clock; retrying will not help.
+    CredentialRejected,
+    /// HTTP 401: the bearer token is missing, expired or revoked; get a new one.
+    Unauthenticated,
+    /// HTTP 403: the caller lacks a permission (see `reason`/`message`).
+    PermissionDenied,
+    /// HTTP 404: the account, resource or endpoint does not exist.
+    NotFound,
+    /// HTTP 429: slow down; retry after the delay the core computes.
+    RateLimited,
+    /// HTTP 5xx or 408: the server failed; retry after the delay the core computes.
+    ServerError,
+    /// Any other refusal (usually HTTP 400 for an invalid request).
+    Rejected,
+}
+
+impl RemoteKind {
+    /// The stable code of this kind.
+    pub fn code(self) -> &'static str {
+        match self {
+            RemoteKind::CredentialRejected => "credential_rejected",
+            RemoteKind::Unauthenticated => "unauthenticated",
+            RemoteKind::PermissionDenied => "permission_denied",
+            RemoteKind::NotFound => "not_found",
+            RemoteKind::RateLimited => "rate_limited",
+            RemoteKind::ServerError => "server_error",
+            RemoteKind::Rejected => "remote_error",
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, RemoteKind::RateLimited | RemoteKind::ServerError)
+    }
+}
+
+/// An error answer from a server, with the provider's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteError {
+    /// What a caller can do about it.
+    pub kind: RemoteKind,
+    /// The HTTP status.
+    pub status: u16,
+    /// The provider's error code: OAuth `error` (`invalid_grant`), Google `status`
+    /// (`PERMISSION_DENIED`), IBM `errorCode` (`BXNIM0415E`).
+    pub provider_code: Option<String>,
+    /// The provider's message (truncated to 512 characters).
+    pub message: String,
+    /// Google's `ErrorInfo.reason` (`IAM_PERMISSION_DENIED`) when present.
+    pub reason: Option<String>,
+    /// The missing permission from Google's `ErrorInfo.metadata.permission`, when present.
+    pub permission: Option<String>,
+    /// Seconds the server asked to wait (`Retry-After`), when given.
+    pub retry_after: Option<u64>,
 }
 
 impl Error {
@@ -127,6 +203,28 @@ impl Error {
             Error::InvalidClaims { .. } => "invalid_claims",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::SigningFailed { .. } => "signing_failed",
+            Error::Remote(remote) => remote.kind.code(),
+            Error::InvalidResponse { .. } => "invalid_response",
+            Error::Transport { .. } => "transport_error",
+        }
+    }
+
+    /// Whether trying the same operation again later may succeed (rate limits,
+    /// server errors, transport failures). Flows already retry these themselves.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Remote(remote) => remote.kind.is_retryable(),
+            Error::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status of the response this error came from, if any.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Remote(remote) => Some(remote.status),
+            Error::InvalidResponse { status, .. } => Some(*status),
+            _ => None,
         }
     }
 
@@ -147,6 +245,15 @@ impl Error {
         "invalid_claims",
         "invalid_argument",
         "signing_failed",
+        "credential_rejected",
+        "unauthenticated",
+        "permission_denied",
+        "not_found",
+        "rate_limited",
+        "server_error",
+        "remote_error",
+        "invalid_response",
+        "transport_error",
     ];
 
     pub(crate) fn invalid_key(reason: impl Into<String>) -> Self {
@@ -175,6 +282,13 @@ impl Error {
 
     pub(crate) fn invalid_argument(reason: impl Into<String>) -> Self {
         Error::InvalidArgument {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn invalid_response(status: u16, reason: impl Into<String>) -> Self {
+        Error::InvalidResponse {
+            status,
             reason: reason.into(),
         }
     }
@@ -227,6 +341,24 @@ impl fmt::Display for Error {
             Error::InvalidClaims { reason } => write!(f, "invalid claims: {reason}"),
             Error::InvalidArgument { reason } => write!(f, "invalid argument: {reason}"),
             Error::SigningFailed { reason } => write!(f, "signing failed: {reason}"),
+            Error::Remote(remote) => {
+                write!(f, "server refused (HTTP {}", remote.status)?;
+                if let Some(code) = &remote.provider_code {
+                    write!(f, ", {code}")?;
+                }
+                if let Some(reason) = &remote.reason {
+                    write!(f, ", {reason}")?;
+                }
+                write!(f, "): {}", remote.message)?;
+                if let Some(permission) = &remote.permission {
+                    write!(f, " [missing permission {permission}]")?;
+                }
+                Ok(())
+            }
+            Error::InvalidResponse { status, reason } => {
+                write!(f, "unexpected response (HTTP {status}): {reason}")
+            }
+            Error::Transport { reason } => write!(f, "transport failed: {reason}"),
         }
     }
 }
@@ -287,6 +419,34 @@ mod tests {
             Error::invalid_argument("x"),
             Error::SigningFailed { reason: "x".into() },
         ];
+        let remote_kinds = [
+            RemoteKind::CredentialRejected,
+            RemoteKind::Unauthenticated,
+            RemoteKind::PermissionDenied,
+            RemoteKind::NotFound,
+            RemoteKind::RateLimited,
+            RemoteKind::ServerError,
+            RemoteKind::Rejected,
+        ];
+        let remote = remote_kinds.into_iter().map(|kind| {
+            Error::Remote(RemoteError {
+                kind,
+                status: 400,
+                provider_code: None,
+                message: String::new(),
+                reason: None,
+                permission: None,
+                retry_after: None,
+            })
+        });
+        let samples: Vec<Error> = samples
+            .into_iter()
+            .chain(remote)
+            .chain([
+                Error::invalid_response(200, "x"),
+                Error::Transport { reason: "x".into() },
+            ])
+            .collect();
         let codes: Vec<&str> = samples.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);
     }

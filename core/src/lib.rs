@@ -38,39 +38,68 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod assertion;
+mod cache;
 mod claims;
 mod crypto;
+mod datetime;
 mod encoding;
 mod error;
+mod flow;
+pub mod google;
+mod http;
+pub mod ibm;
 mod json;
 pub mod jws;
+pub mod k0rdent;
 pub mod key;
 mod keyset;
 mod lifetime;
+mod oauth;
+mod remote;
+mod retry;
 mod secret;
 mod sign;
 mod time;
+mod token;
+mod url;
 mod verify;
+mod wire;
 
 pub use assertion::{
     ASSERTION_BACKDATE_SECS, ClaimsTemplate, IdTokenAssertion, JwtBearerAssertion,
     MAX_ASSERTION_LIFETIME_SECS, MAX_ID_TOKEN_LIFETIME_SECS, OidcIdToken,
     SELF_SIGNED_JWT_LIFETIME_SECS, SelfSignedJwt,
 };
+pub use cache::{
+    Answer, CachedCredential, DEFAULT_MAX_JITTER_SECS, DEFAULT_REFRESH_TIMEOUT_SECS, Lookup,
+    TokenCache,
+};
 pub use claims::Claims;
 pub use crypto::Backend;
-pub use error::{Error, Result};
+pub use datetime::{Lifetime, format_rfc3339, parse_rfc3339};
+pub use error::{Error, RemoteError, RemoteKind, Result};
+pub use flow::{Flow, FlowOptions, RequestFlow, SignRequest, Signer, Step, drive};
+pub use google::{
+    AccessTokenSource, AllowedLocations, GrantOutput, IamCredentials, ImpersonatedFlow,
+    JwtGrantFlow, ServiceAccountId, ServiceAccountIdTokenFlow, ServiceAccountIdentity,
+    ServiceAccountTokenFlow, SourceToken,
+};
+pub use http::{HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method};
 pub use jws::{Header, UnsignedJws};
 pub use key::{Jwk, JwkSet, PublicKey, ServiceAccountKey, SigningKey};
 #[cfg(feature = "rsa")]
 pub use key::{KeyFileOptions, generate_service_account_key};
 pub use keyset::{KeySet, MAX_KEY_SET_SIZE, MAX_KEYS};
 pub use lifetime::{RefreshPolicy, TokenLifetime};
+pub use oauth::{ClientAuth, ClientCredentials};
+pub use retry::{Jitter, RetryPolicy};
 pub use secret::SecretString;
 pub use sign::{
     DEFAULT_JWT_LIFETIME_SECS, MAX_JWT_LIFETIME_SECS, SignedBlob, SignedJwt, prepare_jwt_claims,
 };
 pub use time::UnixTime;
+pub use token::{AccessToken, Expiring, IdToken};
+pub use url::Endpoint;
 pub use verify::{
     DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS, UnverifiedJwt, Validation, VerifiedJwt,
     decode_unverified, verify,

@@ -24,6 +24,10 @@ pub struct SignedBlob {
 }
 
 impl SignedBlob {
+    pub(crate) fn from_parts(key_id: String, signature: Vec<u8>) -> Self {
+        SignedBlob { key_id, signature }
+    }
+
     /// The id of the key that signed.
     pub fn key_id(&self) -> &str {
         &self.key_id

@@ -38,7 +38,7 @@ type Outcome = Result<Value, &'static str>;
 
 enum LoadedKey {
     ServiceAccount(ServiceAccountKey),
-    Pem(SigningKey),
+    Pem(Box<SigningKey>),
 }
 
 impl LoadedKey {
@@ -65,7 +65,8 @@ fn load_key(reference: &Value, backend: Backend) -> Result<LoadedKey, &'static s
         }
         "pem" => {
             let key_id = reference["key_id"].as_str().unwrap();
-            SigningKey::from_pem_with_backend(&text, key_id, backend).map(LoadedKey::Pem)
+            SigningKey::from_pem_with_backend(&text, key_id, backend)
+                .map(|key| LoadedKey::Pem(Box::new(key)))
         }
         other => panic!("unknown key format {other}"),
     }

@@ -14,7 +14,9 @@ pub(crate) use decode::public_keys_from_pem;
 pub use generate::{KeyFileOptions, generate_service_account_key};
 pub(crate) use jwk::public_key_from_jwk;
 pub use jwk::{Jwk, JwkSet};
+pub(crate) use public::check_key_id;
 pub use public::{MAX_KEY_ID_LEN, PublicKey};
+pub(crate) use service_account::check_email;
 pub use service_account::{
     DEFAULT_TOKEN_URI, DEFAULT_UNIVERSE_DOMAIN, MAX_KEY_FILE_SIZE, ServiceAccountKey,
 };

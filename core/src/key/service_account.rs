@@ -11,6 +11,7 @@ use crate::time::UnixTime;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::fmt;
+use std::sync::Arc;
 
 /// The token endpoint used when a key file names none.
 pub const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
@@ -35,7 +36,7 @@ pub const MAX_KEY_FILE_SIZE: usize = 64 * 1024;
 /// # Ok(()) }
 /// ```
 pub struct ServiceAccountKey {
-    key: SigningKey,
+    key: Arc<SigningKey>,
     client_email: String,
     client_id: Option<String>,
     project_id: Option<String>,
@@ -93,7 +94,7 @@ impl ServiceAccountKey {
             .ok_or_else(|| Error::invalid_key("private_key must be a PEM string"))?;
         let key = SigningKey::from_pem_with_backend(&pem, file.private_key_id, backend)?;
         Ok(ServiceAccountKey {
-            key,
+            key: Arc::new(key),
             client_email: check_email(file.client_email)?,
             client_id: file.client_id,
             project_id: file.project_id,
@@ -135,6 +136,11 @@ impl ServiceAccountKey {
     /// The RSA key that signs for this account.
     pub fn signing_key(&self) -> &SigningKey {
         &self.key
+    }
+
+    /// The key shared for use in flows that sign assertions.
+    pub fn shared_signing_key(&self) -> Arc<SigningKey> {
+        Arc::clone(&self.key)
     }
 
     /// The public key, with the key id.

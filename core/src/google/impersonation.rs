@@ -1,0 +1,221 @@
+//! Impersonation: a caller's token (given, or obtained by another flow) used for
+//! one IAM Credentials call on a target account, through a delegation chain.
+//! One state machine drives the whole chain: source flow, then the IAM call.
+
+use super::account::ServiceAccountId;
+use super::iam::{self, AllowedLocations, IamCredentials};
+use crate::assertion::checked_scopes;
+use crate::claims::Claims;
+use crate::datetime::Lifetime;
+use crate::error::{Error, Result};
+use crate::flow::{Flow, FlowOptions, RequestFlow, Step, pending};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::lifetime::RefreshPolicy;
+use crate::remote::Dialect;
+use crate::sign::{SignedBlob, SignedJwt};
+use crate::time::UnixTime;
+use crate::token::{AccessToken, IdToken};
+
+/// A flow that yields the caller's access token (a key's JWT-bearer grant, an
+/// STS exchange, another impersonation…).
+pub type AccessTokenSource = Box<dyn Flow<Output = AccessToken> + Send>;
+
+/// Where the caller's (source) token comes from.
+pub enum SourceToken {
+    /// A token the host already holds.
+    Token(AccessToken),
+    /// A flow that obtains it first.
+    Flow(AccessTokenSource),
+}
+
+type BuildRequest = Box<dyn Fn(&AccessToken, UnixTime) -> Result<HttpRequest> + Send>;
+
+/// A source token, then one IAM Credentials call made with it.
+pub struct ImpersonatedFlow<T> {
+    source: Option<SourceToken>,
+    build: BuildRequest,
+    parse: fn(&HttpResponse, UnixTime) -> Result<T>,
+    options: FlowOptions,
+    call: Option<RequestFlow<T>>,
+}
+
+impl<T> ImpersonatedFlow<T> {
+    fn new(
+        source: SourceToken,
+        build: BuildRequest,
+        parse: fn(&HttpResponse, UnixTime) -> Result<T>,
+        options: FlowOptions,
+    ) -> Self {
+        ImpersonatedFlow {
+            source: Some(source),
+            build,
+            parse,
+            options,
+            call: None,
+        }
+    }
+}
+
+impl ImpersonatedFlow<AccessToken> {
+    /// An access token for `target` with `scopes`, through `delegates`
+    /// (`generateAccessToken`).
+    pub fn access_token(
+        source: SourceToken,
+        iam: IamCredentials,
+        target: ServiceAccountId,
+        delegates: Vec<ServiceAccountId>,
+        scopes: Vec<String>,
+        lifetime: Lifetime,
+        options: FlowOptions,
+    ) -> Result<Self> {
+        let scopes = checked_scopes(scopes)?;
+        let build = move |bearer: &AccessToken, _now: UnixTime| {
+            iam.generate_access_token(bearer, &target, &delegates, &scopes, lifetime)
+        };
+        Ok(Self::new(
+            source,
+            Box::new(build),
+            iam::parse_access_token,
+            options,
+        ))
+    }
+}
+
+impl ImpersonatedFlow<IdToken> {
+    /// An ID token of `target` for `audience` (`generateIdToken`).
+    pub fn id_token(
+        source: SourceToken,
+        iam: IamCredentials,
+        target: ServiceAccountId,
+        delegates: Vec<ServiceAccountId>,
+        audience: String,
+        include_email: bool,
+        options: FlowOptions,
+    ) -> Result<Self> {
+        if audience.is_empty() || audience.chars().any(char::is_control) {
+            return Err(Error::invalid_argument("audience must be non-empty text"));
+        }
+        let build = move |bearer: &AccessToken, _now: UnixTime| {
+            iam.generate_id_token(bearer, &target, &delegates, &audience, include_email)
+        };
+        Ok(Self::new(
+            source,
+            Box::new(build),
+            iam::parse_id_token,
+            options,
+        ))
+    }
+}
+
+impl ImpersonatedFlow<SignedBlob> {
+    /// `payload` signed by `target` (`signBlob`).
+    pub fn sign_blob(
+        source: SourceToken,
+        iam: IamCredentials,
+        target: ServiceAccountId,
+        delegates: Vec<ServiceAccountId>,
+        payload: Vec<u8>,
+        options: FlowOptions,
+    ) -> Self {
+        let build = move |bearer: &AccessToken, _now: UnixTime| {
+            iam.sign_blob(bearer, &target, &delegates, &payload)
+        };
+        Self::new(source, Box::new(build), iam::parse_signed_blob, options)
+    }
+}
+
+impl ImpersonatedFlow<SignedJwt> {
+    /// `claims` signed as a JWT by `target` (`signJwt`); `exp` rules are checked
+    /// at the time of sending.
+    pub fn sign_jwt(
+        source: SourceToken,
+        iam: IamCredentials,
+        target: ServiceAccountId,
+        delegates: Vec<ServiceAccountId>,
+        claims: Claims,
+        options: FlowOptions,
+    ) -> Self {
+        let build = move |bearer: &AccessToken, now: UnixTime| {
+            iam.sign_jwt(bearer, &target, &delegates, &claims, now)
+        };
+        Self::new(source, Box::new(build), iam::parse_signed_jwt, options)
+    }
+}
+
+impl ImpersonatedFlow<AllowedLocations> {
+    /// The locations `target` may be used in (`allowedLocations`; the source
+    /// token should be `target`'s own).
+    pub fn allowed_locations(
+        source: SourceToken,
+        iam: IamCredentials,
+        target: ServiceAccountId,
+        options: FlowOptions,
+    ) -> Self {
+        let build =
+            move |bearer: &AccessToken, _now: UnixTime| Ok(iam.allowed_locations(bearer, &target));
+        Self::new(
+            source,
+            Box::new(build),
+            iam::parse_allowed_locations,
+            options,
+        )
+    }
+}
+
+impl<T> Flow for ImpersonatedFlow<T> {
+    type Output = T;
+
+    fn poll(&mut self, now: UnixTime) -> Result<Step<T>> {
+        if let Some(call) = &mut self.call {
+            return call.poll(now);
+        }
+        let token = match self.source.take() {
+            Some(SourceToken::Token(token)) => token,
+            Some(SourceToken::Flow(mut flow)) => match pending(flow.poll(now)?) {
+                Err(token) => token,
+                Ok(step) => {
+                    self.source = Some(SourceToken::Flow(flow));
+                    return Ok(step);
+                }
+            },
+            None => return Err(Error::invalid_argument("the flow is already over")),
+        };
+        if token.is_expired(now, RefreshPolicy::GOOGLE) {
+            return Err(Error::invalid_argument("the source token has expired"));
+        }
+        let request = (self.build)(&token, now)?;
+        let mut call = RequestFlow::new(request, Dialect::Google, &self.options, self.parse);
+        let step = call.poll(now);
+        self.call = Some(call);
+        step
+    }
+
+    fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
+        match (&mut self.call, &mut self.source) {
+            (Some(call), _) => call.feed_response(response),
+            (None, Some(SourceToken::Flow(flow))) => flow.feed_response(response),
+            _ => Err(Error::invalid_argument(
+                "no request is waiting for a response",
+            )),
+        }
+    }
+
+    fn feed_transport_error(&mut self, reason: &str) -> Result<()> {
+        match (&mut self.call, &mut self.source) {
+            (Some(call), _) => call.feed_transport_error(reason),
+            (None, Some(SourceToken::Flow(flow))) => flow.feed_transport_error(reason),
+            _ => Err(Error::invalid_argument(
+                "no request is waiting for a response",
+            )),
+        }
+    }
+
+    fn feed_signature(&mut self, signature: &[u8]) -> Result<()> {
+        match &mut self.source {
+            Some(SourceToken::Flow(flow)) if self.call.is_none() => flow.feed_signature(signature),
+            _ => Err(Error::invalid_argument(
+                "this flow did not ask for a signature",
+            )),
+        }
+    }
+}

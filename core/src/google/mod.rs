@@ -1,0 +1,14 @@
+//! Google: the OAuth 2.0 token endpoint, IAM Service Account Credentials,
+//! impersonation chains, STS and workload identity federation.
+
+mod account;
+mod grant;
+mod iam;
+mod impersonation;
+mod sts;
+
+pub use account::{ServiceAccountId, ServiceAccountIdentity};
+pub use grant::{GrantOutput, JwtGrantFlow, ServiceAccountIdTokenFlow, ServiceAccountTokenFlow};
+pub use iam::{AllowedLocations, IamCredentials};
+pub use impersonation::{AccessTokenSource, ImpersonatedFlow, SourceToken};
+pub use sts::{CredentialSource, ExternalAccount, ExternalAccountFlow, SubjectTokenFormat};

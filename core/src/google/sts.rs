@@ -1,0 +1,556 @@
+//! Workload identity federation: an `external_account` credential file, the STS
+//! token exchange (RFC 8693), and the optional impersonation that follows.
+//!
+//! ```text
+//! POST https://sts.googleapis.com/v1/token
+//! Content-Type: application/x-www-form-urlencoded
+//!
+//! grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&audience=…&scope=…
+//! &requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token
+//! &subject_token=…&subject_token_type=…
+//! ```
+//! The subject token itself comes from the platform (a file, a metadata URL, an
+//! executable): fetching it is the host's I/O; reading it is
+//! [`ExternalAccount::subject_token_from`].
+
+use super::iam::{self, IamCredentials};
+use crate::assertion::checked_scopes;
+use crate::datetime::Lifetime;
+use crate::error::{Error, Result};
+use crate::flow::{Flow, FlowOptions, RequestFlow, Step};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::json::{self, JsonError};
+use crate::oauth::{basic_auth, parse_access_token};
+use crate::remote::Dialect;
+use crate::secret::SecretString;
+use crate::time::UnixTime;
+use crate::token::AccessToken;
+use crate::url::{Endpoint, Form};
+use serde_json::{Map, Value};
+use std::fmt;
+
+const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
+const MAX_FILE_SIZE: usize = 64 * 1024;
+
+/// How the subject token is laid out in what the source returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubjectTokenFormat {
+    /// The whole content is the token.
+    Text,
+    /// A JSON object; the token is the string member with this name.
+    Json(String),
+}
+
+/// Where the platform's subject token comes from (the host fetches it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// Read this file.
+    File {
+        /// Path of the file.
+        path: String,
+        /// Layout of its content.
+        format: SubjectTokenFormat,
+    },
+    /// `GET` this URL with these headers.
+    Url {
+        /// The URL.
+        url: String,
+        /// Headers to send.
+        headers: Vec<(String, String)>,
+        /// Layout of the response body.
+        format: SubjectTokenFormat,
+    },
+    /// Run this command; read its output with [`ExternalAccount::subject_token_from_executable`].
+    Executable {
+        /// The command line.
+        command: String,
+        /// Timeout in milliseconds, if given.
+        timeout_millis: Option<u64>,
+        /// Where the executable caches its output, if anywhere.
+        output_file: Option<String>,
+    },
+    /// An AWS environment (signed `GetCallerIdentity`); recognised, not yet supported.
+    Aws {
+        /// `environment_id`, e.g. `aws1`.
+        environment_id: String,
+    },
+}
+
+/// A parsed `"type": "external_account"` credential file.
+#[derive(Clone)]
+pub struct ExternalAccount {
+    audience: String,
+    subject_token_type: String,
+    token_url: Endpoint,
+    impersonation_url: Option<String>,
+    impersonation_lifetime: Lifetime,
+    source: CredentialSource,
+    workforce_pool_user_project: Option<String>,
+    quota_project_id: Option<String>,
+    client: Option<(String, SecretString)>,
+    scopes: Vec<String>,
+}
+
+fn field<'a>(doc: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
+    match doc.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::invalid_key(format!(
+            "external_account: \"{name}\" must be a string"
+        ))),
+    }
+}
+
+fn required<'a>(doc: &'a Map<String, Value>, name: &str) -> Result<&'a str> {
+    field(doc, name)?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::invalid_key(format!("external_account: \"{name}\" is missing")))
+}
+
+fn format_of(source: &Map<String, Value>) -> Result<SubjectTokenFormat> {
+    let Some(Value::Object(format)) = source.get("format") else {
+        return Ok(SubjectTokenFormat::Text);
+    };
+    match field(format, "type")? {
+        None | Some("text") => Ok(SubjectTokenFormat::Text),
+        Some("json") => Ok(SubjectTokenFormat::Json(
+            required(format, "subject_token_field_name")?.to_owned(),
+        )),
+        Some(_) => Err(Error::invalid_key(
+            "external_account: format type must be \"text\" or \"json\"",
+        )),
+    }
+}
+
+fn parse_source(doc: &Map<String, Value>) -> Result<CredentialSource> {
+    let Some(Value::Object(source)) = doc.get("credential_source") else {
+        return Err(Error::invalid_key(
+            "external_account: \"credential_source\" is missing",
+        ));
+    };
+    if let Some(environment_id) = field(source, "environment_id")? {
+        return Ok(CredentialSource::Aws {
+            environment_id: environment_id.to_owned(),
+        });
+    }
+    if let Some(path) = field(source, "file")? {
+        return Ok(CredentialSource::File {
+            path: path.to_owned(),
+            format: format_of(source)?,
+        });
+    }
+    if let Some(url) = field(source, "url")? {
+        let headers = match source.get("headers") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Object(headers)) => headers
+                .iter()
+                .map(|(name, value)| match value {
+                    Value::String(value) => Ok((name.clone(), value.clone())),
+                    _ => Err(Error::invalid_key(
+                        "external_account: header values must be strings",
+                    )),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Some(_) => {
+                return Err(Error::invalid_key(
+                    "external_account: \"headers\" must be an object",
+                ));
+            }
+        };
+        return Ok(CredentialSource::Url {
+            url: url.to_owned(),
+            headers,
+            format: format_of(source)?,
+        });
+    }
+    if let Some(Value::Object(executable)) = source.get("executable") {
+        let number = |name: &str| match executable.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => value.as_u64().map(Some).ok_or_else(|| {
+                Error::invalid_key(format!("external_account: \"{name}\" must be a number"))
+            }),
+        };
+        return Ok(CredentialSource::Executable {
+            command: required(executable, "command")?.to_owned(),
+            timeout_millis: number("timeout_millis")?,
+            output_file: field(executable, "output_file")?.map(str::to_owned),
+        });
+    }
+    Err(Error::invalid_key(
+        "external_account: credential_source needs file, url, executable or environment_id",
+    ))
+}
+
+fn is_workforce_audience(audience: &str) -> bool {
+    audience.strip_prefix("//iam.").is_some_and(|rest| {
+        rest.split_once('/').is_some_and(|(_, path)| {
+            path.starts_with("locations/") && path.contains("/workforcePools/")
+        })
+    })
+}
+
+impl ExternalAccount {
+    /// Parses an `external_account` credential file.
+    pub fn from_json(text: &str) -> Result<Self> {
+        if text.len() > MAX_FILE_SIZE {
+            return Err(Error::invalid_key("external_account file is over 64 KiB"));
+        }
+        let doc = json::parse_object(text.as_bytes()).map_err(|err| match err {
+            JsonError::NotAnObject => {
+                Error::invalid_key("external_account file is not a JSON object")
+            }
+            JsonError::Syntax(reason) => {
+                Error::invalid_key(format!("external_account file: {reason}"))
+            }
+        })?;
+        if field(&doc, "type")? != Some("external_account") {
+            return Err(Error::invalid_key(
+                "credential file type is not \"external_account\"",
+            ));
+        }
+        let audience = required(&doc, "audience")?.to_owned();
+        let token_url = match field(&doc, "token_url")? {
+            Some(url) => Endpoint::new(url)?,
+            None => Endpoint::new("https://sts.googleapis.com/v1/token")?,
+        };
+        let impersonation_url = field(&doc, "service_account_impersonation_url")?
+            .map(check_impersonation_url)
+            .transpose()?;
+        let impersonation_lifetime = match doc
+            .get("service_account_impersonation")
+            .and_then(|v| v.get("token_lifetime_seconds"))
+        {
+            None | Some(Value::Null) => Lifetime::default(),
+            Some(value) => Lifetime::from_secs(value.as_u64().ok_or_else(|| {
+                Error::invalid_key("external_account: token_lifetime_seconds must be a number")
+            })?)?,
+        };
+        let workforce_pool_user_project =
+            field(&doc, "workforce_pool_user_project")?.map(str::to_owned);
+        if workforce_pool_user_project.is_some() && !is_workforce_audience(&audience) {
+            return Err(Error::invalid_key(
+                "external_account: workforce_pool_user_project is only valid for workforce pools",
+            ));
+        }
+        let client = match (field(&doc, "client_id")?, field(&doc, "client_secret")?) {
+            (Some(id), Some(secret)) => {
+                Some((id.to_owned(), SecretString::from(secret.to_owned())))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(Error::invalid_key(
+                    "external_account: client_id and client_secret go together",
+                ));
+            }
+        };
+        Ok(ExternalAccount {
+            audience,
+            subject_token_type: required(&doc, "subject_token_type")?.to_owned(),
+            token_url,
+            impersonation_url,
+            impersonation_lifetime,
+            source: parse_source(&doc)?,
+            workforce_pool_user_project,
+            quota_project_id: field(&doc, "quota_project_id")?.map(str::to_owned),
+            client,
+            scopes: vec![CLOUD_PLATFORM.to_owned()],
+        })
+    }
+
+    /// Asks for these scopes instead of `cloud-platform`.
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Result<Self> {
+        self.scopes = checked_scopes(scopes)?;
+        Ok(self)
+    }
+
+    /// Where the subject token comes from.
+    pub fn credential_source(&self) -> &CredentialSource {
+        &self.source
+    }
+
+    /// The workload identity pool provider (STS `audience`).
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The quota project named in the file, if any.
+    pub fn quota_project_id(&self) -> Option<&str> {
+        self.quota_project_id.as_deref()
+    }
+
+    /// The subject token in what a file or URL source returned.
+    pub fn subject_token_from(&self, content: &[u8]) -> Result<SecretString> {
+        let format = match &self.source {
+            CredentialSource::File { format, .. } | CredentialSource::Url { format, .. } => format,
+            _ => {
+                return Err(Error::invalid_argument(
+                    "this credential source is not a file or URL",
+                ));
+            }
+        };
+        let invalid = |why: &str| Error::invalid_argument(format!("subject token source: {why}"));
+        let token = match format {
+            SubjectTokenFormat::Text => std::str::from_utf8(content)
+                .map_err(|_| invalid("content is not UTF-8"))?
+                .trim_end()
+                .to_owned(),
+            SubjectTokenFormat::Json(name) => {
+                let doc = json::parse_object(content)
+                    .map_err(|_| invalid("content is not a JSON object"))?;
+                match doc.get(name) {
+                    Some(Value::String(token)) => token.clone(),
+                    _ => {
+                        return Err(invalid(&format!(
+                            "member \"{name}\" is missing or not a string"
+                        )));
+                    }
+                }
+            }
+        };
+        if token.is_empty() {
+            return Err(invalid("the token is empty"));
+        }
+        Ok(SecretString::from(token))
+    }
+
+    /// The subject token in an executable source's output (Google's pluggable
+    /// auth format, version 1), checked against `now` and the file's token type.
+    pub fn subject_token_from_executable(
+        &self,
+        output: &[u8],
+        now: UnixTime,
+    ) -> Result<SecretString> {
+        let invalid = |why: String| Error::invalid_argument(format!("executable output: {why}"));
+        let doc = json::parse_object(output).map_err(|_| invalid("not a JSON object".into()))?;
+        if doc.get("version").and_then(Value::as_u64) != Some(1) {
+            return Err(invalid("\"version\" must be 1".into()));
+        }
+        if doc.get("success") != Some(&Value::Bool(true)) {
+            let code = doc.get("code").and_then(Value::as_str).unwrap_or("unknown");
+            let message = doc
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("no message");
+            return Err(invalid(format!(
+                "the executable failed ({code}): {}",
+                message.chars().take(200).collect::<String>()
+            )));
+        }
+        let token_type = doc
+            .get("token_type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if token_type != self.subject_token_type {
+            return Err(invalid(
+                "\"token_type\" differs from the file's subject_token_type".into(),
+            ));
+        }
+        if let Some(expiration) = doc.get("expiration_time") {
+            let expiration = expiration
+                .as_i64()
+                .ok_or_else(|| invalid("\"expiration_time\" is not a number".into()))?;
+            if expiration <= now.as_secs() {
+                return Err(invalid("the token has expired".into()));
+            }
+        }
+        let member = if token_type.ends_with(":saml2") {
+            "saml_response"
+        } else {
+            "id_token"
+        };
+        match doc.get(member) {
+            Some(Value::String(token)) if !token.is_empty() => {
+                Ok(SecretString::from(token.clone()))
+            }
+            _ => Err(invalid(format!("\"{member}\" is missing"))),
+        }
+    }
+
+    /// The STS token-exchange request for `subject_token`.
+    pub fn sts_request(&self, subject_token: &SecretString) -> Result<HttpRequest> {
+        if subject_token.is_empty() {
+            return Err(Error::invalid_argument("subject token is empty"));
+        }
+        let scope = if self.impersonation_url.is_some() {
+            CLOUD_PLATFORM.to_owned()
+        } else {
+            self.scopes.join(" ")
+        };
+        let mut form = Form::default();
+        form.push("grant_type", TOKEN_EXCHANGE_GRANT);
+        form.push("audience", &self.audience);
+        form.push("scope", &scope);
+        form.push("requested_token_type", ACCESS_TOKEN_TYPE);
+        form.push("subject_token", subject_token.expose_secret());
+        form.push("subject_token_type", &self.subject_token_type);
+        let mut request = HttpRequest::new(Method::Post, self.token_url.as_str().to_owned());
+        match (&self.client, &self.workforce_pool_user_project) {
+            (Some((id, secret)), _) => {
+                request = request.header("Authorization", basic_auth(id, secret).expose_secret());
+            }
+            (None, Some(project)) => {
+                let mut options = String::from(r#"{"userProject":"#);
+                json::write_string(project, &mut options);
+                options.push('}');
+                form.push("options", &options);
+            }
+            (None, None) => {}
+        }
+        Ok(request.form_body(&form))
+    }
+
+    /// The whole conversation: STS exchange, then impersonation when the file asks for it.
+    pub fn flow(
+        &self,
+        subject_token: &SecretString,
+        options: FlowOptions,
+    ) -> Result<ExternalAccountFlow> {
+        if let CredentialSource::Aws { .. } = self.source {
+            return Err(Error::invalid_argument(
+                "AWS credential sources (signed GetCallerIdentity) are not supported yet",
+            ));
+        }
+        let sts = RequestFlow::new(
+            self.sts_request(subject_token)?,
+            Dialect::OAuth,
+            &options,
+            parse_access_token,
+        );
+        let iam =
+            IamCredentials::with_endpoint(Endpoint::new("https://iamcredentials.googleapis.com")?);
+        let iam = match &self.quota_project_id {
+            Some(project) => iam.quota_project(project.clone())?,
+            None => iam,
+        };
+        Ok(ExternalAccountFlow {
+            stage: Stage::Sts(sts),
+            impersonation: self.impersonation_url.clone().map(|url| Impersonation {
+                url,
+                iam,
+                scopes: self.scopes.clone(),
+                lifetime: self.impersonation_lifetime,
+            }),
+            options,
+        })
+    }
+}
+
+impl fmt::Debug for ExternalAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExternalAccount")
+            .field("audience", &self.audience)
+            .field("subject_token_type", &self.subject_token_type)
+            .field("token_url", &self.token_url)
+            .field("impersonation_url", &self.impersonation_url)
+            .field("source", &self.source)
+            .field("client_id", &self.client.as_ref().map(|(id, _)| id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Accepts `…/v1/projects/-/serviceAccounts/{email}:generateAccessToken` on an https endpoint.
+fn check_impersonation_url(url: &str) -> Result<String> {
+    Endpoint::new(url)?;
+    let valid = url.ends_with(":generateAccessToken") && url.contains("/serviceAccounts/");
+    if !valid {
+        return Err(Error::invalid_key(
+            "service_account_impersonation_url must be a …/serviceAccounts/{email}:generateAccessToken URL",
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+struct Impersonation {
+    url: String,
+    iam: IamCredentials,
+    scopes: Vec<String>,
+    lifetime: Lifetime,
+}
+
+enum Stage {
+    Sts(RequestFlow<AccessToken>),
+    Impersonating(RequestFlow<AccessToken>),
+}
+
+/// STS exchange, then (optionally) `generateAccessToken` with the STS token.
+pub struct ExternalAccountFlow {
+    stage: Stage,
+    impersonation: Option<Impersonation>,
+    options: FlowOptions,
+}
+
+impl Flow for ExternalAccountFlow {
+    type Output = AccessToken;
+
+    fn poll(&mut self, now: UnixTime) -> Result<Step<AccessToken>> {
+        match &mut self.stage {
+            Stage::Impersonating(call) => call.poll(now),
+            Stage::Sts(sts) => match sts.poll(now)? {
+                Step::Done(sts_token) => match self.impersonation.take() {
+                    None => Ok(Step::Done(sts_token)),
+                    Some(imp) => {
+                        let request = imp.iam.generate_access_token_at(
+                            &imp.url,
+                            &sts_token,
+                            &imp.scopes,
+                            imp.lifetime,
+                        )?;
+                        let mut call = RequestFlow::new(
+                            request,
+                            Dialect::Google,
+                            &self.options,
+                            iam::parse_access_token,
+                        );
+                        let step = call.poll(now);
+                        self.stage = Stage::Impersonating(call);
+                        step
+                    }
+                },
+                step => Ok(step),
+            },
+        }
+    }
+
+    fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
+        match &mut self.stage {
+            Stage::Sts(flow) | Stage::Impersonating(flow) => flow.feed_response(response),
+        }
+    }
+
+    fn feed_transport_error(&mut self, reason: &str) -> Result<()> {
+        match &mut self.stage {
+            Stage::Sts(flow) | Stage::Impersonating(flow) => flow.feed_transport_error(reason),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workforce_audiences() {
+        assert!(is_workforce_audience(
+            "//iam.googleapis.com/locations/global/workforcePools/pool/providers/p"
+        ));
+        assert!(!is_workforce_audience(
+            "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/p"
+        ));
+    }
+
+    #[test]
+    fn impersonation_urls() {
+        assert!(check_impersonation_url(
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken"
+        )
+        .is_ok());
+        for bad in [
+            "http://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p:generateAccessToken",
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p:signBlob",
+        ] {
+            assert!(check_impersonation_url(bad).is_err(), "{bad}");
+        }
+    }
+}
