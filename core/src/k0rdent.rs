@@ -147,12 +147,16 @@ impl ListCredentials {
     /// A flow that yields every page, one `Step::Done(Some(page))` at a time,
     /// then `Step::Done(None)`.
     pub fn pages(&self, bearer: AccessToken, options: FlowOptions) -> CredentialPages {
+        let seen_cursors = match &self.pagination {
+            Pagination::Cursor(Some(start)) => HashSet::from([start.clone()]),
+            _ => HashSet::new(),
+        };
         CredentialPages {
             list: self.clone(),
             bearer,
             options,
             position: self.pagination.clone(),
-            seen_cursors: HashSet::new(),
+            seen_cursors,
             exchange: None,
             finished: false,
         }

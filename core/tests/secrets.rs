@@ -208,3 +208,76 @@ fn verification_errors_never_echo_the_token() {
     assert_eq!(format!("{wrapped:?}"), "SecretString([redacted])");
     assert_eq!(format!("{wrapped}"), "[redacted]");
 }
+
+#[test]
+fn protocol_types_are_redacted() {
+    use credmint::google::ExternalAccount;
+    use credmint::ibm::IbmIam;
+    use credmint::{
+        AccessToken, ClientCredentials, Endpoint, Flow, FlowOptions, HttpResponse, TokenLifetime,
+    };
+
+    let secrets = [
+        "ya29.SECRET-TOKEN",
+        "MY-API-KEY-VALUE",
+        "CLIENT-SECRET-VALUE",
+        "REFRESH-SECRET",
+    ];
+    let lifetime = TokenLifetime::new(UnixTime::from_secs(0), UnixTime::from_secs(3600)).unwrap();
+    let token = AccessToken::new(SecretString::from(secrets[0].to_owned()), lifetime).unwrap();
+    let ibm = IbmIam::new()
+        .client("bx", SecretString::from(secrets[2].to_owned()))
+        .unwrap();
+    let request = ibm
+        .api_key_request(&SecretString::from(secrets[1].to_owned()))
+        .unwrap();
+    let client = ClientCredentials::new(
+        Endpoint::new("https://auth.example/token").unwrap(),
+        "id",
+        SecretString::from(secrets[2].to_owned()),
+    )
+    .unwrap();
+    let account = ExternalAccount::from_json(&format!(
+        r#"{{"type":"external_account","audience":"a","subject_token_type":"t","credential_source":{{"file":"/t"}},"client_id":"c","client_secret":"{}"}}"#,
+        secrets[2]
+    ))
+    .unwrap();
+    let response = HttpResponse::new(
+        200,
+        vec![],
+        format!(r#"{{"access_token":"{}","refresh_token":"{}","token_type":"Bearer","expires_in":3600,"expiration":4000}}"#, secrets[0], secrets[3]).into_bytes(),
+    );
+    let mut flow = ibm
+        .api_key_flow(
+            &SecretString::from(secrets[1].to_owned()),
+            &FlowOptions::default(),
+        )
+        .unwrap();
+    let _ = flow.poll(UnixTime::from_secs(100)).unwrap();
+    flow.feed_response(response.clone()).unwrap();
+    let ibm_token = match flow.poll(UnixTime::from_secs(100)).unwrap() {
+        credmint::Step::Done(token) => token,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        ibm_token.refresh_token().unwrap().expose_secret(),
+        secrets[3]
+    );
+    let rendered = [
+        format!("{token:?}"),
+        format!("{ibm_token:?}"),
+        format!("{request:?}"),
+        format!("{response:?}"),
+        format!("{client:?}"),
+        format!("{ibm:?}"),
+        format!("{account:?}"),
+        format!("{:?}", client.request()),
+    ];
+    for text in &rendered {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+    }
+    // The request itself does carry the secrets, for the host to send.
+    assert!(String::from_utf8_lossy(request.body()).contains(secrets[1]));
+}

@@ -530,6 +530,71 @@ impl Flow for ExternalAccountFlow {
 mod tests {
     use super::*;
 
+    fn account(source: &str) -> ExternalAccount {
+        ExternalAccount::from_json(&format!(
+            r#"{{"type":"external_account","audience":"//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x","subject_token_type":"urn:ietf:params:oauth:token-type:id_token","credential_source":{source}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn subject_tokens_from_files_and_urls() {
+        let text = account(r#"{"file":"/t"}"#);
+        assert_eq!(
+            text.subject_token_from(b"eyJ.a.b\n")
+                .unwrap()
+                .expose_secret(),
+            "eyJ.a.b"
+        );
+        assert!(text.subject_token_from(b"\n").is_err());
+        assert!(text.subject_token_from(b"\xff").is_err());
+        let json = account(
+            r#"{"url":"http://169.254.169.254/token","headers":{"Metadata":"True"},"format":{"type":"json","subject_token_field_name":"access_token"}}"#,
+        );
+        assert!(
+            matches!(json.credential_source(), CredentialSource::Url { headers, .. } if headers.len() == 1)
+        );
+        assert_eq!(
+            json.subject_token_from(br#"{"access_token":"tok"}"#)
+                .unwrap()
+                .expose_secret(),
+            "tok"
+        );
+        for bad in [&br#"{"access_token":5}"#[..], br#"{}"#, b"tok"] {
+            assert!(json.subject_token_from(bad).is_err());
+        }
+        assert!(ExternalAccount::from_json(
+            r#"{"type":"external_account","audience":"a","subject_token_type":"t","credential_source":{"file":"/t","format":{"type":"json"}}}"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn executable_output() {
+        let exe = account(r#"{"executable":{"command":"/bin/token --x","timeout_millis":5000}}"#);
+        let now = UnixTime::from_secs(1000);
+        let ok = br#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:id_token","id_token":"eyJ.x.y","expiration_time":2000}"#;
+        assert_eq!(
+            exe.subject_token_from_executable(ok, now)
+                .unwrap()
+                .expose_secret(),
+            "eyJ.x.y"
+        );
+        for bad in [
+            &br#"{"version":1,"success":false,"code":"401","message":"no"}"#[..],
+            br#"{"version":2,"success":true,"token_type":"urn:ietf:params:oauth:token-type:id_token","id_token":"x"}"#,
+            br#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"x"}"#,
+            br#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:id_token","id_token":"x","expiration_time":1000}"#,
+            br#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:id_token"}"#,
+        ] {
+            assert!(exe.subject_token_from_executable(bad, now).is_err());
+        }
+        assert!(
+            exe.subject_token_from(b"x").is_err(),
+            "not a file or URL source"
+        );
+    }
+
     #[test]
     fn workforce_audiences() {
         assert!(is_workforce_audience(

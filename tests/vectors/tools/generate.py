@@ -633,6 +633,33 @@ def refresh_vectors():
     return cases
 
 
+# ============================================================== conversations
+
+def flow_vectors():
+    import conversations
+    import crosscheck
+
+    builder = conversations.Builder(K)
+    cases = builder.build()
+    first_send = lambda name: next(c for c in cases if c["name"] == name)["steps"][0]["expect"]["send"]
+    crosscheck.jwt_bearer(first_send("JWT-bearer grant: access token"), conversations.TOKEN_URI)
+    crosscheck.iam_generate_access_token(builder.iam_access_request["send"], conversations.TARGET,
+                                         conversations.DELEGATE, [conversations.CLOUD])
+    crosscheck.sts_exchange(builder.sts_first_request["send"],
+                            "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/"
+                            "providers/gh", [conversations.CLOUD], "eyJ.subject.token")
+    crosscheck.ibm_api_key(builder.ibm_request["send"], "MY_APIKEY")
+    ibm_client = first_send("IBM with a client id and secret, and a scope")
+    crosscheck.basic_auth_matches_requests("bx", "bx", crosscheck.header(ibm_client, "Authorization"))
+    return cases
+
+
+def cache_vectors():
+    import conversations
+
+    return conversations.cache_vectors()
+
+
 # ============================================================== main
 
 FILES = {
@@ -642,6 +669,9 @@ FILES = {
                         assertion_vectors),
     "verify.json": ("RS256 JWT verification: structure, header, signature, claims.", verify_vectors),
     "refresh.json": ("Refresh timing policies.", refresh_vectors),
+    "flows.json": ("Scripted conversations: exact requests, responses, waits, signatures, results and errors.",
+                   flow_vectors),
+    "cache.json": ("Token cache decisions over time.", cache_vectors),
 }
 
 

@@ -1,0 +1,112 @@
+"""Cross-checks the vectors' expected requests against the reference client
+libraries: google-auth builds the same IAM, STS and JWT-bearer requests, and
+IBM's ibm-cloud-sdk-core the same IAM token request. Run by generate.py.
+"""
+
+import base64
+import datetime
+import json
+import urllib.parse
+
+import google.auth.impersonated_credentials
+import google.oauth2._client
+import google.oauth2.credentials
+import google.oauth2.sts
+import ibm_cloud_sdk_core.token_managers.jwt_token_manager as ibm_jwt
+from ibm_cloud_sdk_core.token_managers.iam_token_manager import IAMTokenManager
+
+
+class Captured(Exception):
+    """Raised by the fake transports once the request is captured."""
+
+    def __init__(self, method, url, headers, body):
+        super().__init__("captured")
+        self.method, self.url, self.headers, self.body = method, url, dict(headers or {}), body
+
+
+def google_transport(method_default="GET"):
+    def request(url, method=method_default, body=None, headers=None, **_):
+        raise Captured(method, url, headers, body.decode() if isinstance(body, bytes) else body)
+    return request
+
+
+def capture(call):
+    try:
+        call()
+    except Captured as captured:
+        return captured
+    raise AssertionError("the library sent no request")
+
+
+def header(expected, name):
+    for key, value in expected["headers"]:
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def check(what, condition, detail=""):
+    if not condition:
+        raise AssertionError(f"cross-check failed for {what}: {detail}")
+
+
+def iam_generate_access_token(expected, target, delegate, scopes):
+    source = google.oauth2.credentials.Credentials(
+        token="ya29.source-token", expiry=datetime.datetime(2100, 1, 1))
+    creds = google.auth.impersonated_credentials.Credentials(
+        source_credentials=source, target_principal=target, target_scopes=scopes,
+        delegates=[f"projects/-/serviceAccounts/{delegate}"], lifetime=3600)
+    got = capture(lambda: creds.refresh(google_transport("POST")))
+    check("IAM URL", got.url == expected["url"], f"{got.url} != {expected['url']}")
+    check("IAM method", got.method == "POST")
+    check("IAM body", json.loads(got.body) == json.loads(expected["body"]), got.body)
+    check("IAM Authorization", got.headers.get("authorization") == header(expected, "Authorization"),
+          str(got.headers))
+    check("IAM Content-Type", got.headers.get("Content-Type") == header(expected, "Content-Type"))
+
+
+def sts_exchange(expected, audience, scopes, subject):
+    client = google.oauth2.sts.Client("https://sts.googleapis.com/v1/token")
+    got = capture(lambda: client.exchange_token(
+        google_transport("POST"), "urn:ietf:params:oauth:grant-type:token-exchange", subject,
+        "urn:ietf:params:oauth:token-type:jwt", audience=audience, scopes=scopes,
+        requested_token_type="urn:ietf:params:oauth:token-type:access_token"))
+    check("STS URL", got.url == expected["url"])
+    check("STS body", urllib.parse.parse_qs(got.body) == urllib.parse.parse_qs(expected["body"]),
+          f"{got.body} vs {expected['body']}")
+    check("STS Content-Type", got.headers.get("Content-Type") == header(expected, "Content-Type"))
+
+
+def jwt_bearer(expected, token_uri):
+    assertion = urllib.parse.parse_qs(expected["body"])["assertion"][0]
+    got = capture(lambda: google.oauth2._client.jwt_grant(google_transport("POST"), token_uri, assertion))
+    check("JWT-bearer URL", got.url == expected["url"])
+    check("JWT-bearer body", urllib.parse.parse_qs(got.body) == urllib.parse.parse_qs(expected["body"]),
+          got.body)
+    check("JWT-bearer Content-Type", got.headers.get("Content-Type") == header(expected, "Content-Type"))
+
+
+def ibm_api_key(expected, api_key):
+    seen = {}
+
+    def fake_request(method, url, headers=None, params=None, data=None, auth=None, **_):
+        seen.update(method=method, url=url, headers=headers, data=data, auth=auth)
+        raise Captured(method, url, headers, data)
+
+    original = ibm_jwt.requests.request
+    ibm_jwt.requests.request = fake_request
+    try:
+        capture(lambda: IAMTokenManager(api_key).request_token())
+    finally:
+        ibm_jwt.requests.request = original
+    body = urllib.parse.urlencode(seen["data"])
+    check("IBM URL", seen["url"] == expected["url"], seen["url"])
+    check("IBM body", body == expected["body"], f"{body} != {expected['body']}")
+    for name in ("Content-Type", "Accept"):
+        check(f"IBM {name}", seen["headers"][name] == header(expected, name))
+    check("IBM auth", seen["auth"] is None)
+
+
+def basic_auth_matches_requests(client_id, secret, expected_header):
+    raw = base64.b64encode(f"{client_id}:{secret}".encode("latin1")).decode()
+    check("Basic auth", expected_header == "Basic " + raw, expected_header)
