@@ -56,9 +56,17 @@ impl JwtBearerAssertion {
         key: &ServiceAccountKey,
         scopes: impl IntoIterator<Item = S>,
     ) -> Result<Self> {
+        Self::build(key.client_email(), key.token_uri(), scopes)
+    }
+
+    fn build<S: Into<String>>(
+        issuer: &str,
+        audience: &str,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Self> {
         Ok(JwtBearerAssertion {
-            issuer: key.client_email().to_owned(),
-            audience: key.token_uri().to_owned(),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
             scopes: checked_scopes(scopes)?,
             subject: None,
             lifetime: MAX_ASSERTION_LIFETIME_SECS,
@@ -70,13 +78,11 @@ impl JwtBearerAssertion {
         identity: &ServiceAccountIdentity,
         scopes: impl IntoIterator<Item = S>,
     ) -> Result<Self> {
-        Ok(JwtBearerAssertion {
-            issuer: identity.client_email().to_owned(),
-            audience: identity.token_uri().as_str().to_owned(),
-            scopes: checked_scopes(scopes)?,
-            subject: None,
-            lifetime: MAX_ASSERTION_LIFETIME_SECS,
-        })
+        Self::build(
+            identity.client_email(),
+            identity.token_uri().as_str(),
+            scopes,
+        )
     }
 
     /// Acts as `user` (domain-wide delegation): sets `sub`.
@@ -130,10 +136,14 @@ pub struct IdTokenAssertion {
 impl IdTokenAssertion {
     /// An assertion from `key`'s account asking its `token_uri` for an ID token for `target_audience`.
     pub fn new(key: &ServiceAccountKey, target_audience: impl Into<String>) -> Result<Self> {
+        Self::build(key.client_email(), key.token_uri(), target_audience.into())
+    }
+
+    fn build(issuer: &str, audience: &str, target_audience: String) -> Result<Self> {
         Ok(IdTokenAssertion {
-            issuer: key.client_email().to_owned(),
-            audience: key.token_uri().to_owned(),
-            target_audience: checked_text(target_audience.into(), "target audience")?,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            target_audience: checked_text(target_audience, "target audience")?,
             lifetime: MAX_ASSERTION_LIFETIME_SECS,
         })
     }

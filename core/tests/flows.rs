@@ -16,27 +16,9 @@ use credmint::{
     UnixTime,
 };
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+mod common;
 
-fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn cases(file: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(vectors_dir().join(file)).unwrap();
-    let doc: Value = serde_json::from_str(&text).unwrap();
-    doc["cases"].as_array().unwrap().clone()
-}
-
-fn text_of(reference: &Value) -> String {
-    match (reference.get("file"), reference.get("text")) {
-        (Some(file), _) => {
-            std::fs::read_to_string(vectors_dir().join(file.as_str().unwrap())).unwrap()
-        }
-        (_, Some(text)) => text.as_str().unwrap().to_owned(),
-        _ => panic!("reference without file or text: {reference}"),
-    }
-}
+use common::{cases, text_of};
 
 fn s(value: &Value) -> String {
     value

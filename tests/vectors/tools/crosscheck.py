@@ -110,3 +110,56 @@ def ibm_api_key(expected, api_key):
 def basic_auth_matches_requests(client_id, secret, expected_header):
     raw = base64.b64encode(f"{client_id}:{secret}".encode("latin1")).decode()
     check("Basic auth", expected_header == "Basic " + raw, expected_header)
+
+
+def capture_requests_session(call):
+    """Captures what google-auth's AuthorizedSession (requests) would send."""
+    import requests
+
+    original = requests.Session.request
+
+    def fake(self, method, url, data=None, headers=None, json=None, **_):
+        body = json_module.dumps(json) if json is not None else data
+        raise Captured(method, url, headers, body.decode() if isinstance(body, bytes) else body)
+
+    requests.Session.request = fake
+    try:
+        return capture(call)
+    finally:
+        requests.Session.request = original
+
+
+json_module = json
+
+
+def impersonated(target, delegate=None):
+    source = google.oauth2.credentials.Credentials(token="ya29.source-token", expiry=datetime.datetime(2100, 1, 1))
+    delegates = [f"projects/-/serviceAccounts/{delegate}"] if delegate else None
+    return google.auth.impersonated_credentials.Credentials(
+        source_credentials=source, target_principal=target, target_scopes=["x"], delegates=delegates)
+
+
+def compare_json_request(what, got, expected):
+    check(f"{what} URL", got.url == expected["url"], f"{got.url} != {expected['url']}")
+    check(f"{what} method", got.method.upper() == expected["method"])
+    body = json.loads(got.body)
+    # google-auth sends "delegates": null when there are none; credmint sends [].
+    # Both mean an empty repeated field to the API.
+    if body.get("delegates", []) is None:
+        body["delegates"] = []
+    check(f"{what} body", body == json.loads(expected["body"]), f"{got.body} vs {expected['body']}")
+    check(f"{what} Authorization", got.headers.get("authorization") == header(expected, "Authorization"),
+          str(got.headers))
+
+
+def iam_sign_blob(expected, target, delegate, payload):
+    creds = impersonated(target, delegate)
+    got = capture_requests_session(lambda: creds.sign_bytes(payload))
+    compare_json_request("IAM signBlob", got, expected)
+
+
+def iam_generate_id_token(expected, target, audience, include_email):
+    creds = google.auth.impersonated_credentials.IDTokenCredentials(
+        impersonated(target), target_audience=audience, include_email=include_email)
+    got = capture_requests_session(lambda: creds.refresh(None))
+    compare_json_request("IAM generateIdToken", got, expected)

@@ -648,6 +648,9 @@ def flow_vectors():
     crosscheck.sts_exchange(builder.sts_first_request["send"],
                             "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/"
                             "providers/gh", [conversations.CLOUD], "eyJ.subject.token")
+    crosscheck.iam_sign_blob(first_send("IAM signBlob"), conversations.TARGET, conversations.DELEGATE, b"hello")
+    crosscheck.iam_generate_id_token(first_send("IAM generateIdToken with includeEmail"), conversations.TARGET,
+                                     "https://svc.example.run.app", True)
     crosscheck.ibm_api_key(builder.ibm_request["send"], "MY_APIKEY")
     ibm_client = first_send("IBM with a client id and secret, and a scope")
     crosscheck.basic_auth_matches_requests("bx", "bx", crosscheck.header(ibm_client, "Authorization"))
