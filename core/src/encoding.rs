@@ -25,7 +25,6 @@ pub(crate) fn b64_std_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Lower-case hexadecimal.
-#[cfg(feature = "rsa")]
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
@@ -57,7 +56,6 @@ mod tests {
         assert_eq!(b64_std_decode("+/8AEA"), None);
     }
 
-    #[cfg(feature = "rsa")]
     #[test]
     fn hex_is_lower_case() {
         assert_eq!(hex(&[0x00, 0xab, 0x7f]), "00ab7f");

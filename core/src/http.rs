@@ -20,6 +20,8 @@ pub enum Method {
     Get,
     /// `POST`.
     Post,
+    /// `PUT` (the EC2 metadata server's session token).
+    Put,
 }
 
 impl Method {
@@ -28,6 +30,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
         }
     }
 }

@@ -133,6 +133,35 @@ impl<F: Flow> Runner for Typed<F> {
     }
 }
 
+/// A computation without I/O, presented as a flow that is done at once.
+struct Ready(Option<credmint::Result<Value>>);
+
+impl Runner for Ready {
+    fn poll(&mut self, _now: UnixTime) -> credmint::Result<Step<Value>> {
+        match self.0.take() {
+            Some(result) => result.map(Step::Done),
+            None => panic!("polled twice"),
+        }
+    }
+    fn feed_response(&mut self, _: HttpResponse) -> credmint::Result<()> {
+        panic!("no request")
+    }
+    fn feed_transport_error(&mut self, _: &str) -> credmint::Result<()> {
+        panic!("no request")
+    }
+    fn feed_signature(&mut self, _: &[u8]) -> credmint::Result<()> {
+        panic!("no signature")
+    }
+}
+
+fn aws_credentials(spec: &Value) -> credmint::Result<credmint::google::AwsCredentials> {
+    credmint::google::AwsCredentials::new(
+        s(&spec["access_key_id"]),
+        SecretString::from(s(&spec["secret_access_key"])),
+        spec.get("session_token").map(|t| SecretString::from(s(t))),
+    )
+}
+
 fn boxed<F: Flow + 'static>(flow: F, render: fn(&F::Output) -> Value) -> Box<dyn Runner> {
     Box::new(Typed(flow, render))
 }
@@ -291,6 +320,26 @@ fn build(spec: &Value, backend: Backend) -> credmint::Result<Box<dyn Runner>> {
             boxed(
                 account.flow(&SecretString::from(s(&spec["subject_token"])), opts)?,
                 access_token_json,
+            )
+        }
+        "aws_subject_token" => {
+            let account = ExternalAccount::from_json(&text_of(&spec["external_account"]))?;
+            let token = account.aws_subject_token(
+                &aws_credentials(&spec["credentials"])?,
+                &s(&spec["region"]),
+                time(&spec["now"]),
+            );
+            Box::new(Ready(Some(
+                token.map(|t| json!({ "token": t.expose_secret() })),
+            )))
+        }
+        "aws_metadata" => {
+            let account = ExternalAccount::from_json(&text_of(&spec["external_account"]))?;
+            let credentials = spec.get("credentials").map(aws_credentials).transpose()?;
+            let flow = account.aws_metadata_flow(spec.get("region").map(s), credentials, opts)?;
+            boxed(
+                flow,
+                |(region, credentials)| json!({ "region": region, "access_key_id": credentials.access_key_id() }),
             )
         }
         "ibm_api_key" | "ibm_refresh" => {

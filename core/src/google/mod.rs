@@ -2,12 +2,14 @@
 //! impersonation chains, STS and workload identity federation.
 
 mod account;
+mod aws;
 mod grant;
 mod iam;
 mod impersonation;
 mod sts;
 
 pub use account::{ServiceAccountId, ServiceAccountIdentity};
+pub use aws::{AwsCredentials, AwsMetadataFlow, AwsMetadataUrls, region_from_availability_zone};
 pub use grant::{GrantOutput, JwtGrantFlow, ServiceAccountIdTokenFlow, ServiceAccountTokenFlow};
 pub use iam::{AllowedLocations, IamCredentials};
 pub use impersonation::{AccessTokenSource, ImpersonatedFlow, SourceToken};

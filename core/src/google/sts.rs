@@ -13,6 +13,9 @@
 //! executable): fetching it is the host's I/O; reading it is
 //! [`ExternalAccount::subject_token_from`].
 
+use super::aws::{
+    self, AwsCredentials, AwsMetadataFlow, AwsMetadataUrls, DEFAULT_VERIFICATION_URL,
+};
 use super::iam::{self, IamCredentials};
 use crate::assertion::checked_scopes;
 use crate::datetime::Lifetime;
@@ -71,10 +74,13 @@ pub enum CredentialSource {
         /// Where the executable caches its output, if anywhere.
         output_file: Option<String>,
     },
-    /// An AWS environment (signed `GetCallerIdentity`); recognised, not yet supported.
+    /// An AWS environment: the subject token is a signed `GetCallerIdentity`
+    /// request built by [`ExternalAccount::aws_subject_token`].
     Aws {
-        /// `environment_id`, e.g. `aws1`.
-        environment_id: String,
+        /// The metadata-server URLs, for what the environment does not provide.
+        metadata: AwsMetadataUrls,
+        /// The `GetCallerIdentity` URL, possibly with `{region}`.
+        verification_url: String,
     },
 }
 
@@ -131,8 +137,24 @@ fn parse_source(doc: &Map<String, Value>) -> Result<CredentialSource> {
         ));
     };
     if let Some(environment_id) = field(source, "environment_id")? {
+        let version = environment_id
+            .strip_prefix("aws")
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| Error::invalid_key("external_account: environment_id must be awsN"))?;
+        if version != "1" {
+            return Err(Error::unsupported_key(format!(
+                "external_account: AWS environment version {version} is not supported"
+            )));
+        }
+        let text = |name: &str| field(source, name).map(|v| v.map(str::to_owned));
         return Ok(CredentialSource::Aws {
-            environment_id: environment_id.to_owned(),
+            metadata: AwsMetadataUrls {
+                region_url: text("region_url")?,
+                credentials_url: text("url")?,
+                imdsv2_session_token_url: text("imdsv2_session_token_url")?,
+            },
+            verification_url: text("regional_cred_verification_url")?
+                .unwrap_or_else(|| DEFAULT_VERIFICATION_URL.to_owned()),
         });
     }
     if let Some(path) = field(source, "file")? {
@@ -368,6 +390,42 @@ impl ExternalAccount {
         }
     }
 
+    /// The AWS subject token: a `GetCallerIdentity` request signed at `now` with
+    /// `credentials` in `region` (both from the environment, or from
+    /// [`ExternalAccount::aws_metadata_flow`]).
+    pub fn aws_subject_token(
+        &self,
+        credentials: &AwsCredentials,
+        region: &str,
+        now: UnixTime,
+    ) -> Result<SecretString> {
+        match &self.source {
+            CredentialSource::Aws {
+                verification_url, ..
+            } => aws::subject_token(credentials, region, verification_url, &self.audience, now),
+            _ => Err(Error::invalid_argument("this credential source is not AWS")),
+        }
+    }
+
+    /// Fetches from the EC2 metadata server whatever of the region and
+    /// credentials the host did not find in its environment.
+    pub fn aws_metadata_flow(
+        &self,
+        region: Option<String>,
+        credentials: Option<AwsCredentials>,
+        options: FlowOptions,
+    ) -> Result<AwsMetadataFlow> {
+        match &self.source {
+            CredentialSource::Aws { metadata, .. } => Ok(AwsMetadataFlow::new(
+                metadata.clone(),
+                region,
+                credentials,
+                options,
+            )),
+            _ => Err(Error::invalid_argument("this credential source is not AWS")),
+        }
+    }
+
     /// The STS token-exchange request for `subject_token`.
     pub fn sts_request(&self, subject_token: &SecretString) -> Result<HttpRequest> {
         if subject_token.is_empty() {
@@ -407,11 +465,6 @@ impl ExternalAccount {
         subject_token: &SecretString,
         options: FlowOptions,
     ) -> Result<ExternalAccountFlow> {
-        if let CredentialSource::Aws { .. } = self.source {
-            return Err(Error::invalid_argument(
-                "AWS credential sources (signed GetCallerIdentity) are not supported yet",
-            ));
-        }
         let sts = RequestFlow::new(
             self.sts_request(subject_token)?,
             Dialect::OAuth,

@@ -511,11 +511,6 @@ class Builder:
                                                                "status": "PERMISSION_DENIED"}})),
             step(NOW, error("permission_denied", provider_code="PERMISSION_DENIED")),
         ])
-        self.add("AWS credential sources are recognised but not supported",
-                 {**flow, "external_account": self.external_account(credential_source={
-                     "environment_id": "aws1", "region_url": "http://169.254.169.254/latest/meta-data/placement/"
-                                                             "availability-zone"})},
-                 construct_error="invalid_argument")
         self.add("workforce_pool_user_project on a workload pool",
                  {**flow, "external_account": self.external_account(workforce_pool_user_project="p")},
                  construct_error="invalid_key")
@@ -733,10 +728,93 @@ class Builder:
         self.add("k0rdent: account id with a slash", {**flow, "service_account_id": "a/b"},
                  construct_error="invalid_argument")
 
+    # ------------------------------------------------------------ AWS sources
+
+    def aws(self):
+        import crosscheck
+
+        imds = "http://169.254.169.254/latest"
+        source = {"environment_id": "aws1", "region_url": f"{imds}/meta-data/placement/availability-zone",
+                  "url": f"{imds}/meta-data/iam/security-credentials",
+                  "regional_cred_verification_url": "https://sts.{region}.amazonaws.com"
+                                                    "?Action=GetCallerIdentity&Version=2011-06-15",
+                  "imdsv2_session_token_url": f"{imds}/api/token"}
+        audience = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/aws/providers/aws"
+        account = self.external_account(audience=audience, credential_source=source,
+                                        subject_token_type="urn:ietf:params:aws:token-type:aws4_request")
+        creds = {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                 "session_token": "IQoJb3JpZ2luX2VjEIz//////////wEaCXVzLWVhc3QtMiJGMEQCIH+session"}
+        signed_at = 1597128922  # 2020-08-11T06:55:22Z
+        for label, c in [("with a session token", creds),
+                         ("without a session token", {k: v for k, v in creds.items() if k != "session_token"})]:
+            expected = crosscheck.aws_subject_token(audience, c, "us-east-2", signed_at)
+            self.add(f"AWS subject token {label} (byte-identical to google-auth)",
+                     {"kind": "aws_subject_token", "external_account": account, "credentials": c,
+                      "region": "us-east-2", "now": signed_at},
+                     [step(signed_at, {"done": {"token": expected}})])
+        self.add("AWS subject token with a bad region",
+                 {"kind": "aws_subject_token", "external_account": account, "credentials": creds,
+                  "region": "US East", "now": signed_at}, [step(signed_at, error("invalid_argument"))])
+        token = crosscheck.aws_subject_token(audience, creds, "us-east-2", signed_at)
+        sts_ok = {"access_token": "sts.aws", "token_type": "Bearer", "expires_in": 3599}
+        fields = [("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), ("audience", audience),
+                  ("scope", CLOUD), ("requested_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+                  ("subject_token", token), ("subject_token_type", "urn:ietf:params:aws:token-type:aws4_request")]
+        self.add("STS exchange of an AWS subject token", {"kind": "sts", "external_account": account,
+                                                          "subject_token": token}, [
+            step(NOW, send("POST", "https://sts.googleapis.com/v1/token", [FORM], form(fields)),
+                 respond=respond(200, sts_ok)),
+            step(NOW, {"done": token_out("sts.aws", NOW, NOW + 3599)}),
+        ])
+        metadata = {"Code": "Success", "LastUpdated": "2020-08-11T06:50:00Z", "Type": "AWS-HMAC",
+                    "AccessKeyId": "ASIAMETADATAEXAMPLE", "SecretAccessKey": "metadata/secret",
+                    "Token": "metadata-session-token", "Expiration": "2020-08-11T12:55:22Z"}
+        session = [["X-aws-ec2-metadata-token", "imds-session-token"]]
+        self.add("AWS metadata server: IMDSv2 token, region, role, credentials",
+                 {"kind": "aws_metadata", "external_account": account}, [
+                     step(NOW, send("PUT", f"{imds}/api/token", [["X-aws-ec2-metadata-token-ttl-seconds", "21600"]]),
+                          respond=respond(200, "imds-session-token")),
+                     step(NOW, send("GET", f"{imds}/meta-data/placement/availability-zone", session),
+                          respond=respond(200, "us-east-2b")),
+                     step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials", session),
+                          respond=respond(200, "credmint-role\n")),
+                     step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials/credmint-role", session),
+                          respond=respond(200, metadata)),
+                     step(NOW, {"done": {"region": "us-east-2", "access_key_id": "ASIAMETADATAEXAMPLE"}}),
+                 ])
+        self.add("AWS metadata server: region from the environment",
+                 {"kind": "aws_metadata", "external_account": account, "region": "eu-west-1"}, [
+                     step(NOW, send("PUT", f"{imds}/api/token", [["X-aws-ec2-metadata-token-ttl-seconds", "21600"]]),
+                          respond=respond(200, "imds-session-token")),
+                     step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials", session),
+                          respond=respond(200, "credmint-role")),
+                     step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials/credmint-role", session),
+                          respond=respond(200, {**metadata, "Token": None})),
+                     step(NOW, {"done": {"region": "eu-west-1", "access_key_id": "ASIAMETADATAEXAMPLE"}}),
+                 ])
+        self.add("AWS metadata server: nothing to fetch",
+                 {"kind": "aws_metadata", "external_account": account, "region": "eu-west-1", "credentials": creds}, [
+                     step(NOW, {"done": {"region": "eu-west-1", "access_key_id": "AKIAIOSFODNN7EXAMPLE"}}),
+                 ])
+        self.add("AWS metadata server: credentials answer without a secret",
+                 {"kind": "aws_metadata", "external_account": account, "region": "eu-west-1"}, [
+                     step(NOW, send("PUT", f"{imds}/api/token", [["X-aws-ec2-metadata-token-ttl-seconds", "21600"]]),
+                          respond=respond(200, "imds-session-token")),
+                     step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials", session),
+                          respond=respond(200, "credmint-role")),
+                     step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials/credmint-role", session),
+                          respond=respond(200, {"AccessKeyId": "x"})),
+                     step(NOW, error("invalid_response")),
+                 ])
+        self.add("AWS environment version 2", {"kind": "sts", "subject_token": "x", "external_account":
+                 self.external_account(credential_source={**source, "environment_id": "aws2"})},
+                 construct_error="unsupported_key")
+
     def build(self):
         self.google_token_endpoint()
         self.iam()
         self.sts()
+        self.aws()
         self.ibm()
         self.client_credentials()
         self.k0rdent()

@@ -163,3 +163,24 @@ def iam_generate_id_token(expected, target, audience, include_email):
         impersonated(target), target_audience=audience, include_email=include_email)
     got = capture_requests_session(lambda: creds.refresh(None))
     compare_json_request("IAM generateIdToken", got, expected)
+
+
+def aws_subject_token(audience, credentials, region, signed_at):
+    """google-auth's own AWS subject token for these credentials, signed at `signed_at`."""
+    from unittest import mock
+
+    from google.auth import aws
+
+    class Supplier(aws.AwsSecurityCredentialsSupplier):
+        def get_aws_security_credentials(self, context, request):
+            return aws.AwsSecurityCredentials(
+                credentials["access_key_id"], credentials["secret_access_key"], credentials.get("session_token"))
+
+        def get_aws_region(self, context, request):
+            return region
+
+    creds = aws.Credentials(audience=audience, subject_token_type="urn:ietf:params:aws:token-type:aws4_request",
+                            aws_security_credentials_supplier=Supplier())
+    when = datetime.datetime.fromtimestamp(signed_at, datetime.timezone.utc).replace(tzinfo=None)
+    with mock.patch("google.auth._helpers.utcnow", return_value=when):
+        return creds.retrieve_subject_token(None)
