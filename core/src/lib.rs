@@ -15,7 +15,15 @@
 //!   for Google's grants ([`JwtBearerAssertion`], [`IdTokenAssertion`],
 //!   [`SelfSignedJwt`], [`OidcIdToken`]);
 //! - verification: strict RS256 JWT parsing and claim validation ([`verify`]);
-//! - refresh timing: [`TokenLifetime`] and [`RefreshPolicy`].
+//! - refresh timing: [`TokenLifetime`] and [`RefreshPolicy`];
+//! - conversations as state machines ([`Flow`]: `poll(now)` → [`Step::Send`],
+//!   [`Step::Sign`], [`Step::Wait`] or [`Step::Done`]): Google's token endpoint
+//!   ([`JwtGrantFlow`]), IAM Credentials and impersonation chains
+//!   ([`ImpersonatedFlow`]), workload identity federation
+//!   ([`google::ExternalAccount`], AWS included), IBM Cloud IAM ([`ibm::IbmIam`]),
+//!   k0rdent credential listing ([`k0rdent::ListCredentials`]) and OAuth client
+//!   credentials ([`ClientCredentials`]), with retries and backoff
+//!   ([`RetryPolicy`]) and caching ([`TokenCache`], [`CachedCredential`]).
 //!
 //! Every failure is an [`Error`] with a stable [`Error::code`].
 //!
