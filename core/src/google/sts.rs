@@ -471,20 +471,26 @@ impl ExternalAccount {
             &options,
             parse_access_token,
         );
-        let iam =
-            IamCredentials::with_endpoint(Endpoint::new("https://iamcredentials.googleapis.com")?);
-        let iam = match &self.quota_project_id {
-            Some(project) => iam.quota_project(project.clone())?,
-            None => iam,
+        let impersonation = match &self.impersonation_url {
+            None => None,
+            Some(url) => {
+                // The IAM client of the exact URL in the file (its origin; the path is used as is).
+                let iam = IamCredentials::with_endpoint(Endpoint::new(origin_of(url))?);
+                let iam = match &self.quota_project_id {
+                    Some(project) => iam.quota_project(project.clone())?,
+                    None => iam,
+                };
+                Some(Impersonation {
+                    url: url.clone(),
+                    iam,
+                    scopes: self.scopes.clone(),
+                    lifetime: self.impersonation_lifetime,
+                })
+            }
         };
         Ok(ExternalAccountFlow {
             stage: Stage::Sts(sts),
-            impersonation: self.impersonation_url.clone().map(|url| Impersonation {
-                url,
-                iam,
-                scopes: self.scopes.clone(),
-                lifetime: self.impersonation_lifetime,
-            }),
+            impersonation,
             options,
         })
     }
@@ -500,6 +506,15 @@ impl fmt::Debug for ExternalAccount {
             .field("source", &self.source)
             .field("client_id", &self.client.as_ref().map(|(id, _)| id))
             .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://host[:port]` of a URL that [`Endpoint::new`] accepted.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    match url[after_scheme..].find('/') {
+        Some(at) => &url[..after_scheme + at],
+        None => url,
     }
 }
 
@@ -656,6 +671,18 @@ mod tests {
         assert!(!is_workforce_audience(
             "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/p"
         ));
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            origin_of("https://iam.example.com/v1/x:generateAccessToken"),
+            "https://iam.example.com"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/v1/x"),
+            "http://127.0.0.1:8080"
+        );
     }
 
     #[test]

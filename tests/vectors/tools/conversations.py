@@ -770,10 +770,11 @@ class Builder:
                     "AccessKeyId": "ASIAMETADATAEXAMPLE", "SecretAccessKey": "metadata/secret",
                     "Token": "metadata-session-token", "Expiration": "2020-08-11T12:55:22Z"}
         session = [["X-aws-ec2-metadata-token", "imds-session-token"]]
+        imds_session = step(NOW, send("PUT", f"{imds}/api/token", [["X-aws-ec2-metadata-token-ttl-seconds", "21600"]]),
+                            respond=respond(200, "imds-session-token"))
         self.add("AWS metadata server: IMDSv2 token, region, role, credentials",
                  {"kind": "aws_metadata", "external_account": account}, [
-                     step(NOW, send("PUT", f"{imds}/api/token", [["X-aws-ec2-metadata-token-ttl-seconds", "21600"]]),
-                          respond=respond(200, "imds-session-token")),
+                     imds_session,
                      step(NOW, send("GET", f"{imds}/meta-data/placement/availability-zone", session),
                           respond=respond(200, "us-east-2b")),
                      step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials", session),
@@ -784,8 +785,7 @@ class Builder:
                  ])
         self.add("AWS metadata server: region from the environment",
                  {"kind": "aws_metadata", "external_account": account, "region": "eu-west-1"}, [
-                     step(NOW, send("PUT", f"{imds}/api/token", [["X-aws-ec2-metadata-token-ttl-seconds", "21600"]]),
-                          respond=respond(200, "imds-session-token")),
+                     imds_session,
                      step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials", session),
                           respond=respond(200, "credmint-role")),
                      step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials/credmint-role", session),
@@ -798,8 +798,7 @@ class Builder:
                  ])
         self.add("AWS metadata server: credentials answer without a secret",
                  {"kind": "aws_metadata", "external_account": account, "region": "eu-west-1"}, [
-                     step(NOW, send("PUT", f"{imds}/api/token", [["X-aws-ec2-metadata-token-ttl-seconds", "21600"]]),
-                          respond=respond(200, "imds-session-token")),
+                     imds_session,
                      step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials", session),
                           respond=respond(200, "credmint-role")),
                      step(NOW, send("GET", f"{imds}/meta-data/iam/security-credentials/credmint-role", session),
