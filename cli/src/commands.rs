@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::io::Write;
 
 /// Writes `text` and a newline to stdout.
-fn emit(text: &str) -> Result<(), Failure> {
+pub fn emit(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")
         .and_then(|()| out.flush())

@@ -2,8 +2,12 @@
 //! clock; the core does everything else.
 
 mod commands;
+mod demo;
 mod failure;
 mod input;
+mod network;
+mod serve;
+mod transport;
 
 use clap::{Parser, Subcommand};
 use failure::Failure;
@@ -101,6 +105,113 @@ enum Command {
         /// The token, or - to read it from stdin.
         token: String,
     },
+    /// Run the local emulator of Google OAuth/IAM/STS, IBM Cloud IAM and k0rdent.
+    Serve {
+        /// Configuration file, TOML or JSON (default: emulator/examples/emulator.toml, built in).
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+        /// Port; 0 picks a free one. The base URL is printed as the first line.
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// Address to bind.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Save run-time state here (atomically) so a restart loses nothing.
+        #[arg(long)]
+        state: Option<std::path::PathBuf>,
+        /// Write every service account's key file (token_uri → the emulator) here.
+        #[arg(long)]
+        keys_dir: Option<std::path::PathBuf>,
+    },
+    /// Start the emulator in-process and run every conversation against it.
+    Demo,
+    /// An access token through the JWT-bearer grant of a service-account key.
+    Token {
+        /// Service-account JSON key file.
+        #[arg(long)]
+        key: String,
+        /// OAuth scope (repeatable; default cloud-platform).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// An ID token for an audience through the JWT-bearer grant.
+    IdToken {
+        /// Service-account JSON key file.
+        #[arg(long)]
+        key: String,
+        /// The token's audience (the receiving service's URL).
+        #[arg(long)]
+        audience: String,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// An access token of another service account (IAM generateAccessToken).
+    Impersonate {
+        /// Key file of the calling service account.
+        #[arg(long)]
+        source_key: String,
+        /// The service account to act as (email or unique id).
+        #[arg(long)]
+        target: String,
+        /// Delegation chain, in order (repeatable).
+        #[arg(long = "delegate")]
+        delegates: Vec<String>,
+        /// OAuth scope (repeatable; default cloud-platform).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Token lifetime as a Google duration.
+        #[arg(long, default_value = "3600s")]
+        lifetime: String,
+        #[command(flatten)]
+        endpoints: TargetArgs,
+    },
+    /// An IBM Cloud IAM token for an API key.
+    IbmToken {
+        /// File holding the API key (- for stdin).
+        #[arg(long)]
+        apikey_file: String,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// List a k0rdent service account's credentials (every page).
+    ListCredentials {
+        /// Service account id.
+        #[arg(long)]
+        account: String,
+        /// active or expired.
+        #[arg(long)]
+        status: Option<String>,
+        /// Items per page, 1-500.
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// File holding the bearer token (- for stdin).
+        #[arg(long)]
+        token_file: String,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+}
+
+/// Where the network commands send their requests.
+#[derive(clap::Args)]
+struct TargetArgs {
+    /// Base URL serving the APIs (e.g. the emulator: http://127.0.0.1:8787).
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Universe domain of Google's APIs (default googleapis.com).
+    #[arg(long, conflicts_with = "endpoint")]
+    universe_domain: Option<String>,
+}
+
+impl From<TargetArgs> for network::Target {
+    fn from(args: TargetArgs) -> Self {
+        network::Target {
+            endpoint: args.endpoint,
+            universe_domain: args.universe_domain,
+        }
+    }
 }
 
 fn run(command: Command) -> Result<(), Failure> {
@@ -141,6 +252,66 @@ fn run(command: Command) -> Result<(), Failure> {
         }),
         Command::Jwks { key, key_id } => commands::jwks(&key, key_id.as_deref()),
         Command::Inspect { token } => commands::inspect(&token),
+        Command::Serve {
+            config,
+            port,
+            host,
+            state,
+            keys_dir,
+        } => serve::serve(serve::ServeArgs {
+            config,
+            port,
+            host,
+            state,
+            keys_dir,
+        }),
+        Command::Demo => demo::demo(),
+        Command::Token {
+            key,
+            scopes,
+            target,
+        } => network::token(&key, scopes, &target.into()),
+        Command::IdToken {
+            key,
+            audience,
+            target,
+        } => network::id_token(&key, &audience, &target.into()),
+        Command::Impersonate {
+            source_key,
+            target,
+            delegates,
+            scopes,
+            lifetime,
+            endpoints,
+        } => network::impersonate(
+            network::ImpersonateArgs {
+                source_key,
+                target,
+                delegates,
+                scopes,
+                lifetime,
+            },
+            &endpoints.into(),
+        ),
+        Command::IbmToken {
+            apikey_file,
+            target,
+        } => network::ibm_token(&apikey_file, &target.into()),
+        Command::ListCredentials {
+            account,
+            status,
+            page_size,
+            token_file,
+            target,
+        } => network::list_credentials(
+            network::ListArgs {
+                account,
+                status,
+                page_size,
+                token_file,
+            },
+            &target.into(),
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
 //! RSA keys: loading (PEM, DER, JWK, service-account JSON), policy, export.
 
+mod certificate;
 mod decode;
 #[cfg(feature = "rsa")]
 mod generate;

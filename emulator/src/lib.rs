@@ -1,0 +1,55 @@
+//! # credmint-emulator
+//!
+//! A local server that speaks the real wire protocols of the credential
+//! services credmint talks to, so code can be developed and tested offline:
+//!
+//! | Service | Paths |
+//! |---|---|
+//! | Google OAuth 2.0 token endpoint | `POST /token` (JWT-bearer, `target_audience`, client credentials) |
+//! | IAM Service Account Credentials | `POST /v1/projects/-/serviceAccounts/{sa}:generateAccessToken` (`:generateIdToken`, `:signBlob`, `:signJwt`), `GET …/{sa}/allowedLocations` |
+//! | Service-account public keys | `GET /service_accounts/v1/jwk/{sa}`, `GET /service_accounts/v1/metadata/x509/{sa}` |
+//! | The emulator's OIDC keys | `GET /oauth2/v3/certs` (JWKS), `GET /oauth2/v1/certs` (X.509), `GET /.well-known/openid-configuration` |
+//! | Google STS (workload identity federation) | `POST /v1/token` |
+//! | IBM Cloud IAM | `POST /identity/token` (API key, refresh token), `GET /identity/keys` |
+//! | k0rdent IAM | `GET`/`POST /v1/regions/global/iam/service-accounts/{id}/credentials`, `DELETE …/credentials/{cred}` |
+//!
+//! Every protocol detail (parsing, signing, verifying) comes from the
+//! `credmint` core; this crate adds HTTP, state and policy. It reads the clock
+//! and, with a state file, the disk.
+//!
+//! ```no_run
+//! use credmint_emulator::{Config, Emulator, Options};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::load("emulator/examples/emulator.toml".as_ref())?;
+//! let emulator = Emulator::bind(&config, &Options::default())?;
+//! let running = emulator.spawn()?;
+//! let token_uri = format!("{}/token", running.base_url());
+//! # let _ = token_uri; Ok(()) }
+//! ```
+
+// Handlers return `Result<_, Response>`: the error is the finished HTTP answer,
+// built once on a cold path, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod bearer;
+mod clock;
+mod config;
+mod error;
+mod random;
+mod reply;
+mod request;
+mod routes;
+mod server;
+mod state;
+mod world;
+
+pub use config::{
+    Config, IbmApiKeyConfig, IdentityProviderConfig, K0rdentAccountConfig, K0rdentCredentialConfig,
+    ServiceAccountConfig,
+};
+pub use error::SetupError;
+pub use server::{Emulator, Options, Running};
+
+/// The documented example configuration (`emulator/examples/emulator.toml`):
+/// what `credmint serve` without `--config` and `credmint demo` run.
+pub const EXAMPLE_CONFIG: &str = include_str!("../examples/emulator.toml");

@@ -1,0 +1,285 @@
+//! Binding, routing and running: the shared state every handler sees, and the
+//! `Emulator` a host starts (inside its own tokio runtime or on a thread).
+
+use crate::config::Config;
+use crate::error::SetupError;
+use crate::reply;
+use crate::request::MAX_BODY;
+use crate::routes;
+use crate::state::{Persisted, Store};
+use crate::world::World;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::Response;
+use axum::routing::{get, post};
+use credmint::SecretString;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How to start the emulator.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Address to bind (default `127.0.0.1`).
+    pub host: IpAddr,
+    /// Port; `0` picks a free one.
+    pub port: u16,
+    /// State file; `None` keeps state in memory.
+    pub state: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            state: None,
+        }
+    }
+}
+
+/// What every handler shares: the fixed world and the mutable state.
+pub struct Shared {
+    /// Accounts, keys, providers.
+    pub world: World,
+    /// `http://HOST:PORT`, no trailing slash.
+    pub base_url: String,
+    state: Mutex<Persisted>,
+    store: Store,
+}
+
+impl Shared {
+    /// The state, for reading.
+    pub fn state(&self) -> MutexGuard<'_, Persisted> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Applies `change` to the state and saves it before returning; if saving
+    /// fails the change is undone and the caller gets a 500 to send.
+    pub fn mutate<R>(&self, change: impl FnOnce(&mut Persisted) -> R) -> Result<R, Response> {
+        let mut state = self.state();
+        let before = state.clone();
+        let result = change(&mut state);
+        if self.store.save(&state).is_err() {
+            *state = before;
+            return Err(reply::google(
+                500,
+                "INTERNAL",
+                "the emulator could not save its state file",
+            ));
+        }
+        Ok(result)
+    }
+
+    /// The token endpoint URL the emulator answers at.
+    pub fn token_uri(&self) -> String {
+        format!("{}/token", self.base_url)
+    }
+}
+
+/// A bound, ready emulator.
+pub struct Emulator {
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl Emulator {
+    /// Binds the port, loads or creates state, builds every account and key
+    /// (generating what is missing) and saves the state.
+    pub fn bind(config: &Config, options: &Options) -> Result<Self, SetupError> {
+        let listener = std::net::TcpListener::bind(SocketAddr::new(options.host, options.port))
+            .map_err(|err| {
+                SetupError::new(format!("cannot listen on port {}: {err}", options.port))
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|err| SetupError::new(format!("cannot read the bound address: {err}")))?;
+        let host = match address.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        };
+        let store = Store::new(options.state.clone());
+        let mut state = store.load()?.unwrap_or_default();
+        let world = World::build(config, &mut state)?;
+        store
+            .save(&state)
+            .map_err(|err| SetupError::new(format!("cannot write the state file: {err}")))?;
+        Ok(Emulator {
+            listener,
+            shared: Arc::new(Shared {
+                world,
+                base_url: format!("http://{host}:{}", address.port()),
+                state: Mutex::new(state),
+                store,
+            }),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The key file of a service account, with `token_uri` pointing here.
+    pub fn key_file(&self, email: &str) -> Option<SecretString> {
+        let account = self.shared.world.account(email)?;
+        Some(with_token_uri(&account.key_file, &self.shared.token_uri()))
+    }
+
+    /// The generated signing key of an identity provider (named by its
+    /// audience), for minting subject tokens; `None` if its keys were configured.
+    pub fn provider_key_file(&self, audience: &str) -> Option<SecretString> {
+        let provider = self
+            .shared
+            .world
+            .providers
+            .iter()
+            .find(|p| p.audience == audience)?;
+        provider.key_file.clone()
+    }
+
+    /// Every service account's email, in configuration order.
+    pub fn service_accounts(&self) -> Vec<String> {
+        self.shared
+            .world
+            .accounts
+            .iter()
+            .map(|a| a.email.clone())
+            .collect()
+    }
+
+    /// Serves until `shutdown` resolves. Must run inside a tokio runtime.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        self.listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        let app = router(self.shared).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+
+    /// Serves on a background thread with its own runtime until the returned
+    /// handle is stopped or dropped (for blocking hosts: the CLI's demo, tests).
+    pub fn spawn(self) -> std::io::Result<Running> {
+        let base_url = self.shared.base_url.clone();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("credmint-emulator".into())
+            .spawn(move || {
+                runtime.block_on(self.run(async {
+                    let _ = stopped.await;
+                }))
+            })?;
+        Ok(Running {
+            base_url,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// An emulator serving on a background thread; stops when dropped.
+pub struct Running {
+    base_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Stops serving and waits for the server thread.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(std::io::Error::other("the emulator thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+fn with_token_uri(key_file: &SecretString, token_uri: &str) -> SecretString {
+    match serde_json::from_str::<serde_json::Value>(key_file.expose_secret()) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.insert("token_uri".into(), token_uri.into());
+            SecretString::from(serde_json::Value::Object(map).to_string())
+        }
+        _ => key_file.clone(),
+    }
+}
+
+/// Every route, with the body limit and a JSON 404 for the rest.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/token", post(routes::oauth::token))
+        .route("/v1/token", post(routes::sts::exchange))
+        .route(
+            "/v1/projects/{project}/serviceAccounts/{call}",
+            post(routes::iam::call),
+        )
+        .route(
+            "/v1/projects/{project}/serviceAccounts/{account}/allowedLocations",
+            get(routes::iam::allowed_locations),
+        )
+        .route(
+            "/service_accounts/v1/jwk/{email}",
+            get(routes::keys::account_jwks),
+        )
+        .route(
+            "/service_accounts/v1/metadata/jwk/{email}",
+            get(routes::keys::account_jwks),
+        )
+        .route(
+            "/service_accounts/v1/metadata/x509/{email}",
+            get(routes::keys::account_x509),
+        )
+        .route(
+            "/robot/v1/metadata/x509/{email}",
+            get(routes::keys::account_x509),
+        )
+        .route("/oauth2/v3/certs", get(routes::keys::oidc_jwks))
+        .route("/oauth2/v1/certs", get(routes::keys::oidc_x509))
+        .route(
+            "/.well-known/openid-configuration",
+            get(routes::keys::openid_configuration),
+        )
+        .route("/identity/token", post(routes::ibm::token))
+        .route("/identity/keys", get(routes::keys::oidc_jwks))
+        .route(
+            "/v1/regions/global/iam/service-accounts/{account}/credentials",
+            get(routes::k0rdent::list).post(routes::k0rdent::create),
+        )
+        .route(
+            "/v1/regions/global/iam/service-accounts/{account}/credentials/{credential}",
+            axum::routing::delete(routes::k0rdent::revoke),
+        )
+        .route("/healthz", get(routes::keys::health))
+        .fallback(routes::keys::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(shared)
+}
