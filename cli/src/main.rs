@@ -175,6 +175,20 @@ enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// An access token through the OAuth client-credentials grant (k0rdent credentials).
+    ClientToken {
+        /// The client (credential) id.
+        #[arg(long)]
+        client_id: String,
+        /// File holding the client secret (- for stdin).
+        #[arg(long)]
+        client_secret_file: String,
+        /// Scope (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
     /// List a k0rdent service account's credentials (every page).
     ListCredentials {
         /// Service account id.
@@ -297,6 +311,12 @@ fn run(command: Command) -> Result<(), Failure> {
             apikey_file,
             target,
         } => network::ibm_token(&apikey_file, &target.into()),
+        Command::ClientToken {
+            client_id,
+            client_secret_file,
+            scopes,
+            target,
+        } => network::client_token(&client_id, &client_secret_file, scopes, &target.into()),
         Command::ListCredentials {
             account,
             status,

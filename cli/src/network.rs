@@ -8,8 +8,8 @@ use crate::transport::Transport;
 use credmint::ibm::IbmIam;
 use credmint::k0rdent::{CredentialStatus, ListCredentials, StatusFilter};
 use credmint::{
-    AccessToken, Endpoint, Flow, FlowOptions, IamCredentials, IdTokenAssertion, ImpersonatedFlow,
-    JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
+    AccessToken, ClientCredentials, Endpoint, Flow, FlowOptions, IamCredentials, IdTokenAssertion,
+    ImpersonatedFlow, JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
     ServiceAccountIdentity, ServiceAccountKey, SourceToken, TokenLifetime, format_rfc3339,
 };
 use serde_json::json;
@@ -185,6 +185,30 @@ pub fn ibm_token(apikey_file: &str, target: &Target) -> Result<(), Failure> {
         out["refresh_token"] = refresh.expose_secret().into();
     }
     emit(&out.to_string())
+}
+
+/// `credmint client-token`: the OAuth client-credentials grant (k0rdent credentials).
+pub fn client_token(
+    client_id: &str,
+    secret_file: &str,
+    scopes: Vec<String>,
+    target: &Target,
+) -> Result<(), Failure> {
+    let base = target.base()?.ok_or_else(|| {
+        Failure::usage("client-token needs --endpoint (the token server's base URL)")
+    })?;
+    let secret = input::read_text(secret_file)?;
+    let token_uri = Endpoint::new(&format!("{}/token", base.as_str()))?;
+    let mut client = ClientCredentials::new(
+        token_uri,
+        client_id,
+        SecretString::from(secret.trim().to_owned()),
+    )?;
+    if !scopes.is_empty() {
+        client = client.scopes(scopes)?;
+    }
+    let token = Transport::new().drive(&mut client.flow(&FlowOptions::default()))?;
+    emit(&access_token_json(&token).to_string())
 }
 
 /// Options of `credmint list-credentials`.

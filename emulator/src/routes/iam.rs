@@ -129,32 +129,36 @@ fn authorize(
     target: &Account,
     permission: &str,
 ) -> Result<(), Response> {
-    let delegates =
-        match body.get("delegates") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    let name = item.as_str().ok_or_else(|| {
-                        reply::invalid_argument("delegates must be a list of resource names")
-                    })?;
-                    let id = name.strip_prefix("projects/-/serviceAccounts/").ok_or_else(|| {
-                    reply::invalid_argument(&format!(
-                        "Delegate {name:?} is not of the form projects/-/serviceAccounts/EMAIL"
-                    ))
+    let delegates = match body.get("delegates") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let name = item.as_str().ok_or_else(|| {
+                    reply::invalid_argument("delegates must be a list of resource names")
                 })?;
-                    world
-                        .account(id)
-                        .ok_or_else(|| reply::account_not_found(id))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-            Some(other) => {
-                return Err(reply::invalid_argument(&format!(
-                    "Invalid value at 'delegates': expected a list, found {}",
-                    reply::kind_of(other)
-                )));
-            }
-        };
+                // Full resource names, as documented; google-auth passes bare
+                // emails through, which the service accepts too.
+                let id = name
+                    .strip_prefix("projects/-/serviceAccounts/")
+                    .unwrap_or(name);
+                if id.is_empty() || id.contains('/') {
+                    return Err(reply::invalid_argument(&format!(
+                        "Delegate {name:?} is not of the form projects/-/serviceAccounts/EMAIL"
+                    )));
+                }
+                world
+                    .account(id)
+                    .ok_or_else(|| reply::account_not_found(id))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(other) => {
+            return Err(reply::invalid_argument(&format!(
+                "Invalid value at 'delegates': expected a list, found {}",
+                reply::kind_of(other)
+            )));
+        }
+    };
     let mut member = grant.principal.clone();
     for delegate in &delegates {
         if !is_token_creator(delegate, &member) {
