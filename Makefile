@@ -5,15 +5,18 @@ CARGO := cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 export CREDMINT_CACHE := $(CACHE)
 
-.PHONY: demo setup test lint test-rust test-wasm test-vectors test-interop bench vectors
+.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo bench load vectors
 
 demo:
+	$(CARGO) run --locked --release -q -p credmint-cli -- demo
+
+demo-offline:
 	@scripts/demo.sh
 
 setup:
 	@scripts/setup.sh
 
-test: setup lint test-rust test-wasm test-vectors test-interop
+test: setup lint test-rust test-wasm test-vectors test-interop test-demo
 	@echo "all checks passed"
 
 lint:
@@ -32,6 +35,9 @@ test-wasm:
 test-vectors:
 	$(PYTHON) tests/vectors/tools/generate.py --check
 
+test-demo:
+	$(CARGO) run --locked -q -p credmint-cli -- demo
+
 test-interop:
 	$(CARGO) build --locked -p credmint-cli
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint $(PYTHON) -m unittest discover -s tests/interop -v
@@ -39,6 +45,9 @@ test-interop:
 bench:
 	$(CARGO) bench --locked -p credmint --features rsa --bench core
 	openssl speed -seconds 3 rsa2048
+
+load:
+	$(CARGO) run --locked --release -q -p credmint-emulator --example load -- 64 10
 
 vectors: setup
 	$(PYTHON) tests/vectors/tools/generate.py

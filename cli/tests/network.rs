@@ -35,12 +35,11 @@ fn fails(args: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(1), "{args:?} should fail");
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    let code = stderr
+    stderr
         .strip_prefix("error[")
         .and_then(|rest| rest.split_once(']'))
         .map(|(code, _)| code.to_owned())
-        .unwrap_or_else(|| panic!("unexpected stderr: {stderr}"));
-    code
+        .unwrap_or_else(|| panic!("unexpected stderr: {stderr}"))
 }
 
 /// `credmint serve` in a child process, killed on drop.

@@ -280,6 +280,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/healthz", get(routes::keys::health))
         .fallback(routes::keys::not_found)
+        .method_not_allowed_fallback(routes::keys::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
 }

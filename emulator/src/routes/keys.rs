@@ -86,3 +86,12 @@ pub async fn not_found() -> Response {
         "The requested URL was not found on this server.",
     )
 }
+
+/// A known path with the wrong method.
+pub async fn method_not_allowed() -> Response {
+    reply::google(
+        405,
+        "METHOD_NOT_ALLOWED",
+        "The request method is not supported for this path.",
+    )
+}
