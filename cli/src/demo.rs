@@ -9,9 +9,8 @@ use credmint::ibm::IbmIam;
 use credmint::k0rdent::{ListCredentials, StatusFilter};
 use credmint::{
     AccessToken, ClaimsTemplate, ClientCredentials, Endpoint, FlowOptions, IamCredentials,
-    IdTokenAssertion, ImpersonatedFlow, JwtBearerAssertion, JwtGrantFlow, KeySet, Lifetime,
-    OidcIdToken, SecretString, ServiceAccountId, ServiceAccountKey, SourceToken, UnixTime,
-    Validation, format_rfc3339,
+    ImpersonatedFlow, KeySet, Lifetime, OidcIdToken, SecretString, ServiceAccountId,
+    ServiceAccountKey, SourceToken, UnixTime, Validation, format_rfc3339,
 };
 use credmint_emulator::{Config, EXAMPLE_CONFIG, Emulator, Options};
 use std::time::Instant;
@@ -79,14 +78,8 @@ impl Demo {
     }
 
     fn key_token(&self, key: &ServiceAccountKey) -> Result<AccessToken, Failure> {
-        let identity = key.identity()?;
-        let assertion = JwtBearerAssertion::for_identity(&identity, [CLOUD_PLATFORM])?;
-        let mut flow = JwtGrantFlow::new(
-            identity.token_uri().clone(),
-            key.signer(),
-            assertion,
-            FlowOptions::default(),
-        );
+        // The key file's token_uri points at the emulator.
+        let mut flow = key.access_token_flow([CLOUD_PLATFORM], FlowOptions::default())?;
         self.transport.drive(&mut flow)
     }
 
@@ -156,14 +149,7 @@ fn google(demo: &mut Demo, ci_key: &ServiceAccountKey) -> Result<(), Failure> {
         Ok(((), format!("for {CI}, {}", until(token.expires_at()))))
     })?;
     demo.step("Google JWT-bearer grant → ID token, verified", |d| {
-        let identity = ci_key.identity()?;
-        let assertion = IdTokenAssertion::for_identity(&identity, AUDIENCE)?;
-        let mut flow: credmint::ServiceAccountIdTokenFlow = JwtGrantFlow::new(
-            identity.token_uri().clone(),
-            ci_key.signer(),
-            assertion,
-            FlowOptions::default(),
-        );
+        let mut flow = ci_key.id_token_flow(AUDIENCE, FlowOptions::default())?;
         let token = d.transport.drive(&mut flow)?;
         let keys = KeySet::parse(&d.get("/oauth2/v3/certs")?)?;
         let validation = Validation::new()

@@ -77,7 +77,9 @@ class Emulator:
         self.dir.cleanup()
 
 
-class GoogleAuthAgainstEmulator(unittest.TestCase):
+class EmulatorTestCase(unittest.TestCase):
+    """One emulator per test class."""
+
     @classmethod
     def setUpClass(cls):
         cls.emulator = Emulator()
@@ -86,6 +88,8 @@ class GoogleAuthAgainstEmulator(unittest.TestCase):
     def tearDownClass(cls):
         cls.emulator.stop()
 
+
+class GoogleAuthAgainstEmulator(EmulatorTestCase):
     def source(self, scopes=(CLOUD_PLATFORM,)):
         return service_account.Credentials.from_service_account_file(
             self.emulator.key_file(CI), scopes=list(scopes)
@@ -190,15 +194,7 @@ class GoogleAuthAgainstEmulator(unittest.TestCase):
         self.assertIn(SIGNER, cert.subject.rfc4514_string())
 
 
-class IbmSdkAgainstEmulator(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emulator = Emulator()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emulator.stop()
-
+class IbmSdkAgainstEmulator(EmulatorTestCase):
     def test_iam_authenticator_gets_and_uses_a_token(self):
         authenticator = IAMAuthenticator(APIKEY, url=self.emulator.base)
         request = {"headers": {}}

@@ -77,6 +77,19 @@ pub fn run(base: &str, ci_key: &ServiceAccountKey, clients: usize, duration: Dur
     report
 }
 
+/// POSTs a form to a token endpoint; the `access_token` of a 200 answer.
+fn token_from(agent: &ureq::Agent, url: &str, form: &str) -> Option<String> {
+    let mut response = agent
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send(form)
+        .ok()
+        .filter(|r| r.status() == 200)?;
+    let text = response.body_mut().read_to_string().ok()?;
+    let body: serde_json::Value = serde_json::from_str(&text).ok()?;
+    body["access_token"].as_str().map(str::to_owned)
+}
+
 fn client_loop(
     client: usize,
     base: &str,
@@ -101,19 +114,7 @@ fn client_loop(
         round += 1;
         // Mint a Google token.
         let started = Instant::now();
-        let token = agent
-            .post(&format!("{base}/token"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .send(form.as_str())
-            .ok()
-            .filter(|r| r.status() == 200)
-            .and_then(|mut r| {
-                r.body_mut()
-                    .read_to_string()
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            })
-            .and_then(|v| v["access_token"].as_str().map(str::to_owned));
+        let token = token_from(&agent, &format!("{base}/token"), &form);
         record(started, token.is_some());
         let Some(token) = token else { continue };
         if round.is_multiple_of(2) {
@@ -131,14 +132,11 @@ fn client_loop(
         } else {
             // Get a k0rdent admin token, then walk the listing one item per page.
             let started = Instant::now();
-            let admin = agent
-                .post(&format!("{base}/token"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .send("grant_type=client_credentials&client_id=cred-admin&client_secret=demo-admin-secret-0123456789")
-                .ok()
-                .filter(|r| r.status() == 200)
-                .and_then(|mut r| r.body_mut().read_to_string().ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()))
-                .and_then(|v| v["access_token"].as_str().map(str::to_owned));
+            let admin = token_from(
+                &agent,
+                &format!("{base}/token"),
+                "grant_type=client_credentials&client_id=cred-admin&client_secret=demo-admin-secret-0123456789",
+            );
             record(started, admin.is_some());
             let Some(admin) = admin else { continue };
             let mut cursor: Option<String> = None;

@@ -1,4 +1,5 @@
-//! With a state file, a restarted emulator keeps everything it issued or created.
+//! Starting, configuring and restarting: a restarted emulator keeps everything
+//! it issued or created; bad configuration and state are clear errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -169,4 +170,32 @@ fn configuration_errors_are_clear() {
         let err = result.err().unwrap_or_else(|| panic!("accepted: {toml}"));
         assert!(err.to_string().contains(expected), "{toml}: {err}");
     }
+}
+
+#[test]
+fn a_json_configuration_with_a_relative_key_file() {
+    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/keys");
+    let key_text = std::fs::read_to_string(vectors.join("sa_2048_pkcs8.json")).unwrap();
+    let key = credmint::ServiceAccountKey::from_json(&key_text).unwrap();
+    let dir = std::env::temp_dir().join(format!("credmint-json-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("key.json"), &key_text).unwrap();
+    let config = json!({
+        "service_accounts": [{"email": key.client_email(), "key_file": "key.json"}],
+        "ibm_api_keys": [{"apikey": "k", "iam_id": "iam-ServiceId-1"}]
+    });
+    std::fs::write(dir.join("emulator.json"), config.to_string()).unwrap();
+    let config = credmint_emulator::Config::load(&dir.join("emulator.json")).unwrap();
+    // Secrets from the configuration never show in Debug.
+    assert!(!format!("{config:?}").contains("\"k\""));
+    let emulator = credmint_emulator::Emulator::bind(&config, &Default::default()).unwrap();
+    let served = emulator.key_file(key.client_email()).unwrap();
+    let served = credmint::ServiceAccountKey::from_json(served.expose_secret()).unwrap();
+    assert_eq!(
+        served.key_id(),
+        key.key_id(),
+        "the configured key is served, not a new one"
+    );
+    assert_eq!(served.token_uri(), format!("{}/token", emulator.base_url()));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
