@@ -282,5 +282,30 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .fallback(routes::keys::not_found)
         .method_not_allowed_fallback(routes::keys::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(json_rejections))
         .with_state(shared)
+}
+
+/// axum's own rejections (a path segment that is not UTF-8, say) are plain
+/// text; every answer of the emulator is JSON, so they are wrapped in
+/// Google's error envelope.
+async fn json_rejections(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/plain"));
+    if !plain || !response.status().is_client_error() {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let code = if status.as_u16() == 400 {
+        "INVALID_ARGUMENT"
+    } else {
+        "FAILED_PRECONDITION"
+    };
+    reply::google(status.as_u16(), code, &text)
 }

@@ -484,6 +484,11 @@ fn allowed_locations_and_key_endpoints() {
     let config = s.get("/.well-known/openid-configuration", None).json();
     assert_eq!(config["jwks_uri"], s.url("/oauth2/v3/certs"));
     assert_eq!(s.get("/healthz", None).json()["status"], "ok");
+    let answer = s.get("/service_accounts/v1/jwk/%FF%FE", None);
+    assert_eq!(
+        (answer.status, answer.json()["error"]["status"].as_str()),
+        (400, Some("INVALID_ARGUMENT"))
+    );
     let answer = s.get("/token", None);
     assert_eq!(
         (answer.status, answer.json()["error"]["code"].as_i64()),
