@@ -1,0 +1,70 @@
+"""credmint: short-lived cloud credentials, minted and checked.
+
+Google service-account keys, OAuth 2.0 JWT-bearer grants, IAM Credentials
+(impersonation, ID tokens, signBlob, signJwt), workload identity federation,
+IBM Cloud IAM and k0rdent, with caching and single-flight refresh. The
+protocol logic is credmint's Rust core; this package adds the transport
+(the standard library by default) and the clock. No runtime dependencies.
+"""
+
+from . import iam, k0rdent
+from ._credentials import (
+    ClientCredentials,
+    Credentials,
+    ExternalAccountCredentials,
+    IbmApiKeyCredentials,
+    ImpersonatedCredentials,
+    ServiceAccountCredentials,
+)
+from ._keys import KeySet, ServiceAccountKey, SignedBlob, SignedJwt, verify
+from ._native import __version__
+from ._tokens import AccessToken, IdToken
+from .errors import (
+    AudienceMismatchError,
+    CredmintError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    InvalidResponseError,
+    IssuerMismatchError,
+    MalformedTokenError,
+    RemoteError,
+    SignatureInvalidError,
+    SigningError,
+    TokenExpiredError,
+    TokenNotYetValidError,
+    TokenValidationError,
+    TransportError,
+)
+
+__all__ = [
+    "__version__",
+    "iam",
+    "k0rdent",
+    "ServiceAccountKey",
+    "SignedBlob",
+    "SignedJwt",
+    "KeySet",
+    "verify",
+    "AccessToken",
+    "IdToken",
+    "Credentials",
+    "ServiceAccountCredentials",
+    "ImpersonatedCredentials",
+    "ExternalAccountCredentials",
+    "IbmApiKeyCredentials",
+    "ClientCredentials",
+    "CredmintError",
+    "InvalidKeyError",
+    "TokenValidationError",
+    "TokenExpiredError",
+    "TokenNotYetValidError",
+    "SignatureInvalidError",
+    "AudienceMismatchError",
+    "IssuerMismatchError",
+    "MalformedTokenError",
+    "InvalidArgumentError",
+    "SigningError",
+    "RemoteError",
+    "InvalidResponseError",
+    "TransportError",
+]

@@ -1,0 +1,375 @@
+"""Credentials that cache their tokens and refresh them once, however many
+threads ask: the core's ``TokenCache`` decides who refreshes and when; this
+module only waits, drives the conversation and reports."""
+
+import asyncio
+import json
+import os
+import threading
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+
+from . import _native
+from ._keys import ServiceAccountKey, SignedBlob, SignedJwt, _claims_json
+from ._tokens import AccessToken, IdToken
+from ._transport import drive, drive_async, now, resolve
+from .errors import InvalidArgumentError
+
+__all__ = [
+    "Credentials",
+    "ServiceAccountCredentials",
+    "ImpersonatedCredentials",
+    "ExternalAccountCredentials",
+    "IbmApiKeyCredentials",
+    "ClientCredentials",
+]
+
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+#: How long a waiting thread sleeps between looks at an in-flight refresh.
+_WAIT_SECONDS = 0.05
+
+
+class _Cached:
+    """One cache and the conversation that refills it."""
+
+    def __init__(self, policy: str, conversation: Callable[[], Any]) -> None:
+        self._cache = _native.TokenCache(policy)
+        self._conversation = conversation
+        self._refreshed = threading.Condition()
+
+    def _settle(self, fresh: Any) -> None:
+        with self._refreshed:
+            if fresh is None:
+                self._cache.fail()
+            else:
+                self._cache.complete(fresh)
+            self._refreshed.notify_all()
+
+    def get(self, transport: Any) -> Any:
+        while True:
+            kind, token = self._cache.lookup(now())
+            if kind == "fresh":
+                return token
+            if kind == "wait":
+                with self._refreshed:
+                    self._refreshed.wait(_WAIT_SECONDS)
+                continue
+            try:
+                fresh = drive(self._conversation(), transport)
+            except BaseException:
+                self._settle(None)
+                if kind == "refresh":
+                    return token  # still valid; the next caller retries the refresh
+                raise
+            self._settle(fresh)
+            return fresh
+
+    async def get_async(self, transport: Any) -> Any:
+        while True:
+            kind, token = self._cache.lookup(now())
+            if kind == "fresh":
+                return token
+            if kind == "wait":
+                await asyncio.sleep(_WAIT_SECONDS)
+                continue
+            try:
+                fresh = await drive_async(self._conversation(), transport)
+            except BaseException:
+                self._settle(None)
+                if kind == "refresh":
+                    return token
+                raise
+            self._settle(fresh)
+            return fresh
+
+    def invalidate(self) -> None:
+        self._cache.invalidate()
+
+
+class Credentials:
+    """Base of credmint's credentials: ``token()`` returns a cached access
+    token, refreshed once when due, by one thread, whichever asks first."""
+
+    _policy = "google"
+
+    def __init__(self, transport: Any = None) -> None:
+        self._transport = resolve(transport)
+        self._access = _Cached(self._policy, self._access_conversation)
+
+    def _access_conversation(self) -> Any:
+        raise NotImplementedError
+
+    def token(self) -> AccessToken:
+        """A valid access token (cached; refreshed when due)."""
+        return AccessToken(self._access.get(self._transport))
+
+    async def token_async(self) -> AccessToken:
+        """``token()`` for asyncio (an ``httpx.AsyncClient`` transport stays on the loop)."""
+        return AccessToken(await self._access.get_async(self._transport))
+
+    def invalidate(self) -> None:
+        """Forgets the cached token, e.g. after an API answered 401 with it."""
+        self._access.invalidate()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(...)"
+
+
+class _IdTokens:
+    """ID tokens cached per (audience, include_email)."""
+
+    def __init__(self, make: Callable[[str, bool], Callable[[], Any]]) -> None:
+        self._make = make
+        self._caches: Dict[Any, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def cache(self, audience: str, include_email: bool) -> _Cached:
+        key = (audience, include_email)
+        with self._lock:
+            cached = self._caches.get(key)
+            if cached is None:
+                cached = self._caches[key] = _Cached("google", self._make(audience, include_email))
+            return cached
+
+
+def _scopes(scopes: Union[None, str, Iterable[str]], default: Sequence[str]) -> List[str]:
+    if scopes is None:
+        return list(default)
+    if isinstance(scopes, str):
+        return [scopes]
+    return list(scopes)
+
+
+class ServiceAccountCredentials(Credentials):
+    """A service-account key traded for access tokens (OAuth 2.0 JWT-bearer
+    grant) and ID tokens (``target_audience``)."""
+
+    def __init__(
+        self,
+        key: ServiceAccountKey,
+        scopes: Union[None, str, Iterable[str]] = None,
+        subject: Optional[str] = None,
+        transport: Any = None,
+        token_uri: Optional[str] = None,
+    ) -> None:
+        if not isinstance(key, ServiceAccountKey):
+            raise InvalidArgumentError("key must be a credmint.ServiceAccountKey")
+        self.key = key
+        self.scopes = _scopes(scopes, [CLOUD_PLATFORM])
+        self.subject = subject
+        self._token_uri = token_uri
+        super().__init__(transport)
+        self._id_tokens = _IdTokens(self._id_conversation)
+
+    @property
+    def service_account_email(self) -> str:
+        return self.key.client_email
+
+    def _access_conversation(self) -> Any:
+        return _native.service_account_token(self.key._native, self.scopes, self.subject, self._token_uri)
+
+    def _id_conversation(self, audience: str, include_email: bool) -> Callable[[], Any]:
+        # The token endpoint always includes the email in ID tokens it signs for keys.
+        return lambda: _native.service_account_id_token(self.key._native, audience, self._token_uri)
+
+    def id_token(self, audience: str, include_email: bool = False) -> IdToken:
+        """An ID token for ``audience`` (cached per audience)."""
+        return IdToken(self._id_tokens.cache(audience, include_email).get(self._transport))
+
+    async def id_token_async(self, audience: str, include_email: bool = False) -> IdToken:
+        return IdToken(await self._id_tokens.cache(audience, include_email).get_async(self._transport))
+
+    def __repr__(self) -> str:
+        return f"ServiceAccountCredentials(service_account_email={self.key.client_email!r})"
+
+
+class ImpersonatedCredentials(Credentials):
+    """Another service account's identity through IAM Credentials, using
+    ``source``'s tokens along an optional ``delegates`` chain."""
+
+    def __init__(
+        self,
+        source: Credentials,
+        target: str,
+        scopes: Union[None, str, Iterable[str]] = None,
+        delegates: Sequence[str] = (),
+        lifetime: int = 3600,
+        transport: Any = None,
+        endpoint: Optional[str] = None,
+        universe_domain: str = "googleapis.com",
+    ) -> None:
+        if not isinstance(source, Credentials):
+            raise InvalidArgumentError("source must be credmint credentials")
+        self.source = source
+        self.target = target
+        self.scopes = _scopes(scopes, [CLOUD_PLATFORM])
+        self.delegates = list(delegates)
+        self.lifetime = lifetime
+        self._endpoint = endpoint
+        self._universe_domain = universe_domain
+        super().__init__(transport)
+        self._id_tokens = _IdTokens(self._id_conversation)
+
+    def _call(self, method: str, **arguments: Any) -> Any:
+        source = self.source.token()._native
+        return _native.iam_call(
+            method,
+            source,
+            self.target,
+            self.delegates,
+            endpoint=self._endpoint,
+            universe_domain=self._universe_domain,
+            **arguments,
+        )
+
+    def _access_conversation(self) -> Any:
+        return self._call("generateAccessToken", scopes=self.scopes, lifetime_secs=self.lifetime)
+
+    def _id_conversation(self, audience: str, include_email: bool) -> Callable[[], Any]:
+        return lambda: self._call("generateIdToken", audience=audience, include_email=include_email)
+
+    def id_token(self, audience: str, include_email: bool = False) -> IdToken:
+        """An ID token of the target for ``audience`` (IAM generateIdToken; cached)."""
+        return IdToken(self._id_tokens.cache(audience, include_email).get(self._transport))
+
+    async def token_async(self) -> AccessToken:
+        # Fill the source's cache on the loop first: building the IAM call then
+        # finds its token without any I/O.
+        await self.source.token_async()
+        return await super().token_async()
+
+    async def id_token_async(self, audience: str, include_email: bool = False) -> IdToken:
+        await self.source.token_async()
+        return IdToken(await self._id_tokens.cache(audience, include_email).get_async(self._transport))
+
+    def sign_blob(self, data: bytes) -> SignedBlob:
+        """``data`` signed by the target (IAM signBlob)."""
+        key_id, signature = drive(self._call("signBlob", payload=bytes(data)), self._transport)
+        return SignedBlob(key_id, signature)
+
+    def sign_jwt(self, claims: Dict[str, Any]) -> SignedJwt:
+        """``claims`` signed by the target (IAM signJwt; the server adds ``exp``)."""
+        key_id, jwt = drive(self._call("signJwt", claims_json=_claims_json(claims)), self._transport)
+        return SignedJwt(key_id, jwt)
+
+    def allowed_locations(self) -> Dict[str, Any]:
+        """The target's allowed locations: ``{"locations": [...], "encoded_locations": "0x…"}``."""
+        locations, encoded = drive(self._call("allowedLocations"), self._transport)
+        return {"locations": list(locations), "encoded_locations": encoded}
+
+    def __repr__(self) -> str:
+        return f"ImpersonatedCredentials(target={self.target!r}, delegates={self.delegates!r})"
+
+
+class ExternalAccountCredentials(Credentials):
+    """Workload identity federation: a subject token from a file, a URL or a
+    callable, exchanged at Google STS (then impersonation, if configured)."""
+
+    def __init__(
+        self,
+        info: Dict[str, Any],
+        scopes: Union[None, str, Iterable[str]] = None,
+        subject_token_supplier: Optional[Callable[[], str]] = None,
+        transport: Any = None,
+    ) -> None:
+        self._account = _native.ExternalAccount.from_json(
+            json.dumps(info), _scopes(scopes, [CLOUD_PLATFORM])
+        )
+        self._supplier = subject_token_supplier
+        super().__init__(transport)
+
+    @classmethod
+    def from_info(cls, info: Dict[str, Any], **options: Any) -> "ExternalAccountCredentials":
+        """From an ``external_account`` credential configuration (a dict)."""
+        if not isinstance(info, dict):
+            raise InvalidArgumentError("info must be a dict")
+        return cls(info, **options)
+
+    @classmethod
+    def from_file(cls, path: Union[str, "os.PathLike[str]"], **options: Any) -> "ExternalAccountCredentials":
+        """From an ``external_account`` credential configuration file."""
+        with open(path, encoding="utf-8") as file:
+            return cls(json.load(file), **options)
+
+    def _subject_token(self) -> str:
+        if self._supplier is not None:
+            return str(self._supplier())
+        source = self._account.credential_source()
+        if source["kind"] == "file":
+            with open(source["path"], "rb") as file:
+                return str(self._account.subject_token_from(file.read(1024 * 1024)))
+        if source["kind"] == "url":
+            from ._transport import is_async
+
+            if is_async(self._transport):
+                raise InvalidArgumentError("a URL credential source needs a sync transport")
+            answer = self._transport.send("GET", source["url"], list(source["headers"]), b"")
+            if not 200 <= answer.status < 300:
+                raise InvalidArgumentError(
+                    f"the credential source URL answered HTTP {answer.status}"
+                )
+            return str(self._account.subject_token_from(answer.body))
+        raise InvalidArgumentError(
+            f"credential source {source['kind']!r} needs subject_token_supplier in Python"
+        )
+
+    def _access_conversation(self) -> Any:
+        return self._account.flow(self._subject_token())
+
+    def __repr__(self) -> str:
+        return f"ExternalAccountCredentials(audience={self._account.audience!r})"
+
+
+class IbmApiKeyCredentials(Credentials):
+    """An IBM Cloud API key traded for IAM tokens (refreshed at 80 % of their life)."""
+
+    _policy = "ibm"
+
+    def __init__(
+        self,
+        apikey: str,
+        url: Optional[str] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        transport: Any = None,
+    ) -> None:
+        if not isinstance(apikey, str) or not apikey:
+            raise InvalidArgumentError("apikey must be a non-empty string")
+        self._apikey = apikey
+        self._url = url
+        self._client = (client_id, client_secret)
+        super().__init__(transport)
+
+    def _access_conversation(self) -> Any:
+        return _native.ibm_token(self._apikey, False, self._url, *self._client)
+
+    def __repr__(self) -> str:
+        return f"IbmApiKeyCredentials(apikey=[redacted], url={self._url!r})"
+
+
+class ClientCredentials(Credentials):
+    """The OAuth 2.0 client-credentials grant (k0rdent service-account credentials)."""
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scopes: Union[None, str, Iterable[str]] = None,
+        basic_auth: bool = True,
+        transport: Any = None,
+    ) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self._secret = client_secret
+        self.scopes = _scopes(scopes, [])
+        self._basic_auth = basic_auth
+        _native.client_credentials(token_url, client_id, client_secret, self.scopes, basic_auth)
+        super().__init__(transport)
+
+    def _access_conversation(self) -> Any:
+        return _native.client_credentials(
+            self.token_url, self.client_id, self._secret, self.scopes, self._basic_auth
+        )
+
+    def __repr__(self) -> str:
+        return f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r}, client_secret=[redacted])"

@@ -1,0 +1,69 @@
+"""k0rdent IAM: a service account's credentials, every page, lazily."""
+
+from datetime import datetime, timezone
+from typing import Any, Iterator, NamedTuple, Optional, Union
+
+from . import _native
+from ._credentials import Credentials
+from ._tokens import AccessToken
+from ._transport import drive, now, resolve
+
+__all__ = ["Credential", "list_credentials"]
+
+
+def _time(value: Optional[int]) -> Optional[datetime]:
+    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+
+
+class Credential(NamedTuple):
+    """One credential as listed (never with its secret)."""
+
+    id: str
+    service_account_id: str
+    status: str
+    uid: Optional[str]
+    self_link: Optional[str]
+    expires_at: Optional[datetime]
+    created_by: Optional[str]
+    created_at: Optional[datetime]
+    last_used_at: Optional[datetime]
+    last_used_ip: Optional[str]
+
+
+def _bearer(token: Union[str, AccessToken, Credentials]) -> Any:
+    if isinstance(token, Credentials):
+        token = token.token()
+    if isinstance(token, AccessToken):
+        return token._native
+    return _native.bearer_token(str(token), now(), 3600)
+
+
+def list_credentials(
+    base_url: str,
+    account_id: str,
+    *,
+    token: Union[str, AccessToken, Credentials],
+    status: Optional[str] = None,
+    page_size: int = 50,
+    transport: Any = None,
+) -> Iterator[Credential]:
+    """Every credential of ``account_id``, fetching pages as the iteration needs them."""
+    conversation = _native.list_credentials(base_url, account_id, _bearer(token), status, page_size)
+    sender = resolve(transport)
+    while True:
+        page = drive(conversation, sender)
+        if page is None:
+            return
+        for item in page["credentials"]:
+            yield Credential(
+                id=item["id"],
+                service_account_id=item["service_account_id"],
+                status=item["status"],
+                uid=item["uid"],
+                self_link=item["self_link"],
+                expires_at=_time(item["expires_at"]),
+                created_by=item["created_by"],
+                created_at=_time(item["created_at"]),
+                last_used_at=_time(item["last_used_at"]),
+                last_used_ip=item["last_used_ip"],
+            )

@@ -1,0 +1,78 @@
+//! The core's single-flight token cache behind a lock, for Python hosts.
+//!
+//! `lookup(now)` answers `("fresh", token)`, `("refresh", token)` (use it and
+//! refresh: this caller was chosen), `("must", None)` (refresh first: chosen)
+//! or `("wait", None)` (another caller is refreshing). The chosen caller
+//! reports with `complete(token)` or `fail()`.
+
+use crate::errors::invalid_argument;
+use crate::tokens::Token;
+use credmint::{Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
+use pyo3::prelude::*;
+use std::sync::Mutex;
+
+/// A token cache shared by every thread using one credential.
+#[pyclass(frozen, module = "credmint._native", name = "TokenCache")]
+pub struct TokenCache {
+    inner: Mutex<CoreCache<Token>>,
+}
+
+impl TokenCache {
+    fn cache(&self) -> std::sync::MutexGuard<'_, CoreCache<Token>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[pymethods]
+impl TokenCache {
+    /// A cache refreshing as Google's libraries do (`"google"`) or as IBM's (`"ibm"`).
+    #[new]
+    fn new(policy: &str) -> PyResult<Self> {
+        let policy = match policy {
+            "google" => RefreshPolicy::GOOGLE,
+            "ibm" => RefreshPolicy::IBM,
+            other => {
+                return Err(invalid_argument(format!(
+                    "unknown refresh policy {other:?}"
+                )));
+            }
+        };
+        Ok(TokenCache {
+            inner: Mutex::new(CoreCache::new(policy)),
+        })
+    }
+
+    /// What the caller should do at `now`.
+    fn lookup(&self, py: Python<'_>, now: i64) -> PyResult<(&'static str, Option<Py<PyAny>>)> {
+        let lookup = self.cache().get(UnixTime::from_secs(now));
+        Ok(match lookup {
+            Lookup::Fresh(token) => ("fresh", Some(token.to_object(py)?)),
+            Lookup::RefreshInBackground(token) => ("refresh", Some(token.to_object(py)?)),
+            Lookup::MustRefresh => ("must", None),
+            Lookup::WaitForRefresh => ("wait", None),
+        })
+    }
+
+    /// The chosen caller's refresh succeeded with `token`.
+    fn complete(&self, token: &Bound<'_, PyAny>) -> PyResult<()> {
+        let token = Token::from_object(token)?;
+        self.cache().complete(token);
+        Ok(())
+    }
+
+    /// The chosen caller's refresh failed; another caller may try.
+    fn fail(&self) {
+        self.cache().fail();
+    }
+
+    /// Forgets the token (after an API refused it with 401).
+    fn invalidate(&self) {
+        self.cache().invalidate();
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "TokenCache(...)"
+    }
+}

@@ -1,0 +1,246 @@
+//! A core flow as a Python object the host drives: `poll(now)` gives a step
+//! tuple, the `feed_*` methods take what the host did.
+//!
+//! Steps: `("send", method, url, headers, body)`, `("wait", until)`,
+//! `("sign", key_id, payload)`, `("done", result)`.
+
+use crate::errors::IntoPy;
+use crate::tokens::{AccessToken, IdToken};
+use credmint::k0rdent::{CredentialPage, CredentialStatus};
+use credmint::{
+    AccessToken as CoreAccessToken, AllowedLocations, Flow, HttpResponse, IdToken as CoreIdToken,
+    SignedBlob, SignedJwt, Step, UnixTime,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use std::sync::Mutex;
+
+/// What any conversation can end with.
+pub enum Output {
+    /// An access token.
+    Access(CoreAccessToken),
+    /// An ID token.
+    Id(CoreIdToken),
+    /// A signBlob answer.
+    Blob(SignedBlob),
+    /// A signJwt answer.
+    Jwt(SignedJwt),
+    /// An allowedLocations answer.
+    Locations(AllowedLocations),
+    /// A page of a listing, or the end.
+    Page(Option<CredentialPage>),
+}
+
+impl From<CoreAccessToken> for Output {
+    fn from(token: CoreAccessToken) -> Self {
+        Output::Access(token)
+    }
+}
+impl From<CoreIdToken> for Output {
+    fn from(token: CoreIdToken) -> Self {
+        Output::Id(token)
+    }
+}
+impl From<SignedBlob> for Output {
+    fn from(blob: SignedBlob) -> Self {
+        Output::Blob(blob)
+    }
+}
+impl From<SignedJwt> for Output {
+    fn from(jwt: SignedJwt) -> Self {
+        Output::Jwt(jwt)
+    }
+}
+impl From<AllowedLocations> for Output {
+    fn from(locations: AllowedLocations) -> Self {
+        Output::Locations(locations)
+    }
+}
+impl From<Option<CredentialPage>> for Output {
+    fn from(page: Option<CredentialPage>) -> Self {
+        Output::Page(page)
+    }
+}
+
+/// Any flow, with its output turned into [`Output`].
+struct Erased<F>(F);
+
+impl<F> Flow for Erased<F>
+where
+    F: Flow,
+    F::Output: Into<Output>,
+{
+    type Output = Output;
+
+    fn poll(&mut self, now: UnixTime) -> credmint::Result<Step<Output>> {
+        Ok(match self.0.poll(now)? {
+            Step::Send(request) => Step::Send(request),
+            Step::Sign(request) => Step::Sign(request),
+            Step::Wait(until) => Step::Wait(until),
+            Step::Done(output) => Step::Done(output.into()),
+        })
+    }
+
+    fn feed_response(&mut self, response: HttpResponse) -> credmint::Result<()> {
+        self.0.feed_response(response)
+    }
+
+    fn feed_transport_error(&mut self, reason: &str) -> credmint::Result<()> {
+        self.0.feed_transport_error(reason)
+    }
+
+    fn feed_signature(&mut self, signature: &[u8]) -> credmint::Result<()> {
+        self.0.feed_signature(signature)
+    }
+}
+
+type BoxedFlow = Box<dyn Flow<Output = Output> + Send>;
+
+/// A conversation in progress.
+#[pyclass(frozen, module = "credmint._native", name = "Conversation")]
+pub struct Conversation {
+    flow: Mutex<BoxedFlow>,
+}
+
+impl Conversation {
+    /// Wraps a core flow.
+    pub fn new<F>(flow: F) -> Self
+    where
+        F: Flow + Send + 'static,
+        F::Output: Into<Output>,
+    {
+        Conversation {
+            flow: Mutex::new(Box::new(Erased(flow))),
+        }
+    }
+
+    fn with_flow<R>(&self, f: impl FnOnce(&mut BoxedFlow) -> R) -> R {
+        let mut flow = self
+            .flow
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut flow)
+    }
+}
+
+#[pymethods]
+impl Conversation {
+    /// The next step at `now` (Unix seconds).
+    fn poll<'py>(&self, py: Python<'py>, now: i64) -> PyResult<Bound<'py, PyAny>> {
+        let step = py
+            .detach(|| self.with_flow(|flow| flow.poll(UnixTime::from_secs(now))))
+            .py_err()?;
+        Ok(match step {
+            Step::Send(request) => {
+                let headers: Vec<(String, String)> = request.headers().to_vec();
+                (
+                    "send",
+                    request.method().as_str(),
+                    request.url().to_owned(),
+                    headers,
+                    PyBytes::new(py, request.body()),
+                )
+                    .into_pyobject(py)?
+                    .into_any()
+            }
+            Step::Wait(until) => ("wait", until.as_secs()).into_pyobject(py)?.into_any(),
+            Step::Sign(request) => (
+                "sign",
+                request.key_id().to_owned(),
+                PyBytes::new(py, request.payload()),
+            )
+                .into_pyobject(py)?
+                .into_any(),
+            Step::Done(output) => ("done", output_object(py, output)?)
+                .into_pyobject(py)?
+                .into_any(),
+        })
+    }
+
+    /// The response to the last `send` step.
+    fn feed_response(
+        &self,
+        py: Python<'_>,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> PyResult<()> {
+        let response = HttpResponse::new(status, headers, body);
+        py.detach(|| self.with_flow(|flow| flow.feed_response(response)))
+            .py_err()
+    }
+
+    /// The last `send` step could not be completed (connection, timeout).
+    fn feed_transport_error(&self, reason: &str) -> PyResult<()> {
+        self.with_flow(|flow| flow.feed_transport_error(reason))
+            .py_err()
+    }
+
+    /// The signature asked for by the last `sign` step.
+    fn feed_signature(&self, signature: &[u8]) -> PyResult<()> {
+        self.with_flow(|flow| flow.feed_signature(signature))
+            .py_err()
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "Conversation(...)"
+    }
+}
+
+fn output_object(py: Python<'_>, output: Output) -> PyResult<Py<PyAny>> {
+    Ok(match output {
+        Output::Access(inner) => Py::new(py, AccessToken { inner })?.into_any(),
+        Output::Id(inner) => Py::new(py, IdToken { inner })?.into_any(),
+        Output::Blob(blob) => (blob.key_id().to_owned(), PyBytes::new(py, blob.signature()))
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        Output::Jwt(jwt) => (
+            jwt.key_id().to_owned(),
+            jwt.signed_jwt().expose_secret().to_owned(),
+        )
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        Output::Locations(locations) => (locations.locations, locations.encoded_locations)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        Output::Page(None) => py.None(),
+        Output::Page(Some(page)) => page_object(py, page)?.into_any().unbind(),
+    })
+}
+
+fn time(time: Option<UnixTime>) -> Option<i64> {
+    time.map(UnixTime::as_secs)
+}
+
+fn page_object(py: Python<'_>, page: CredentialPage) -> PyResult<Bound<'_, PyDict>> {
+    let items = PyList::empty(py);
+    for credential in page.credentials {
+        let item = PyDict::new(py);
+        item.set_item("id", credential.id)?;
+        item.set_item("service_account_id", credential.service_account_id)?;
+        item.set_item(
+            "status",
+            match credential.status {
+                CredentialStatus::Active => "active".to_owned(),
+                CredentialStatus::Expired => "expired".to_owned(),
+                CredentialStatus::Other(other) => other,
+            },
+        )?;
+        item.set_item("uid", credential.uid)?;
+        item.set_item("self_link", credential.self_link)?;
+        item.set_item("expires_at", time(credential.expires_at))?;
+        item.set_item("created_by", credential.created_by)?;
+        item.set_item("created_at", time(credential.created_at))?;
+        item.set_item("last_used_at", time(credential.last_used_at))?;
+        item.set_item("last_used_ip", credential.last_used_ip)?;
+        items.append(item)?;
+    }
+    let object = PyDict::new(py);
+    object.set_item("credentials", items)?;
+    object.set_item("next_page_token", page.next_page_token)?;
+    object.set_item("total", page.total)?;
+    Ok(object)
+}

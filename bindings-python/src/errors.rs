@@ -1,0 +1,67 @@
+//! The one place credmint errors become Python exceptions: each stable code
+//! maps to a class of `credmint.errors`, built with the code, the message,
+//! and for remote errors the HTTP status, retryability and the server's code.
+
+use credmint::Error;
+use pyo3::prelude::*;
+
+/// The `credmint.errors` class for an error code.
+fn class_of(code: &str) -> &'static str {
+    match code {
+        "invalid_key" | "unsupported_key" => "InvalidKeyError",
+        "token_expired" => "TokenExpiredError",
+        "token_not_yet_valid" | "token_issued_in_future" => "TokenNotYetValidError",
+        "signature_invalid" => "SignatureInvalidError",
+        "audience_mismatch" => "AudienceMismatchError",
+        "issuer_mismatch" => "IssuerMismatchError",
+        "malformed_token" | "unsupported_algorithm" => "MalformedTokenError",
+        "key_not_found" | "lifetime_too_long" | "invalid_claims" => "TokenValidationError",
+        "invalid_argument" => "InvalidArgumentError",
+        "signing_failed" => "SigningError",
+        "transport_error" => "TransportError",
+        "invalid_response" => "InvalidResponseError",
+        _ => "RemoteError",
+    }
+}
+
+/// Converts a core error into the matching `credmint.errors` exception.
+pub fn to_py(err: Error) -> PyErr {
+    Python::attach(|py| match build(py, &err) {
+        Ok(exception) => exception,
+        Err(failure) => failure,
+    })
+}
+
+fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
+    let module = py.import("credmint.errors")?;
+    let class = module.getattr(class_of(err.code()))?;
+    let (status, retryable, remote_code) = match err {
+        Error::Remote(remote) => (
+            Some(remote.status),
+            err.is_retryable(),
+            remote.provider_code.clone(),
+        ),
+        _ => (err.http_status(), err.is_retryable(), None),
+    };
+    let value = class.call1((err.to_string(), err.code(), status, retryable, remote_code))?;
+    Ok(PyErr::from_value(value))
+}
+
+/// `Result<T, credmint::Error>` → `PyResult<T>`.
+pub trait IntoPy<T> {
+    /// Maps the error into its Python exception.
+    fn py_err(self) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for Result<T, Error> {
+    fn py_err(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}
+
+/// An `InvalidArgumentError` raised by the binding itself.
+pub fn invalid_argument(message: impl Into<String>) -> PyErr {
+    to_py(Error::InvalidArgument {
+        reason: message.into(),
+    })
+}

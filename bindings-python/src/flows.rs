@@ -1,0 +1,319 @@
+//! Constructors of conversations: each builds one of the core's flows from
+//! plain Python values (strings, lists, native keys and tokens).
+
+use crate::conversation::Conversation;
+use crate::errors::{IntoPy, invalid_argument};
+use crate::keys::ServiceAccountKey;
+use crate::tokens::AccessToken;
+use credmint::google::ExternalAccount as CoreExternalAccount;
+use credmint::ibm::IbmIam;
+use credmint::k0rdent::{ListCredentials, StatusFilter};
+use credmint::{
+    Claims, ClientAuth, ClientCredentials, Endpoint, FlowOptions, IamCredentials, IdTokenAssertion,
+    ImpersonatedFlow, JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
+    ServiceAccountIdentity, SourceToken,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+fn endpoint(url: &str) -> PyResult<Endpoint> {
+    Endpoint::new(url).py_err()
+}
+
+fn identity(key: &ServiceAccountKey, token_uri: Option<&str>) -> PyResult<ServiceAccountIdentity> {
+    let key = &key.inner;
+    let uri = endpoint(token_uri.unwrap_or(key.token_uri()))?;
+    ServiceAccountIdentity::new(key.client_email(), key.key_id(), uri).py_err()
+}
+
+/// JWT-bearer grant: an access token for `scopes` (and `subject` for domain-wide delegation).
+#[pyfunction]
+#[pyo3(signature = (key, scopes, subject=None, token_uri=None))]
+pub fn service_account_token(
+    key: &ServiceAccountKey,
+    scopes: Vec<String>,
+    subject: Option<String>,
+    token_uri: Option<&str>,
+) -> PyResult<Conversation> {
+    let identity = identity(key, token_uri)?;
+    let mut assertion = JwtBearerAssertion::for_identity(&identity, scopes).py_err()?;
+    if let Some(subject) = subject {
+        assertion = assertion.subject(subject).py_err()?;
+    }
+    let flow: credmint::ServiceAccountTokenFlow = JwtGrantFlow::new(
+        identity.token_uri().clone(),
+        key.inner.signer(),
+        assertion,
+        FlowOptions::default(),
+    );
+    Ok(Conversation::new(flow))
+}
+
+/// JWT-bearer grant with `target_audience`: an ID token.
+#[pyfunction]
+#[pyo3(signature = (key, audience, token_uri=None))]
+pub fn service_account_id_token(
+    key: &ServiceAccountKey,
+    audience: String,
+    token_uri: Option<&str>,
+) -> PyResult<Conversation> {
+    let identity = identity(key, token_uri)?;
+    let assertion = IdTokenAssertion::for_identity(&identity, audience).py_err()?;
+    let flow: credmint::ServiceAccountIdTokenFlow = JwtGrantFlow::new(
+        identity.token_uri().clone(),
+        key.inner.signer(),
+        assertion,
+        FlowOptions::default(),
+    );
+    Ok(Conversation::new(flow))
+}
+
+/// The IAM Credentials client for `endpoint`, or for `universe_domain`.
+fn iam(endpoint_url: Option<&str>, universe_domain: &str) -> PyResult<IamCredentials> {
+    match endpoint_url {
+        Some(url) => Ok(IamCredentials::with_endpoint(endpoint(url)?)),
+        None => IamCredentials::new(universe_domain).py_err(),
+    }
+}
+
+fn accounts(ids: Vec<String>) -> PyResult<Vec<ServiceAccountId>> {
+    ids.into_iter()
+        .map(|id| ServiceAccountId::new(id).py_err())
+        .collect()
+}
+
+/// One IAM Credentials call made with a caller's token.
+#[pyfunction]
+#[pyo3(signature = (method, source, target, delegates, endpoint=None, universe_domain="googleapis.com", scopes=None, lifetime_secs=3600, audience=None, include_email=false, payload=None, claims_json=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn iam_call(
+    method: &str,
+    source: &AccessToken,
+    target: String,
+    delegates: Vec<String>,
+    endpoint: Option<&str>,
+    universe_domain: &str,
+    scopes: Option<Vec<String>>,
+    lifetime_secs: u64,
+    audience: Option<String>,
+    include_email: bool,
+    payload: Option<Vec<u8>>,
+    claims_json: Option<&str>,
+) -> PyResult<Conversation> {
+    let source = SourceToken::Token(source.inner.clone());
+    let iam = iam(endpoint, universe_domain)?;
+    let target = ServiceAccountId::new(target).py_err()?;
+    let delegates = accounts(delegates)?;
+    let options = FlowOptions::default();
+    Ok(match method {
+        "generateAccessToken" => {
+            let lifetime = Lifetime::from_secs(lifetime_secs).py_err()?;
+            let scopes = scopes.ok_or_else(|| invalid_argument("scopes are required"))?;
+            Conversation::new(
+                ImpersonatedFlow::access_token(
+                    source, iam, target, delegates, scopes, lifetime, options,
+                )
+                .py_err()?,
+            )
+        }
+        "generateIdToken" => {
+            let audience = audience.ok_or_else(|| invalid_argument("audience is required"))?;
+            Conversation::new(
+                ImpersonatedFlow::id_token(
+                    source,
+                    iam,
+                    target,
+                    delegates,
+                    audience,
+                    include_email,
+                    options,
+                )
+                .py_err()?,
+            )
+        }
+        "signBlob" => {
+            let payload = payload.ok_or_else(|| invalid_argument("payload is required"))?;
+            Conversation::new(ImpersonatedFlow::sign_blob(
+                source, iam, target, delegates, payload, options,
+            ))
+        }
+        "signJwt" => {
+            let claims = Claims::from_json(
+                claims_json.ok_or_else(|| invalid_argument("claims are required"))?,
+            )
+            .py_err()?;
+            Conversation::new(ImpersonatedFlow::sign_jwt(
+                source, iam, target, delegates, claims, options,
+            ))
+        }
+        "allowedLocations" => Conversation::new(ImpersonatedFlow::allowed_locations(
+            source, iam, target, options,
+        )),
+        other => return Err(invalid_argument(format!("unknown IAM method {other:?}"))),
+    })
+}
+
+/// IBM Cloud IAM: an API key (or, with `refresh=True`, a refresh token) for a token.
+#[pyfunction]
+#[pyo3(signature = (secret, refresh=false, url=None, client_id=None, client_secret=None))]
+pub fn ibm_token(
+    secret: String,
+    refresh: bool,
+    url: Option<&str>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> PyResult<Conversation> {
+    let mut iam = match url {
+        Some(url) => IbmIam::with_endpoint(&endpoint(url)?),
+        None => IbmIam::new(),
+    };
+    match (client_id, client_secret) {
+        (Some(id), Some(secret)) => iam = iam.client(id, SecretString::from(secret)).py_err()?,
+        (None, None) => {}
+        _ => {
+            return Err(invalid_argument(
+                "give both client_id and client_secret, or neither",
+            ));
+        }
+    }
+    let secret = SecretString::from(secret);
+    let options = FlowOptions::default();
+    let flow = if refresh {
+        iam.refresh_flow(&secret, &options)
+    } else {
+        iam.api_key_flow(&secret, &options)
+    }
+    .py_err()?;
+    Ok(Conversation::new(flow))
+}
+
+/// OAuth 2.0 client credentials (k0rdent credentials, any RFC 6749 server).
+#[pyfunction]
+#[pyo3(signature = (token_url, client_id, client_secret, scopes=None, basic_auth=true))]
+pub fn client_credentials(
+    token_url: &str,
+    client_id: String,
+    client_secret: String,
+    scopes: Option<Vec<String>>,
+    basic_auth: bool,
+) -> PyResult<Conversation> {
+    let mut client = ClientCredentials::new(
+        endpoint(token_url)?,
+        client_id,
+        SecretString::from(client_secret),
+    )
+    .py_err()?;
+    if let Some(scopes) = scopes.filter(|s| !s.is_empty()) {
+        client = client.scopes(scopes).py_err()?;
+    }
+    if !basic_auth {
+        client = client.auth(ClientAuth::Form);
+    }
+    Ok(Conversation::new(client.flow(&FlowOptions::default())))
+}
+
+/// k0rdent: every page of a service account's credentials.
+#[pyfunction]
+#[pyo3(signature = (base_url, account_id, bearer, status=None, page_size=50))]
+pub fn list_credentials(
+    base_url: &str,
+    account_id: String,
+    bearer: &AccessToken,
+    status: Option<&str>,
+    page_size: u32,
+) -> PyResult<Conversation> {
+    let mut list = ListCredentials::new(endpoint(base_url)?, account_id)
+        .py_err()?
+        .page_size(page_size)
+        .py_err()?;
+    list = match status {
+        None => list,
+        Some("active") => list.status(StatusFilter::Active),
+        Some("expired") => list.status(StatusFilter::Expired),
+        Some(_) => return Err(invalid_argument("status must be \"active\" or \"expired\"")),
+    };
+    Ok(Conversation::new(
+        list.pages(bearer.inner.clone(), FlowOptions::default()),
+    ))
+}
+
+/// A bearer token the host already holds (for listing calls), valid `ttl_secs` from `now`.
+#[pyfunction]
+pub fn bearer_token(token: String, now: i64, ttl_secs: u64) -> PyResult<AccessToken> {
+    let lifetime =
+        credmint::TokenLifetime::from_expires_in(credmint::UnixTime::from_secs(now), ttl_secs)
+            .py_err()?;
+    let inner = credmint::AccessToken::new(SecretString::from(token), lifetime).py_err()?;
+    Ok(AccessToken { inner })
+}
+
+/// A workload identity federation credential file (`"type": "external_account"`).
+#[pyclass(frozen, module = "credmint._native", name = "ExternalAccount")]
+pub struct ExternalAccount {
+    inner: CoreExternalAccount,
+}
+
+#[pymethods]
+impl ExternalAccount {
+    /// Parses the file's JSON text; `scopes` apply when not impersonating.
+    #[staticmethod]
+    #[pyo3(signature = (text, scopes=None))]
+    fn from_json(text: &str, scopes: Option<Vec<String>>) -> PyResult<Self> {
+        let mut inner = CoreExternalAccount::from_json(text).py_err()?;
+        if let Some(scopes) = scopes.filter(|s| !s.is_empty()) {
+            inner = inner.scopes(scopes).py_err()?;
+        }
+        Ok(ExternalAccount { inner })
+    }
+
+    /// Where the subject token comes from: `{"kind": "file"|"url"|"executable"|"aws", …}`.
+    fn credential_source<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        use credmint::google::CredentialSource;
+        let source = PyDict::new(py);
+        match self.inner.credential_source() {
+            CredentialSource::File { path, .. } => {
+                source.set_item("kind", "file")?;
+                source.set_item("path", path)?;
+            }
+            CredentialSource::Url { url, headers, .. } => {
+                source.set_item("kind", "url")?;
+                source.set_item("url", url)?;
+                source.set_item("headers", headers.clone())?;
+            }
+            CredentialSource::Executable { command, .. } => {
+                source.set_item("kind", "executable")?;
+                source.set_item("command", command)?;
+            }
+            CredentialSource::Aws { .. } => source.set_item("kind", "aws")?,
+        }
+        Ok(source)
+    }
+
+    #[getter]
+    fn audience(&self) -> &str {
+        self.inner.audience()
+    }
+
+    /// The subject token inside a file's or URL's content (text or JSON, as the file says).
+    fn subject_token_from(&self, content: &[u8]) -> PyResult<String> {
+        Ok(self
+            .inner
+            .subject_token_from(content)
+            .py_err()?
+            .expose_secret()
+            .to_owned())
+    }
+
+    /// The STS exchange (then impersonation, if the file asks) for `subject_token`.
+    fn flow(&self, subject_token: String) -> PyResult<Conversation> {
+        let flow = self
+            .inner
+            .flow(&SecretString::from(subject_token), FlowOptions::default())
+            .py_err()?;
+        Ok(Conversation::new(flow))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ExternalAccount(audience={:?})", self.inner.audience())
+    }
+}

@@ -1,0 +1,34 @@
+//! `credmint._native`: the credmint core for Python. Only conversions live
+//! here; `credmint` (python/credmint) adds transports, the clock and the
+//! Pythonic API, and every protocol rule stays in the core.
+
+mod cache;
+mod conversation;
+mod errors;
+mod flows;
+mod keys;
+mod tokens;
+
+use pyo3::prelude::*;
+
+/// The native module.
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<keys::ServiceAccountKey>()?;
+    module.add_class::<keys::PyKeySet>()?;
+    module.add_class::<tokens::AccessToken>()?;
+    module.add_class::<tokens::IdToken>()?;
+    module.add_class::<conversation::Conversation>()?;
+    module.add_class::<cache::TokenCache>()?;
+    module.add_class::<flows::ExternalAccount>()?;
+    module.add_function(wrap_pyfunction!(flows::service_account_token, module)?)?;
+    module.add_function(wrap_pyfunction!(flows::service_account_id_token, module)?)?;
+    module.add_function(wrap_pyfunction!(flows::iam_call, module)?)?;
+    module.add_function(wrap_pyfunction!(flows::ibm_token, module)?)?;
+    module.add_function(wrap_pyfunction!(flows::client_credentials, module)?)?;
+    module.add_function(wrap_pyfunction!(flows::list_credentials, module)?)?;
+    module.add_function(wrap_pyfunction!(flows::bearer_token, module)?)?;
+    module.add("MAX_RESPONSE_BODY", credmint::MAX_RESPONSE_BODY)?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,276 @@
+"""Every credential type end to end against `credmint serve`, over each
+transport (urllib, requests, httpx, httpx async), success and error paths."""
+
+import asyncio
+import http.server
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, List
+
+import httpx
+import pytest
+import requests
+
+import credmint
+from conftest import ADMIN, APIKEY, CI, DEPLOYER, PROVIDER, SIGNER, Emulator
+
+TRANSPORTS = ["urllib", "requests", "httpx"]
+
+
+def make_transport(kind: str) -> Any:
+    if kind == "urllib":
+        return None
+    if kind == "requests":
+        return requests.Session()
+    return httpx.Client()
+
+
+def source(emulator: Emulator, transport: Any = None) -> credmint.ServiceAccountCredentials:
+    key = credmint.ServiceAccountKey.from_file(emulator.key_file(CI))
+    return credmint.ServiceAccountCredentials(key, transport=transport)
+
+
+def check_token(token: credmint.AccessToken, lifetime: int = 3600) -> None:
+    assert token.token
+    assert token.expires_at.tzinfo is timezone.utc
+    remaining = (token.expires_at - datetime.now(timezone.utc)).total_seconds()
+    assert lifetime - 30 <= remaining <= lifetime + 1, remaining
+    assert token.token not in repr(token) and token.token not in str(token)
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_service_account_access_and_id_tokens(emulator: Emulator, kind: str) -> None:
+    credentials = source(emulator, make_transport(kind))
+    token = credentials.token()
+    check_token(token)
+    assert credentials.token().token == token.token, "cached"
+    id_token = credentials.id_token("https://svc.example")
+    certs = requests.get(f"{emulator.base}/oauth2/v1/certs", timeout=10).json()
+    claims = credmint.verify(id_token.token, certs, audience="https://svc.example", issuer="https://accounts.google.com")
+    assert claims["email"] == CI
+    assert id_token.token not in repr(id_token)
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_impersonation_chain_and_iam_calls(emulator: Emulator, kind: str) -> None:
+    transport = make_transport(kind)
+    deployer = credmint.ImpersonatedCredentials(
+        source(emulator, transport), DEPLOYER, lifetime=900, endpoint=emulator.base, transport=transport
+    )
+    check_token(deployer.token(), 900)
+    signer = credmint.ImpersonatedCredentials(
+        source(emulator, transport), SIGNER, delegates=[DEPLOYER], endpoint=emulator.base, transport=transport
+    )
+    check_token(signer.token())
+    blob = signer.sign_blob(b"payload")
+    certs = requests.get(f"{emulator.base}/service_accounts/v1/metadata/x509/{SIGNER}", timeout=10).json()
+    assert blob.key_id in certs
+    jwt = signer.sign_jwt({"iss": SIGNER, "aud": "https://api.example"})
+    jwks = requests.get(f"{emulator.base}/service_accounts/v1/jwk/{SIGNER}", timeout=10).json()
+    assert credmint.verify(jwt.signed_jwt, jwks, audience="https://api.example")["iss"] == SIGNER
+    id_token = signer.id_token("https://run.example", include_email=True)
+    oidc = requests.get(f"{emulator.base}/oauth2/v3/certs", timeout=10).json()
+    assert credmint.verify(id_token.token, oidc, audience="https://run.example")["email"] == SIGNER
+    assert signer.allowed_locations() == {"locations": ["us-central1", "europe-west1"], "encoded_locations": "0x11"}
+
+
+def test_iam_errors_are_remote_errors(emulator: Emulator) -> None:
+    no_permission = credmint.ImpersonatedCredentials(source(emulator), SIGNER, endpoint=emulator.base)
+    with pytest.raises(credmint.RemoteError) as caught:
+        no_permission.token()
+    error = caught.value
+    assert (error.code, error.status, error.remote_code, error.retryable) == (
+        "permission_denied", 403, "PERMISSION_DENIED", False,
+    )
+    too_long = credmint.ImpersonatedCredentials(source(emulator), DEPLOYER, lifetime=7200, endpoint=emulator.base)
+    with pytest.raises(credmint.RemoteError) as caught:
+        too_long.token()
+    assert (caught.value.code, caught.value.status) == ("remote_error", 400)
+    with pytest.raises(credmint.InvalidArgumentError):
+        credmint.ImpersonatedCredentials(source(emulator), DEPLOYER, lifetime=50_000, endpoint=emulator.base).token()
+
+
+def test_low_level_iam_functions(emulator: Emulator) -> None:
+    caller = source(emulator).token()
+    minted = credmint.iam.generate_access_token(caller, DEPLOYER, endpoint=emulator.base, lifetime=600)
+    check_token(minted, 600)
+    blob = credmint.iam.sign_blob(minted.token, SIGNER, b"x", endpoint=emulator.base)
+    assert len(blob.signed_blob) == 256
+    locations = credmint.iam.allowed_locations(caller, CI, endpoint=emulator.base)
+    assert locations == {"locations": [], "encoded_locations": "0x0"}
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_ibm_api_key(emulator: Emulator, kind: str) -> None:
+    credentials = credmint.IbmApiKeyCredentials(APIKEY, url=emulator.base, transport=make_transport(kind))
+    token = credentials.token()
+    check_token(token)
+    assert token.refresh_token
+    assert APIKEY not in repr(credentials)
+    with pytest.raises(credmint.RemoteError) as caught:
+        credmint.IbmApiKeyCredentials("wrong", url=emulator.base).token()
+    assert (caught.value.code, caught.value.remote_code) == ("credential_rejected", "BXNIM0415E")
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_client_credentials_and_k0rdent_listing(emulator: Emulator, kind: str) -> None:
+    transport = make_transport(kind)
+    admin = credmint.ClientCredentials(f"{emulator.base}/token", ADMIN[0], ADMIN[1], transport=transport)
+    assert ADMIN[1] not in repr(admin)
+    items = list(
+        credmint.k0rdent.list_credentials(emulator.base, "sa-pipeline-prod", token=admin, page_size=1, transport=transport)
+    )
+    assert [c.id for c in items] == ["cred-001", "cred-000"]
+    assert [c.status for c in items] == ["active", "expired"]
+    assert items[0].expires_at is not None and items[0].expires_at.year == 2099
+    expired = list(credmint.k0rdent.list_credentials(emulator.base, "sa-pipeline-prod", token=admin.token(), status="expired"))
+    assert [c.id for c in expired] == ["cred-000"]
+    with pytest.raises(credmint.RemoteError) as caught:
+        credmint.ClientCredentials(f"{emulator.base}/token", "cred-001", "wrong").token()
+    assert caught.value.code == "credential_rejected"
+    with pytest.raises(credmint.InvalidArgumentError):
+        next(credmint.k0rdent.list_credentials(emulator.base, "sa-pipeline-prod", token="t", page_size=501))
+
+
+def test_external_account_federation(emulator: Emulator, tmp_path: Any) -> None:
+    import json
+
+    # The provider's generated key signs a subject token, as a CI system would.
+    provider_key = credmint.ServiceAccountKey.from_file(emulator.key_file("idp-0"))
+    now = int(time.time())
+    subject = provider_key.sign_jwt({"iss": "https://ci.example.com", "sub": "repo:acme/app", "aud": PROVIDER, "iat": now})
+    token_file = tmp_path / "subject.jwt"
+    token_file.write_text(subject.signed_jwt)
+    info = {
+        "type": "external_account",
+        "audience": PROVIDER,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": f"{emulator.base}/v1/token",
+        "service_account_impersonation_url": f"{emulator.base}/v1/projects/-/serviceAccounts/{SIGNER}:generateAccessToken",
+        "credential_source": {"file": str(token_file)},
+    }
+    check_token(credmint.ExternalAccountCredentials.from_info(info).token())
+    supplied = credmint.ExternalAccountCredentials.from_info(info, subject_token_supplier=lambda: subject.signed_jwt)
+    check_token(supplied.token())
+    bad = credmint.ExternalAccountCredentials.from_info(info, subject_token_supplier=lambda: "not.a.jwt")
+    with pytest.raises(credmint.RemoteError) as caught:
+        bad.token()
+    assert caught.value.remote_code == "invalid_grant"
+    config = tmp_path / "wif.json"
+    config.write_text(json.dumps(info))
+    check_token(credmint.ExternalAccountCredentials.from_file(config).token())
+
+
+def test_async_with_httpx(emulator: Emulator) -> None:
+    async def main() -> List[str]:
+        async with httpx.AsyncClient() as client:
+            key = credmint.ServiceAccountKey.from_file(emulator.key_file(CI))
+            sa = credmint.ServiceAccountCredentials(key, transport=client)
+            deployer = credmint.ImpersonatedCredentials(sa, DEPLOYER, endpoint=emulator.base, transport=client)
+            ibm = credmint.IbmApiKeyCredentials(APIKEY, url=emulator.base, transport=client)
+            tokens = await asyncio.gather(*(sa.token_async() for _ in range(8)), deployer.token_async(), ibm.token_async())
+            id_token = await sa.id_token_async("https://svc.example")
+            with pytest.raises(credmint.InvalidArgumentError):
+                # An async transport cannot serve a sync call that needs I/O.
+                credmint.ServiceAccountCredentials(key, transport=client).token()
+            return [t.token for t in tokens] + [id_token.token]
+    tokens = asyncio.run(main())
+    assert len(set(tokens[:8])) == 1, "one refresh for eight concurrent awaits"
+
+
+class CountingTransport:
+    """urllib, counting requests (thread-safe)."""
+
+    def __init__(self) -> None:
+        from credmint._transport import UrllibTransport
+
+        self._inner = UrllibTransport()
+        self.sent = 0
+        self._lock = threading.Lock()
+
+    def send(self, method: str, url: str, headers: Any, body: bytes) -> Any:
+        with self._lock:
+            self.sent += 1
+        time.sleep(0.05)  # widen the race window
+        return self._inner.send(method, url, headers, body)
+
+
+def test_thirty_two_threads_cause_one_refresh(emulator: Emulator) -> None:
+    transport = CountingTransport()
+    credentials = source(emulator, transport)
+    barrier = threading.Barrier(32)
+    results: List[str] = []
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(credentials.token().token)
+
+    threads = [threading.Thread(target=worker) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 32 and len(set(results)) == 1
+    assert transport.sent == 1
+
+
+@pytest.fixture
+def misbehaving_server() -> Iterator[Callable[[str], str]]:
+    """A loopback server that hangs (``/hang``) or answers an HTML 502."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            if self.path == "/hang/token":
+                time.sleep(3)
+                return
+            body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield lambda path: f"http://127.0.0.1:{server.server_address[1]}{path}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_timeouts_and_html_502_are_typed_errors(emulator: Emulator, misbehaving_server: Callable[[str], str], kind: str) -> None:
+    from credmint import _transport
+
+    key = credmint.ServiceAccountKey.from_file(emulator.key_file(CI))
+    quick: Any = {
+        "urllib": lambda: _transport.UrllibTransport(timeout=0.3),
+        "requests": lambda: _transport.RequestsTransport(requests.Session(), timeout=0.3),
+        "httpx": lambda: _transport.HttpxTransport(httpx.Client(), timeout=0.3),
+    }[kind]()
+    hanging = credmint.ServiceAccountCredentials(key, transport=quick, token_uri=misbehaving_server("/hang/token"))
+    started = time.monotonic()
+    with pytest.raises(credmint.TransportError) as caught:
+        hanging.token()
+    assert caught.value.retryable and caught.value.code == "transport_error"
+    assert time.monotonic() - started < 15
+    bad_gateway = credmint.ServiceAccountCredentials(key, transport=quick, token_uri=misbehaving_server("/502/token"))
+    with pytest.raises(credmint.RemoteError) as caught_502:
+        bad_gateway.token()
+    assert (caught_502.value.code, caught_502.value.status, caught_502.value.retryable) == ("server_error", 502, True)
+    assert "<html>" not in str(caught_502.value) or len(str(caught_502.value)) < 600
+
+
+def test_connection_refused_is_a_transport_error(emulator: Emulator) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    key = credmint.ServiceAccountKey.from_file(emulator.key_file(CI))
+    credentials = credmint.ServiceAccountCredentials(key, token_uri=f"http://127.0.0.1:{port}/token")
+    with pytest.raises(credmint.TransportError):
+        credentials.token()
