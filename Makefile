@@ -5,7 +5,7 @@ CARGO := cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 export CREDMINT_CACHE := $(CACHE)
 
-.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo bench load vectors
+.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python bench bench-python load vectors
 
 demo:
 	$(CARGO) run --locked --release -q -p credmint-cli -- demo
@@ -16,7 +16,7 @@ demo-offline:
 setup:
 	@scripts/setup.sh
 
-test: setup lint test-rust test-wasm test-vectors test-interop test-demo
+test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python
 	@echo "all checks passed"
 
 lint:
@@ -45,6 +45,18 @@ test-interop:
 bench:
 	$(CARGO) bench --locked -p credmint --features rsa --bench core
 	openssl speed -seconds 3 rsa2048
+
+# The wheel is built and installed exactly as the README tells users: pip install ./bindings-python.
+python-wheel:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
+
+test-python: python-wheel
+	$(CARGO) build --locked -p credmint-cli
+	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint $(PYTHON) -m pytest -q -p no:cacheprovider bindings-python/tests
+	cd bindings-python && $(PYTHON) -m mypy --strict --no-incremental python/credmint tests/typecheck_usage.py
+
+bench-python: python-wheel
+	$(PYTHON) bindings-python/bench.py
 
 load:
 	$(CARGO) run --locked --release -q -p credmint-emulator --example load -- 64 10

@@ -274,3 +274,24 @@ def test_connection_refused_is_a_transport_error(emulator: Emulator) -> None:
     credentials = credmint.ServiceAccountCredentials(key, token_uri=f"http://127.0.0.1:{port}/token")
     with pytest.raises(credmint.TransportError):
         credentials.token()
+
+
+def test_google_auth_adapter_plugs_into_google_auth(emulator: Emulator) -> None:
+    import google.auth.transport.requests
+    from credmint.google_auth import Credentials as GoogleCredentials
+
+    adapted = GoogleCredentials(source(emulator), quota_project_id="billing-project")
+    assert not adapted.valid
+    adapted.refresh(google.auth.transport.requests.Request())
+    assert adapted.valid and adapted.token.startswith("ya29.")
+    headers: dict = {}
+    adapted.before_request(google.auth.transport.requests.Request(), "GET", "https://x", headers)
+    assert headers["authorization"] == f"Bearer {adapted.token}"
+    assert headers["x-goog-user-project"] == "billing-project"
+    # An AuthorizedSession uses it to call the emulator's own IAM API.
+    session = google.auth.transport.requests.AuthorizedSession(adapted)
+    answer = session.post(
+        f"{emulator.base}/v1/projects/-/serviceAccounts/{DEPLOYER}:generateAccessToken",
+        json={"scope": ["https://www.googleapis.com/auth/cloud-platform"]},
+    )
+    assert answer.status_code == 200, answer.text

@@ -2,17 +2,19 @@
 threads ask: the core's ``TokenCache`` decides who refreshes and when; this
 module only waits, drives the conversation and reports."""
 
-import asyncio
-import json
-import os
-import threading
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing costs ~10 ms to import; only the type checker needs it
 
 from . import _native
 from ._keys import ServiceAccountKey, SignedBlob, SignedJwt, _claims_json
 from ._tokens import AccessToken, IdToken
 from ._transport import drive, drive_async, now, resolve
 from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import os
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 __all__ = [
     "Credentials",
@@ -32,6 +34,8 @@ class _Cached:
     """One cache and the conversation that refills it."""
 
     def __init__(self, policy: str, conversation: Callable[[], Any]) -> None:
+        import threading
+
         self._cache = _native.TokenCache(policy)
         self._conversation = conversation
         self._refreshed = threading.Condition()
@@ -64,6 +68,8 @@ class _Cached:
             return fresh
 
     async def get_async(self, transport: Any) -> Any:
+        import asyncio
+
         while True:
             kind, token = self._cache.lookup(now())
             if kind == "fresh":
@@ -118,6 +124,8 @@ class _IdTokens:
     """ID tokens cached per (audience, include_email)."""
 
     def __init__(self, make: Callable[[str, bool], Callable[[], Any]]) -> None:
+        import threading
+
         self._make = make
         self._caches: Dict[Any, _Cached] = {}
         self._lock = threading.Lock()
@@ -271,6 +279,8 @@ class ExternalAccountCredentials(Credentials):
         subject_token_supplier: Optional[Callable[[], str]] = None,
         transport: Any = None,
     ) -> None:
+        import json
+
         self._account = _native.ExternalAccount.from_json(
             json.dumps(info), _scopes(scopes, [CLOUD_PLATFORM])
         )
@@ -278,15 +288,17 @@ class ExternalAccountCredentials(Credentials):
         super().__init__(transport)
 
     @classmethod
-    def from_info(cls, info: Dict[str, Any], **options: Any) -> "ExternalAccountCredentials":
+    def from_info(cls, info: Dict[str, Any], **options: Any) -> ExternalAccountCredentials:
         """From an ``external_account`` credential configuration (a dict)."""
         if not isinstance(info, dict):
             raise InvalidArgumentError("info must be a dict")
         return cls(info, **options)
 
     @classmethod
-    def from_file(cls, path: Union[str, "os.PathLike[str]"], **options: Any) -> "ExternalAccountCredentials":
+    def from_file(cls, path: Union[str, os.PathLike[str]], **options: Any) -> ExternalAccountCredentials:
         """From an ``external_account`` credential configuration file."""
+        import json
+
         with open(path, encoding="utf-8") as file:
             return cls(json.load(file), **options)
 

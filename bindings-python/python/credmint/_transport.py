@@ -2,13 +2,18 @@
 ``requests`` or ``httpx`` (sync and async) when the caller passes a session
 or client. A transport only moves bytes; every protocol rule is the core's."""
 
+from __future__ import annotations
+
 import time
-from typing import Any, List, NamedTuple, Optional, Tuple
+TYPE_CHECKING = False  # typing costs ~10 ms to import; only the type checker needs it
 
 from . import _native
 from .errors import InvalidArgumentError
 
-Headers = List[Tuple[str, str]]
+if TYPE_CHECKING:
+    from typing import Any, List, Tuple
+
+    Headers = List[Tuple[str, str]]
 
 #: The most response body any conversation reads; the core refuses more.
 MAX_BODY: int = _native.MAX_RESPONSE_BODY
@@ -16,12 +21,28 @@ MAX_BODY: int = _native.MAX_RESPONSE_BODY
 DEFAULT_TIMEOUT = 30.0
 
 
-class Response(NamedTuple):
-    """What came back: status, headers and body (at most ``MAX_BODY + 1`` bytes)."""
+class Response(tuple):  # type: ignore[type-arg]
+    """What came back: ``(status, headers, body)``, the body at most ``MAX_BODY + 1`` bytes."""
 
-    status: int
-    headers: Headers
-    body: bytes
+    __slots__ = ()
+
+    def __new__(cls, status: int, headers: Headers, body: bytes) -> Response:
+        return tuple.__new__(cls, (status, headers, body))
+
+    @property
+    def status(self) -> int:
+        result: int = self[0]
+        return result
+
+    @property
+    def headers(self) -> Headers:
+        result: Headers = self[1]
+        return result
+
+    @property
+    def body(self) -> bytes:
+        result: bytes = self[2]
+        return result
 
 
 class TransportFailure(Exception):
@@ -118,6 +139,8 @@ class HttpxTransport:
 class AsyncHttpxTransport:
     """An ``httpx.AsyncClient``."""
 
+    is_async = True
+
     def __init__(self, client: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
         self._client = client
         self._timeout = timeout
@@ -167,10 +190,13 @@ def resolve(transport: Any) -> Any:
 
 
 def is_async(transport: Any) -> bool:
-    """Whether ``transport.send`` is a coroutine function."""
-    import inspect
-
-    return inspect.iscoroutinefunction(getattr(transport, "send", None))
+    """Whether ``transport.send`` is a coroutine function (``async def``)."""
+    flag = getattr(transport, "is_async", None)
+    if flag is not None:
+        return bool(flag)
+    send = getattr(transport, "send", None)
+    code = getattr(getattr(send, "__func__", send), "__code__", None)
+    return bool(code is not None and code.co_flags & 0x80)  # CO_COROUTINE
 
 
 def now() -> int:

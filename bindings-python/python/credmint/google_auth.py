@@ -10,11 +10,11 @@ from ._credentials import Credentials as _CredmintCredentials
 __all__ = ["Credentials"]
 
 
-class Credentials(_google_credentials.Credentials):  # type: ignore[misc]
+class Credentials(_google_credentials.Credentials):
     """Adapts any credmint credentials: google-auth asks, credmint's cache answers."""
 
     def __init__(self, credentials: _CredmintCredentials, quota_project_id: Optional[str] = None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._credmint = credentials
         self._quota_project_id = quota_project_id
 
@@ -25,7 +25,7 @@ class Credentials(_google_credentials.Credentials):  # type: ignore[misc]
         self.expiry = token.expires_at.replace(tzinfo=None)
 
     def apply(self, headers: Any, token: Optional[str] = None) -> None:
-        super().apply(headers, token)
+        super().apply(headers, token)  # type: ignore[no-untyped-call]
         if self._quota_project_id:
             headers["x-goog-user-project"] = self._quota_project_id
 
