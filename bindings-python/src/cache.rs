@@ -7,7 +7,7 @@
 
 use crate::errors::invalid_argument;
 use crate::tokens::Token;
-use credmint::{Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
+use credmint::{Jitter, Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
 use pyo3::prelude::*;
 use std::sync::Mutex;
 
@@ -27,9 +27,11 @@ impl TokenCache {
 
 #[pymethods]
 impl TokenCache {
-    /// A cache refreshing as Google's libraries do (`"google"`) or as IBM's (`"ibm"`).
+    /// A cache refreshing as Google's libraries do (`"google"`) or as IBM's
+    /// (`"ibm"`); jitter from system randomness unless seeded (tests).
     #[new]
-    fn new(policy: &str) -> PyResult<Self> {
+    #[pyo3(signature = (policy, max_jitter_secs=None, jitter_seed=None))]
+    fn new(policy: &str, max_jitter_secs: Option<u64>, jitter_seed: Option<u64>) -> PyResult<Self> {
         let policy = match policy {
             "google" => RefreshPolicy::GOOGLE,
             "ibm" => RefreshPolicy::IBM,
@@ -39,8 +41,13 @@ impl TokenCache {
                 )));
             }
         };
+        let jitter = match jitter_seed {
+            Some(seed) => Jitter::from_seed(seed),
+            None => Jitter::from_entropy(),
+        };
+        let max_jitter = max_jitter_secs.unwrap_or(credmint::DEFAULT_MAX_JITTER_SECS);
         Ok(TokenCache {
-            inner: Mutex::new(CoreCache::new(policy)),
+            inner: Mutex::new(CoreCache::with_jitter(policy, max_jitter, jitter)),
         })
     }
 
@@ -65,6 +72,11 @@ impl TokenCache {
     /// The chosen caller's refresh failed; another caller may try.
     fn fail(&self) {
         self.cache().fail();
+    }
+
+    /// When the held token's refresh falls due (Unix seconds), if a token is held.
+    fn refresh_at(&self) -> Option<i64> {
+        self.cache().refresh_at().map(UnixTime::as_secs)
     }
 
     /// Forgets the token (after an API refused it with 401).

@@ -29,6 +29,8 @@ pub enum Output {
     Locations(AllowedLocations),
     /// A page of a listing, or the end.
     Page(Option<CredentialPage>),
+    /// A conformance vector's result, as JSON.
+    Json(serde_json::Value),
 }
 
 impl From<CoreAccessToken> for Output {
@@ -54,6 +56,11 @@ impl From<SignedJwt> for Output {
 impl From<AllowedLocations> for Output {
     fn from(locations: AllowedLocations) -> Self {
         Output::Locations(locations)
+    }
+}
+impl From<serde_json::Value> for Output {
+    fn from(value: serde_json::Value) -> Self {
+        Output::Json(value)
     }
 }
 impl From<Option<CredentialPage>> for Output {
@@ -206,6 +213,7 @@ fn output_object(py: Python<'_>, output: Output) -> PyResult<Py<PyAny>> {
             .into_pyobject(py)?
             .into_any()
             .unbind(),
+        Output::Json(value) => value.to_string().into_pyobject(py)?.into_any().unbind(),
         Output::Page(None) => py.None(),
         Output::Page(Some(page)) => page_object(py, page)?.into_any().unbind(),
     })

@@ -35,15 +35,18 @@ pub fn to_py(err: Error) -> PyErr {
 fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     let module = py.import("credmint.errors")?;
     let class = module.getattr(class_of(err.code()))?;
-    let (status, retryable, remote_code) = match err {
-        Error::Remote(remote) => (
-            Some(remote.status),
-            err.is_retryable(),
-            remote.provider_code.clone(),
-        ),
-        _ => (err.http_status(), err.is_retryable(), None),
-    };
-    let value = class.call1((err.to_string(), err.code(), status, retryable, remote_code))?;
+    let value = class.call1((
+        err.to_string(),
+        err.code(),
+        err.http_status(),
+        err.is_retryable(),
+    ))?;
+    if let Error::Remote(remote) = err {
+        value.setattr("remote_code", remote.provider_code.clone())?;
+        value.setattr("reason", remote.reason.clone())?;
+        value.setattr("permission", remote.permission.clone())?;
+        value.setattr("retry_after", remote.retry_after)?;
+    }
     Ok(PyErr::from_value(value))
 }
 

@@ -317,3 +317,13 @@ impl ExternalAccount {
         format!("ExternalAccount(audience={:?})", self.inner.audience())
     }
 }
+
+/// A conformance vector's conversation (`tests/vectors/flows.json`; references
+/// inlined as `{"text": …}`): its `done` value is the expected JSON, as text.
+#[pyfunction]
+pub fn _conformance_flow(spec_json: &str) -> PyResult<Conversation> {
+    let flow =
+        credmint::conformance::VectorFlow::from_json(spec_json, credmint::Backend::default())
+            .py_err()?;
+    Ok(Conversation::new(flow))
+}

@@ -2,6 +2,7 @@
 transport (urllib, requests, httpx, httpx async), success and error paths."""
 
 import asyncio
+import json
 import http.server
 import socket
 import threading
@@ -295,3 +296,72 @@ def test_google_auth_adapter_plugs_into_google_auth(emulator: Emulator) -> None:
         json={"scope": ["https://www.googleapis.com/auth/cloud-platform"]},
     )
     assert answer.status_code == 200, answer.text
+
+
+def test_external_account_subject_token_from_a_url(emulator: Emulator) -> None:
+    provider_key = credmint.ServiceAccountKey.from_file(emulator.key_file("idp-0"))
+    subject = provider_key.sign_jwt({"iss": "https://ci.example.com", "sub": "job-7", "aud": PROVIDER, "iat": int(time.time())})
+    seen: List[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Metadata-Flavor", ""))
+            body = json.dumps({"id_token": subject.signed_jwt}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        info = {
+            "type": "external_account",
+            "audience": PROVIDER,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": f"{emulator.base}/v1/token",
+            "credential_source": {
+                "url": f"http://127.0.0.1:{server.server_address[1]}/token",
+                "headers": {"Metadata-Flavor": "Test"},
+                "format": {"type": "json", "subject_token_field_name": "id_token"},
+            },
+        }
+        credentials = credmint.ExternalAccountCredentials.from_info(info)
+        check_token(credentials.token())
+        assert seen == ["Test"]
+        # The federated token itself can impersonate storage-signer.
+        federated = credentials.token()
+        minted = credmint.iam.generate_access_token(federated, SIGNER, endpoint=emulator.base)
+        check_token(minted)
+    finally:
+        server.shutdown()
+
+
+def test_no_repr_or_str_shows_a_secret(emulator: Emulator) -> None:
+    key = credmint.ServiceAccountKey.from_file(emulator.key_file(CI))
+    with open(emulator.key_file(CI), encoding="utf-8") as file:
+        private_key_body = json.load(file)["private_key"].splitlines()[3]
+    sa = credmint.ServiceAccountCredentials(key)
+    token = sa.token()
+    id_token = sa.id_token("https://svc.example")
+    ibm = credmint.IbmApiKeyCredentials(APIKEY, url=emulator.base)
+    ibm_token = ibm.token()
+    client = credmint.ClientCredentials(f"{emulator.base}/token", ADMIN[0], ADMIN[1])
+    secrets = [private_key_body, token.token, id_token.token, APIKEY, ibm_token.token, ibm_token.refresh_token or "", ADMIN[1]]
+    objects: List[Any] = [
+        key, sa, token, id_token, ibm, ibm_token, client, key.sign_jwt({"aud": "x"}), key.sign_blob(b"x"),
+        credmint.ImpersonatedCredentials(sa, DEPLOYER), credmint.KeySet(key.jwks()),
+        token._native, id_token._native, key._native,
+    ]
+    try:
+        credmint.IbmApiKeyCredentials(APIKEY + "-wrong", url=emulator.base).token()
+    except credmint.CredmintError as error:
+        objects.append(error)
+    for thing in objects:
+        for shown in (repr(thing), str(thing)):
+            for secret in secrets:
+                assert secret not in shown, type(thing).__name__

@@ -26,7 +26,7 @@ def stub_names() -> Dict[str, Set[str]]:
 
 def test_stub_matches_the_native_module() -> None:
     stubs = stub_names()
-    public = {name for name in dir(_native) if not name.startswith("_") or name == "__version__"}
+    public = {name for name in dir(_native) if not name.startswith("__") or name == "__version__"}
     assert set(stubs) == public
     for name, members in stubs.items():
         if members:

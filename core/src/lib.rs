@@ -48,6 +48,8 @@
 mod assertion;
 mod cache;
 mod claims;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod crypto;
 mod datetime;
 mod encoding;

@@ -34,7 +34,10 @@ class CredmintError(Exception):
     ``token_expired``, ``permission_denied``, ...); ``status`` the HTTP status
     for remote errors; ``retryable`` whether trying again later may succeed;
     ``remote_code`` the server's own code (``invalid_grant``,
-    ``PERMISSION_DENIED``, ``BXNIM0415E``).
+    ``PERMISSION_DENIED``, ``BXNIM0415E``); for Google errors ``reason`` and
+    ``permission`` from its ``ErrorInfo`` (``IAM_PERMISSION_DENIED``,
+    ``iam.serviceAccounts.signBlob``); ``retry_after`` the seconds a server asked
+    to wait.
     """
 
     def __init__(
@@ -51,6 +54,9 @@ class CredmintError(Exception):
         self.status = status
         self.retryable = retryable
         self.remote_code = remote_code
+        self.reason: Optional[str] = None
+        self.permission: Optional[str] = None
+        self.retry_after: Optional[int] = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
