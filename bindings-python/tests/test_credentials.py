@@ -171,7 +171,24 @@ def test_async_with_httpx(emulator: Emulator) -> None:
             sa = credmint.ServiceAccountCredentials(key, transport=client)
             deployer = credmint.ImpersonatedCredentials(sa, DEPLOYER, endpoint=emulator.base, transport=client)
             ibm = credmint.IbmApiKeyCredentials(APIKEY, url=emulator.base, transport=client)
-            tokens = await asyncio.gather(*(sa.token_async() for _ in range(8)), deployer.token_async(), ibm.token_async())
+            admin = credmint.ClientCredentials(f"{emulator.base}/token", ADMIN[0], ADMIN[1], transport=client)
+            provider_key = credmint.ServiceAccountKey.from_file(emulator.key_file("idp-0"))
+            subject = provider_key.sign_jwt({"iss": "https://ci.example.com", "sub": "a", "aud": PROVIDER, "iat": int(time.time())})
+            federated = credmint.ExternalAccountCredentials.from_info(
+                {
+                    "type": "external_account",
+                    "audience": PROVIDER,
+                    "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+                    "token_url": f"{emulator.base}/v1/token",
+                    "credential_source": {"file": "/nonexistent"},
+                },
+                subject_token_supplier=lambda: subject.signed_jwt,
+                transport=client,
+            )
+            tokens = await asyncio.gather(
+                *(sa.token_async() for _ in range(8)),
+                deployer.token_async(), ibm.token_async(), admin.token_async(), federated.token_async(),
+            )
             id_token = await sa.id_token_async("https://svc.example")
             with pytest.raises(credmint.InvalidArgumentError):
                 # An async transport cannot serve a sync call that needs I/O.
