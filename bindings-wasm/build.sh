@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the npm package into bindings-wasm/dist: the core compiled to wasm32,
+# wasm-bindgen's ESM glue (--target web), wasm-opt when available, and the JS
+# API. wasm-bindgen-cli is installed once, pinned to the crate's version.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache=${CREDMINT_CACHE:-$HOME/.cache/credmint}
+tools=$cache/tools
+version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' bindings-wasm/Cargo.toml)
+if [ "$("$tools/bin/wasm-bindgen" --version 2>/dev/null | cut -d' ' -f2)" != "$version" ]; then
+  # Without --locked: the CLI's lock file pins a webpki-roots the registry here lacks.
+  cargo install --quiet wasm-bindgen-cli --version "$version" --root "$tools"
+fi
+target_dir=${CARGO_TARGET_DIR:-target}
+cargo build --locked --quiet -p credmint-wasm --target wasm32-unknown-unknown --release
+out=bindings-wasm/dist
+rm -rf "$out" && mkdir -p "$out"
+"$tools/bin/wasm-bindgen" "$target_dir/wasm32-unknown-unknown/release/credmint_wasm.wasm" \
+  --target web --out-dir "$out" --no-typescript
+if [ -x bindings-wasm/node_modules/.bin/wasm-opt ]; then
+  bindings-wasm/node_modules/.bin/wasm-opt -Oz "$out/credmint_wasm_bg.wasm" -o "$out/credmint_wasm_bg.wasm"
+fi
+cp bindings-wasm/js/*.js bindings-wasm/js/package.json bindings-wasm/js/index.d.ts "$out/"
+raw=$(stat -c %s "$out/credmint_wasm_bg.wasm")
+gz=$(gzip -9c "$out/credmint_wasm_bg.wasm" | wc -c)
+echo "credmint.wasm: $raw bytes, $gz gzipped"

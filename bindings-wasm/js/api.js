@@ -1,0 +1,561 @@
+// The npm package's API over the WebAssembly core. Transport is `fetch`
+// (per object, never called with a borrowed `this`), the clock is Date.now(),
+// and RSA signing goes to WebCrypto when the runtime has it; every protocol
+// rule (requests, parsing, retries, caching decisions) is the core's.
+import * as native from './credmint_wasm.js';
+import { CredmintError } from './errors.js';
+
+export { CredmintError };
+
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
+const REDACTED = Symbol.for('nodejs.util.inspect.custom');
+
+/** Whole Unix seconds now. */
+const nowSecs = () => Math.floor(Date.now() / 1000);
+
+function invalid(message) {
+  return new CredmintError(message, 'invalid_argument', undefined, false);
+}
+
+// ------------------------------------------------------------------ transport
+
+/** The default transport: the global fetch, called without a receiver. */
+const globalFetch = (url, init) => globalThis.fetch(url, init);
+
+async function readLimited(response) {
+  const limit = native.maxResponseBody();
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
+/**
+ * Drives a core conversation to its next `done`: sends with `fetch`, waits
+ * out backoffs, and answers `sign` steps with `sign(keyId, bytes)`.
+ */
+export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
+  for (;;) {
+    const step = conversation.poll(nowSecs());
+    switch (step[0]) {
+      case 'send': {
+        const [, method, url, headers, body] = step;
+        let response;
+        try {
+          response = await fetch(url, {
+            method,
+            headers,
+            body: method === 'GET' ? undefined : body,
+            redirect: 'manual',
+          });
+        } catch (error) {
+          conversation.feedTransportError(String(error?.message ?? error).slice(0, 300));
+          break;
+        }
+        const pairs = [];
+        response.headers.forEach((value, name) => pairs.push([name, value]));
+        conversation.feedResponse(response.status, pairs, await readLimited(response));
+        break;
+      }
+      case 'wait':
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, step[1] * 1000 - Date.now())));
+        break;
+      case 'sign':
+        if (!sign) throw invalid('this conversation needs a signer');
+        conversation.feedSignature(await sign(step[1], step[2]));
+        break;
+      default:
+        return step[1];
+    }
+  }
+}
+
+// ------------------------------------------------------------------ keys
+
+function pkcs8Der(pem) {
+  const match = /-----BEGIN PRIVATE KEY-----([\s\S]*?)-----END PRIVATE KEY-----/.exec(pem.replace(/\\n/g, '\n'));
+  if (!match) return null; // PKCS#1 keys: WebCrypto cannot import them; wasm signs.
+  const binary = atob(match[1].replace(/\s+/g, ''));
+  const der = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) der[i] = binary.charCodeAt(i);
+  return der;
+}
+
+/** A Google service-account key: signs JWTs and blobs as the account does. */
+export class ServiceAccountKey {
+  #native;
+  #pem;
+  #cryptoKey = null;
+  #signing;
+
+  constructor(nativeKey, pem, signing) {
+    this.#native = nativeKey;
+    this.#pem = pem;
+    this.#signing = signing;
+  }
+
+  /**
+   * Reads a key file (JSON text or the parsed object). `signing`: `'auto'`
+   * (WebCrypto when available), `'webcrypto'` or `'wasm'`.
+   */
+  static fromJSON(textOrObject, { signing = 'auto' } = {}) {
+    const text = typeof textOrObject === 'string' ? textOrObject : JSON.stringify(textOrObject);
+    const nativeKey = native.ServiceAccountKey.fromJSON(text);
+    let pem = null;
+    try {
+      pem = JSON.parse(text).private_key ?? null;
+    } catch {
+      pem = null;
+    }
+    if (!['auto', 'webcrypto', 'wasm'].includes(signing)) throw invalid('signing must be auto, webcrypto or wasm');
+    return new ServiceAccountKey(nativeKey, pem, signing);
+  }
+
+  get clientEmail() { return this.#native.clientEmail; }
+  get keyId() { return this.#native.keyId; }
+  get projectId() { return this.#native.projectId; }
+  get tokenUri() { return this.#native.tokenUri; }
+  get universeDomain() { return this.#native.universeDomain; }
+  /** @internal */ get native() { return this.#native; }
+
+  /** The non-extractable WebCrypto key, imported once (null: sign in wasm). */
+  async #webCryptoKey() {
+    if (this.#signing === 'wasm' || !globalThis.crypto?.subtle) return null;
+    if (!this.#cryptoKey) {
+      const der = this.#pem ? pkcs8Der(this.#pem) : null;
+      if (!der) {
+        if (this.#signing === 'webcrypto') throw invalid('WebCrypto needs a PKCS#8 private key');
+        return null;
+      }
+      this.#cryptoKey = globalThis.crypto.subtle.importKey(
+        'pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'],
+      );
+    }
+    return this.#cryptoKey;
+  }
+
+  /** RSASSA-PKCS1-v1_5 SHA-256 over `bytes`. */
+  async sign(bytes) {
+    const key = await this.#webCryptoKey();
+    if (key) return new Uint8Array(await globalThis.crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, bytes));
+    return this.#native.signBlob(bytes);
+  }
+
+  /** A signer for conversations that ask for signatures by this key. */
+  signer() {
+    return (keyId, bytes) => {
+      if (keyId !== this.keyId) throw invalid('asked to sign with another key');
+      return this.sign(bytes);
+    };
+  }
+
+  /** Whether conversations should ask this key for signatures (WebCrypto) rather than sign in wasm. */
+  async usesWebCrypto() {
+    return (await this.#webCryptoKey()) !== null;
+  }
+
+  /** Signs `claims` as IAM signJwt does: `exp` defaults to now + 1 h, at most now + 12 h. */
+  async signJwt(claims, { now = nowSecs() } = {}) {
+    const unsigned = this.#native.unsignedJwt(JSON.stringify(claims), now);
+    const signedJwt = unsigned.attach(await this.sign(unsigned.signingInput));
+    return { keyId: this.keyId, signedJwt };
+  }
+
+  /** Signs bytes as IAM signBlob does. */
+  async signBlob(bytes) {
+    return { keyId: this.keyId, signedBlob: await this.sign(bytes) };
+  }
+
+  /** The public key as a JWK Set. */
+  jwks() {
+    return JSON.parse(this.#native.jwksJSON());
+  }
+
+  /** A self-signed JWT access token (AIP-4111) for `audience` or `scopes`. */
+  async selfSignedJwt({ audience, scopes, now = nowSecs() } = {}) {
+    const unsigned = this.#native.unsignedSelfSignedJwt(
+      audience ?? undefined, scopes ? JSON.stringify(scopes) : undefined, now,
+    );
+    return unsigned.attach(await this.sign(unsigned.signingInput));
+  }
+
+  toString() { return `ServiceAccountKey(${this.clientEmail}, key ${this.keyId})`; }
+  toJSON() { return { clientEmail: this.clientEmail, keyId: this.keyId }; }
+  [REDACTED]() { return this.toString(); }
+}
+
+// ------------------------------------------------------------------ verify
+
+/** Verification keys parsed once: a JWKS, Google's X.509 map or PEM. */
+export class KeySet {
+  #native;
+
+  constructor(keys) {
+    const text = typeof keys === 'string' ? keys : JSON.stringify(keys);
+    this.#native = new native.KeySet(text);
+  }
+
+  get size() { return this.#native.size; }
+  jwks() { return JSON.parse(this.#native.jwksJSON()); }
+  /** @internal */ get native() { return this.#native; }
+}
+
+const list = (value) => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
+
+/**
+ * Verifies an RS256 JWT (signature first, then exp/nbf/iat, aud, iss) and
+ * returns its claims.
+ */
+export function verify(token, keys, { audience, issuer, leeway = 60, maxLifetime, now = nowSecs() } = {}) {
+  const keySet = keys instanceof KeySet ? keys : new KeySet(keys);
+  const claims = keySet.native.verify(
+    token, JSON.stringify(list(audience)), JSON.stringify(list(issuer)), leeway, maxLifetime ?? undefined, now,
+  );
+  return JSON.parse(claims);
+}
+
+// ------------------------------------------------------------------ tokens
+
+function accessToken(nativeToken) {
+  const token = {
+    token: nativeToken.token,
+    expiresAt: new Date(nativeToken.expiresAtUnix * 1000),
+  };
+  if (nativeToken.refreshToken) token.refreshToken = nativeToken.refreshToken;
+  return redactable(token, 'AccessToken');
+}
+
+function idToken(nativeToken) {
+  return redactable({ token: nativeToken.token, expiresAt: new Date(nativeToken.expiresAtUnix * 1000) }, 'IdToken');
+}
+
+function redactable(token, kind) {
+  Object.defineProperty(token, 'toString', { value: () => `${kind}([redacted], expires ${token.expiresAt.toISOString()})` });
+  Object.defineProperty(token, 'toJSON', { value: () => ({ token: '[redacted]', expiresAt: token.expiresAt.toISOString() }) });
+  Object.defineProperty(token, REDACTED, { value: () => token.toString() });
+  return token;
+}
+
+// ------------------------------------------------------------------ credentials
+
+/** One single-flight cache: concurrent callers share one refresh. */
+class Cached {
+  #cache;
+  #inflight = null;
+  #refresh;
+
+  constructor(policy, refresh) {
+    this.#cache = new native.TokenCache(policy);
+    this.#refresh = refresh;
+  }
+
+  async get(complete) {
+    for (;;) {
+      const [kind, token] = this.#cache.lookup(nowSecs());
+      if (kind === 'fresh') return token;
+      if (kind === 'wait') {
+        await (this.#inflight ?? Promise.resolve()).catch(() => {});
+        if (!this.#inflight) this.#cache.fail();
+        continue;
+      }
+      const refresh = this.#refresh();
+      this.#inflight = refresh;
+      try {
+        const fresh = await refresh;
+        complete(this.#cache, fresh);
+        return fresh;
+      } catch (error) {
+        this.#cache.fail();
+        if (kind === 'refresh') return token;
+        throw error;
+      } finally {
+        this.#inflight = null;
+      }
+    }
+  }
+
+  invalidate() {
+    this.#cache.invalidate();
+  }
+}
+
+const completeAccess = (cache, token) => cache.completeAccess(token);
+const completeId = (cache, token) => cache.completeId(token);
+
+/** Base of every credential: `getAccessToken()` from a cache refreshed once when due. */
+class Credentials {
+  #access;
+  #fetch;
+
+  constructor({ fetch, policy = 'google' } = {}) {
+    this.#fetch = fetch ?? globalFetch;
+    this.#access = new Cached(policy, () => this.fetchAccessToken());
+  }
+
+  /** @internal */ get fetchFn() { return this.#fetch; }
+
+  /** @internal */ drive(conversation, sign) {
+    return drive(conversation, { fetch: this.#fetch, sign });
+  }
+
+  /** A valid access token `{ token, expiresAt }`, cached and refreshed once when due. */
+  async getAccessToken() {
+    return accessToken(await this.#access.get(completeAccess));
+  }
+
+  /** @internal */ async nativeAccessToken() {
+    return this.#access.get(completeAccess);
+  }
+
+  /** Forgets the cached token (after an API answered 401). */
+  invalidate() {
+    this.#access.invalidate();
+  }
+
+  toString() { return `${this.constructor.name}(…)`; }
+  toJSON() { return { type: this.constructor.name }; }
+  [REDACTED]() { return this.toString(); }
+}
+
+class IdTokens {
+  #caches = new Map();
+  #make;
+
+  constructor(make) {
+    this.#make = make;
+  }
+
+  async get(audience, includeEmail) {
+    const key = `${includeEmail ? 1 : 0}:${audience}`;
+    let cached = this.#caches.get(key);
+    if (!cached) {
+      cached = new Cached('google', () => this.#make(audience, includeEmail));
+      this.#caches.set(key, cached);
+    }
+    return idToken(await cached.get(completeId));
+  }
+}
+
+/** A service-account key traded for access tokens (JWT-bearer grant) and ID tokens. */
+export class ServiceAccountCredentials extends Credentials {
+  #key;
+  #scopes;
+  #subject;
+  #tokenUri;
+  #ids;
+
+  constructor(key, { scopes = [CLOUD_PLATFORM], subject, tokenUri, fetch } = {}) {
+    super({ fetch });
+    if (!(key instanceof ServiceAccountKey)) throw invalid('key must be a ServiceAccountKey');
+    this.#key = key;
+    this.#scopes = list(scopes);
+    this.#subject = subject;
+    this.#tokenUri = tokenUri;
+    this.#ids = new IdTokens(async (audience) => {
+      const external = await key.usesWebCrypto();
+      const conversation = native.serviceAccountIdToken(key.native, audience, this.#tokenUri, external);
+      return this.drive(conversation, key.signer());
+    });
+  }
+
+  get serviceAccountEmail() { return this.#key.clientEmail; }
+
+  /** @internal */ async fetchAccessToken() {
+    const external = await this.#key.usesWebCrypto();
+    const conversation = native.serviceAccountToken(
+      this.#key.native, JSON.stringify(this.#scopes), this.#subject, this.#tokenUri, external,
+    );
+    return this.drive(conversation, this.#key.signer());
+  }
+
+  /** An ID token `{ token, expiresAt }` for `audience` (cached per audience). */
+  getIdToken(audience, { includeEmail = false } = {}) {
+    return this.#ids.get(audience, includeEmail);
+  }
+}
+
+/** Another service account's identity via IAM Credentials, along optional delegates. */
+export class ImpersonatedCredentials extends Credentials {
+  #source;
+  #target;
+  #scopes;
+  #delegates;
+  #lifetime;
+  #endpoint;
+  #universeDomain;
+  #ids;
+
+  constructor(source, target, {
+    scopes = [CLOUD_PLATFORM], delegates = [], lifetime = 3600, endpoint, universeDomain = 'googleapis.com', fetch,
+  } = {}) {
+    super({ fetch });
+    if (!(source instanceof Credentials)) throw invalid('source must be credmint credentials');
+    this.#source = source;
+    this.#target = target;
+    this.#scopes = list(scopes);
+    this.#delegates = list(delegates);
+    this.#lifetime = lifetime;
+    this.#endpoint = endpoint;
+    this.#universeDomain = universeDomain;
+    this.#ids = new IdTokens((audience, includeEmail) => this.#call('generateIdToken', { audience, includeEmail }));
+  }
+
+  async #call(method, { scopes, lifetime = 3600, audience, includeEmail = false, payload, claims } = {}) {
+    const source = await this.#source.nativeAccessToken();
+    const conversation = native.iamCall(
+      method, source, this.#target, JSON.stringify(this.#delegates), this.#endpoint, this.#universeDomain,
+      scopes ? JSON.stringify(scopes) : undefined, lifetime, audience, includeEmail, payload,
+      claims ? JSON.stringify(claims) : undefined,
+    );
+    return this.drive(conversation);
+  }
+
+  /** @internal */ fetchAccessToken() {
+    return this.#call('generateAccessToken', { scopes: this.#scopes, lifetime: this.#lifetime });
+  }
+
+  /** An ID token of the target for `audience` (IAM generateIdToken; cached). */
+  getIdToken(audience, { includeEmail = false } = {}) {
+    return this.#ids.get(audience, includeEmail);
+  }
+
+  /** `bytes` signed by the target (IAM signBlob): `{ keyId, signedBlob }`. */
+  async signBlob(bytes) {
+    const [keyId, signedBlob] = await this.#call('signBlob', { payload: bytes });
+    return { keyId, signedBlob };
+  }
+
+  /** `claims` signed by the target (IAM signJwt): `{ keyId, signedJwt }`. */
+  async signJwt(claims) {
+    const [keyId, signedJwt] = await this.#call('signJwt', { claims });
+    return { keyId, signedJwt };
+  }
+
+  /** The target's allowed locations. */
+  async allowedLocations() {
+    const [locations, encodedLocations] = await this.#call('allowedLocations');
+    return { locations, encodedLocations };
+  }
+}
+
+/** Workload identity federation: a subject token from a URL or a supplier, exchanged at STS. */
+export class ExternalAccountCredentials extends Credentials {
+  #account;
+  #supplier;
+
+  constructor(config, { scopes, subjectTokenSupplier, fetch } = {}) {
+    super({ fetch });
+    const text = typeof config === 'string' ? config : JSON.stringify(config);
+    this.#account = native.ExternalAccount.fromJSON(text, scopes ? JSON.stringify(list(scopes)) : undefined);
+    this.#supplier = subjectTokenSupplier;
+  }
+
+  async #subjectToken() {
+    if (this.#supplier) return String(await this.#supplier());
+    const source = JSON.parse(this.#account.credentialSource());
+    if (source.kind !== 'url') throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
+    const response = await this.fetchFn(source.url, { headers: source.headers, redirect: 'manual' });
+    if (!response.ok) throw invalid(`the credential source URL answered HTTP ${response.status}`);
+    return this.#account.subjectTokenFrom(await readLimited(response));
+  }
+
+  /** @internal */ async fetchAccessToken() {
+    return this.drive(this.#account.flow(await this.#subjectToken()));
+  }
+}
+
+/** An IBM Cloud API key traded for IAM tokens (refreshed at 80 % of their life). */
+export class IbmApiKeyCredentials extends Credentials {
+  #apikey;
+  #url;
+  #clientId;
+  #clientSecret;
+
+  constructor(apikey, { url, clientId, clientSecret, fetch } = {}) {
+    super({ fetch, policy: 'ibm' });
+    if (typeof apikey !== 'string' || !apikey) throw invalid('apikey must be a non-empty string');
+    this.#apikey = apikey;
+    this.#url = url;
+    this.#clientId = clientId;
+    this.#clientSecret = clientSecret;
+  }
+
+  /** @internal */ fetchAccessToken() {
+    return this.drive(native.ibmToken(this.#apikey, false, this.#url, this.#clientId, this.#clientSecret));
+  }
+}
+
+/** The OAuth 2.0 client-credentials grant (k0rdent service-account credentials). */
+export class ClientCredentials extends Credentials {
+  #tokenUrl;
+  #clientId;
+  #secret;
+  #scopes;
+  #basic;
+
+  constructor({ tokenUrl, clientId, clientSecret, scopes = [], basicAuth = true, fetch }) {
+    super({ fetch });
+    native.clientCredentials(tokenUrl, clientId, clientSecret, JSON.stringify(list(scopes)), basicAuth);
+    this.#tokenUrl = tokenUrl;
+    this.#clientId = clientId;
+    this.#secret = clientSecret;
+    this.#scopes = list(scopes);
+    this.#basic = basicAuth;
+  }
+
+  /** @internal */ fetchAccessToken() {
+    return this.drive(native.clientCredentials(
+      this.#tokenUrl, this.#clientId, this.#secret, JSON.stringify(this.#scopes), this.#basic,
+    ));
+  }
+}
+
+// ------------------------------------------------------------------ k0rdent
+
+/** Every credential of a k0rdent service account, fetching pages as iteration needs them. */
+export async function* listCredentials({ baseUrl, accountId, token, status, pageSize = 50, fetch }) {
+  let bearer;
+  if (token instanceof Credentials) bearer = await token.nativeAccessToken();
+  else if (typeof token === 'string') bearer = native.bearerToken(token, nowSecs(), 3600);
+  else if (token && typeof token.token === 'string') bearer = native.bearerToken(token.token, nowSecs(), 3600);
+  else throw invalid('token must be a string, an access token or credentials');
+  const conversation = native.listCredentials(baseUrl, accountId, bearer, status, pageSize);
+  for (;;) {
+    const page = await drive(conversation, { fetch: fetch ?? globalFetch });
+    if (page === null) return;
+    for (const item of JSON.parse(page).credentials) {
+      yield {
+        ...item,
+        expiresAt: item.expiresAt === null ? null : new Date(item.expiresAt * 1000),
+        createdAt: item.createdAt === null ? null : new Date(item.createdAt * 1000),
+        lastUsedAt: item.lastUsedAt === null ? null : new Date(item.lastUsedAt * 1000),
+      };
+    }
+  }
+}
+
+/** Test support: the conversation of a conformance vector (`done` is JSON text). */
+export const conformance = {
+  flow: (specJson) => native.conformanceFlow(specJson),
+  tokenCache: (policy, maxJitterSecs, jitterSeed) => new native.TokenCache(policy, maxJitterSecs, jitterSeed),
+  bearerToken: (token, now, ttl) => native.bearerToken(token, now, ttl),
+};
+
+export const version = () => native.version();

@@ -1,0 +1,25 @@
+// credmint's one error class, constructed by the WebAssembly module itself so
+// that every failure is `instanceof CredmintError` with a stable `code`.
+export class CredmintError extends Error {
+  constructor(message, code, status, retryable, remoteCode, reason, permission, retryAfter) {
+    super(message);
+    this.name = 'CredmintError';
+    /** Stable machine-readable code, the same in every credmint binding. */
+    this.code = code;
+    /** HTTP status of a remote error, if any. */
+    this.status = status ?? undefined;
+    /** Whether trying again later may succeed. */
+    this.retryable = Boolean(retryable);
+    /** The server's own error code (invalid_grant, PERMISSION_DENIED, BXNIM0415E). */
+    this.remoteCode = remoteCode ?? undefined;
+    /** Google ErrorInfo reason and missing permission, when given. */
+    this.reason = reason ?? undefined;
+    this.permission = permission ?? undefined;
+    /** Seconds the server asked to wait. */
+    this.retryAfter = retryAfter ?? undefined;
+  }
+
+  toJSON() {
+    return { name: this.name, code: this.code, message: this.message, status: this.status, retryable: this.retryable };
+  }
+}

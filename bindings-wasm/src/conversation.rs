@@ -1,0 +1,216 @@
+//! A core flow as a JavaScript object the host drives. `poll(now)` returns an
+//! array: `["send", method, url, headers, body]`, `["wait", until]`,
+//! `["sign", keyId, payload]` or `["done", value]`.
+
+use crate::errors::IntoJs;
+use crate::keys::now_of;
+use crate::tokens::{AccessToken, IdToken};
+use credmint::k0rdent::{CredentialPage, CredentialStatus};
+use credmint::{
+    AccessToken as CoreAccessToken, AllowedLocations, Flow, HttpResponse, IdToken as CoreIdToken,
+    SignedBlob, SignedJwt, Step, UnixTime,
+};
+use js_sys::{Array, Uint8Array};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+/// What any conversation can end with.
+pub enum Output {
+    /// An access token.
+    Access(CoreAccessToken),
+    /// An ID token.
+    Id(CoreIdToken),
+    /// A signBlob answer.
+    Blob(SignedBlob),
+    /// A signJwt answer.
+    Jwt(SignedJwt),
+    /// An allowedLocations answer.
+    Locations(AllowedLocations),
+    /// A page of a listing, or the end.
+    Page(Option<CredentialPage>),
+    /// A conformance vector's result.
+    Json(Value),
+}
+
+macro_rules! output_from {
+    ($($type:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$type> for Output {
+            fn from(value: $type) -> Self {
+                Output::$variant(value)
+            }
+        })*
+    };
+}
+
+output_from!(
+    CoreAccessToken => Access,
+    CoreIdToken => Id,
+    SignedBlob => Blob,
+    SignedJwt => Jwt,
+    AllowedLocations => Locations,
+    Option<CredentialPage> => Page,
+    Value => Json,
+);
+
+struct Erased<F>(F);
+
+impl<F> Flow for Erased<F>
+where
+    F: Flow,
+    F::Output: Into<Output>,
+{
+    type Output = Output;
+
+    fn poll(&mut self, now: UnixTime) -> credmint::Result<Step<Output>> {
+        Ok(match self.0.poll(now)? {
+            Step::Send(request) => Step::Send(request),
+            Step::Sign(request) => Step::Sign(request),
+            Step::Wait(until) => Step::Wait(until),
+            Step::Done(output) => Step::Done(output.into()),
+        })
+    }
+
+    fn feed_response(&mut self, response: HttpResponse) -> credmint::Result<()> {
+        self.0.feed_response(response)
+    }
+
+    fn feed_transport_error(&mut self, reason: &str) -> credmint::Result<()> {
+        self.0.feed_transport_error(reason)
+    }
+
+    fn feed_signature(&mut self, signature: &[u8]) -> credmint::Result<()> {
+        self.0.feed_signature(signature)
+    }
+}
+
+/// A conversation in progress.
+#[wasm_bindgen]
+pub struct Conversation {
+    flow: Box<dyn Flow<Output = Output>>,
+}
+
+impl Conversation {
+    /// Wraps a core flow.
+    pub fn new<F>(flow: F) -> Self
+    where
+        F: Flow + 'static,
+        F::Output: Into<Output>,
+    {
+        Conversation {
+            flow: Box::new(Erased(flow)),
+        }
+    }
+}
+
+fn pair(a: impl Into<JsValue>, b: impl Into<JsValue>) -> JsValue {
+    Array::of2(&a.into(), &b.into()).into()
+}
+
+#[wasm_bindgen]
+impl Conversation {
+    /// The next step at `now` (Unix seconds).
+    pub fn poll(&mut self, now: f64) -> Result<Array, JsValue> {
+        let step = self.flow.poll(now_of(now)?).js_err()?;
+        Ok(match step {
+            Step::Send(request) => {
+                let headers = Array::new();
+                for (name, value) in request.headers() {
+                    headers.push(&pair(name.as_str(), value.as_str()));
+                }
+                let body = Uint8Array::from(request.body());
+                let step = Array::of3(
+                    &"send".into(),
+                    &request.method().as_str().into(),
+                    &request.url().into(),
+                );
+                step.push(&headers);
+                step.push(&body);
+                step
+            }
+            Step::Wait(until) => Array::of2(&"wait".into(), &(until.as_secs() as f64).into()),
+            Step::Sign(request) => Array::of3(
+                &"sign".into(),
+                &request.key_id().into(),
+                &Uint8Array::from(request.payload()),
+            ),
+            Step::Done(output) => Array::of2(&"done".into(), &output_value(output)),
+        })
+    }
+
+    /// The response to the last `send` step; `headers` is an array of `[name, value]`.
+    #[wasm_bindgen(js_name = feedResponse)]
+    pub fn feed_response(
+        &mut self,
+        status: u16,
+        headers: Array,
+        body: &[u8],
+    ) -> Result<(), JsValue> {
+        let mut pairs = Vec::new();
+        for entry in headers.iter() {
+            let entry = Array::from(&entry);
+            let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
+            else {
+                return Err(crate::errors::invalid_argument(
+                    "headers must be [name, value] string pairs",
+                ));
+            };
+            pairs.push((name, value));
+        }
+        self.flow
+            .feed_response(HttpResponse::new(status, pairs, body.to_vec()))
+            .js_err()
+    }
+
+    /// The last `send` step could not be completed.
+    #[wasm_bindgen(js_name = feedTransportError)]
+    pub fn feed_transport_error(&mut self, reason: &str) -> Result<(), JsValue> {
+        self.flow.feed_transport_error(reason).js_err()
+    }
+
+    /// The signature asked for by the last `sign` step.
+    #[wasm_bindgen(js_name = feedSignature)]
+    pub fn feed_signature(&mut self, signature: &[u8]) -> Result<(), JsValue> {
+        self.flow.feed_signature(signature).js_err()
+    }
+}
+
+fn output_value(output: Output) -> JsValue {
+    match output {
+        Output::Access(inner) => AccessToken { inner }.into(),
+        Output::Id(inner) => IdToken { inner }.into(),
+        Output::Blob(blob) => pair(blob.key_id(), Uint8Array::from(blob.signature())),
+        Output::Jwt(jwt) => pair(jwt.key_id(), jwt.signed_jwt().expose_secret()),
+        Output::Locations(locations) => {
+            let list = Array::new();
+            for location in &locations.locations {
+                list.push(&location.into());
+            }
+            pair(list, locations.encoded_locations.as_str())
+        }
+        Output::Page(None) => JsValue::NULL,
+        Output::Page(Some(page)) => JsValue::from_str(&page_json(&page).to_string()),
+        Output::Json(value) => JsValue::from_str(&value.to_string()),
+    }
+}
+
+fn page_json(page: &CredentialPage) -> Value {
+    let secs = |t: Option<UnixTime>| t.map(UnixTime::as_secs);
+    let credentials: Vec<Value> = page
+        .credentials
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id, "serviceAccountId": c.service_account_id,
+                "status": match &c.status {
+                    CredentialStatus::Active => "active".to_owned(),
+                    CredentialStatus::Expired => "expired".to_owned(),
+                    CredentialStatus::Other(other) => other.clone(),
+                },
+                "uid": c.uid, "selfLink": c.self_link, "expiresAt": secs(c.expires_at),
+                "createdBy": c.created_by, "createdAt": secs(c.created_at),
+                "lastUsedAt": secs(c.last_used_at), "lastUsedIp": c.last_used_ip,
+            })
+        })
+        .collect();
+    json!({ "credentials": credentials, "nextPageToken": page.next_page_token, "total": page.total })
+}

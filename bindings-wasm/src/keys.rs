@@ -1,0 +1,216 @@
+//! Service-account keys, unsigned JWTs for WebCrypto signing, and verification.
+
+use crate::errors::{IntoJs, invalid_argument};
+use credmint::{
+    Claims, ClaimsTemplate, KeySet as CoreKeySet, SelfSignedJwt, ServiceAccountKey as CoreKey,
+    UnixTime, UnsignedJws, Validation, prepare_jwt_claims,
+};
+use wasm_bindgen::prelude::*;
+
+pub(crate) fn now_of(now: f64) -> Result<UnixTime, JsValue> {
+    if !now.is_finite() || now.fract() != 0.0 {
+        return Err(invalid_argument("now must be whole Unix seconds"));
+    }
+    // Saturating: 2^63 (the nearest double to i64::MAX) becomes i64::MAX.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(UnixTime::from_secs(now as i64))
+}
+
+pub(crate) fn strings(json: &str) -> Result<Vec<String>, JsValue> {
+    serde_json::from_str(json).map_err(|_| invalid_argument("expected a JSON list of strings"))
+}
+
+/// A Google service-account key (native half of the package's `ServiceAccountKey`).
+#[wasm_bindgen]
+pub struct ServiceAccountKey {
+    pub(crate) inner: CoreKey,
+}
+
+#[wasm_bindgen]
+impl ServiceAccountKey {
+    /// Parses a key file's JSON text.
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(text: &str) -> Result<ServiceAccountKey, JsValue> {
+        Ok(ServiceAccountKey {
+            inner: CoreKey::from_json(text).js_err()?,
+        })
+    }
+
+    /// `client_email`.
+    #[wasm_bindgen(getter, js_name = clientEmail)]
+    pub fn client_email(&self) -> String {
+        self.inner.client_email().to_owned()
+    }
+
+    /// `private_key_id`.
+    #[wasm_bindgen(getter, js_name = keyId)]
+    pub fn key_id(&self) -> String {
+        self.inner.key_id().to_owned()
+    }
+
+    /// `project_id`.
+    #[wasm_bindgen(getter, js_name = projectId)]
+    pub fn project_id(&self) -> Option<String> {
+        self.inner.project_id().map(str::to_owned)
+    }
+
+    /// `token_uri`.
+    #[wasm_bindgen(getter, js_name = tokenUri)]
+    pub fn token_uri(&self) -> String {
+        self.inner.token_uri().to_owned()
+    }
+
+    /// `universe_domain`.
+    #[wasm_bindgen(getter, js_name = universeDomain)]
+    pub fn universe_domain(&self) -> String {
+        self.inner.universe_domain().to_owned()
+    }
+
+    /// RSASSA-PKCS1-v1_5 SHA-256 over `data` (pure-Rust RSA).
+    #[wasm_bindgen(js_name = signBlob)]
+    pub fn sign_blob(&self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
+        Ok(self.inner.sign_blob(data).js_err()?.signature().to_vec())
+    }
+
+    /// Claims (JSON text) signed as IAM signJwt does at `now` (pure-Rust RSA).
+    #[wasm_bindgen(js_name = signJwt)]
+    pub fn sign_jwt(&self, claims_json: &str, now: f64) -> Result<String, JsValue> {
+        let claims = Claims::from_json(claims_json).js_err()?;
+        let signed = self.inner.sign_jwt(&claims, now_of(now)?).js_err()?;
+        Ok(signed.signed_jwt().expose_secret().to_owned())
+    }
+
+    /// The JWT signJwt would produce, unsigned, for a WebCrypto signature.
+    #[wasm_bindgen(js_name = unsignedJwt)]
+    pub fn unsigned_jwt(&self, claims_json: &str, now: f64) -> Result<UnsignedJwt, JsValue> {
+        let claims = Claims::from_json(claims_json).js_err()?;
+        let claims = prepare_jwt_claims(&claims, now_of(now)?).js_err()?;
+        Ok(UnsignedJwt {
+            inner: Some(UnsignedJws::jwt(self.inner.key_id(), &claims)),
+        })
+    }
+
+    /// The public JWK Set, JSON text.
+    #[wasm_bindgen(js_name = jwksJSON)]
+    pub fn jwks_json(&self) -> String {
+        self.inner.jwks().to_json()
+    }
+
+    /// A self-signed JWT (AIP-4111) for `audience` or `scopes_json` (one of them), unsigned.
+    #[wasm_bindgen(js_name = unsignedSelfSignedJwt)]
+    pub fn unsigned_self_signed_jwt(
+        &self,
+        audience: Option<String>,
+        scopes_json: Option<String>,
+        now: f64,
+    ) -> Result<UnsignedJwt, JsValue> {
+        let template = match (audience, scopes_json) {
+            (Some(audience), None) => SelfSignedJwt::with_audience(&self.inner, audience),
+            (None, Some(scopes)) => SelfSignedJwt::with_scopes(&self.inner, strings(&scopes)?),
+            _ => return Err(invalid_argument("give exactly one of audience and scopes")),
+        }
+        .js_err()?;
+        Ok(UnsignedJwt {
+            inner: Some(template.unsigned(self.inner.key_id(), now_of(now)?)),
+        })
+    }
+
+    /// Signs an unsigned JWT with this key (pure-Rust RSA).
+    #[wasm_bindgen(js_name = signUnsigned)]
+    pub fn sign_unsigned(&self, unsigned: &mut UnsignedJwt) -> Result<String, JsValue> {
+        let jws = unsigned
+            .inner
+            .take()
+            .ok_or_else(|| invalid_argument("this JWT was already signed"))?;
+        Ok(jws
+            .sign(self.inner.signing_key())
+            .js_err()?
+            .expose_secret()
+            .to_owned())
+    }
+}
+
+/// A JWT waiting for its signature (from WebCrypto, or the key itself).
+#[wasm_bindgen]
+pub struct UnsignedJwt {
+    inner: Option<UnsignedJws>,
+}
+
+#[wasm_bindgen]
+impl UnsignedJwt {
+    /// The exact bytes to sign: `base64url(header).base64url(payload)`.
+    #[wasm_bindgen(getter, js_name = signingInput)]
+    pub fn signing_input(&self) -> Vec<u8> {
+        self.inner
+            .as_ref()
+            .map(|jws| jws.signing_input().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The compact JWT with `signature` attached.
+    pub fn attach(&mut self, signature: &[u8]) -> Result<String, JsValue> {
+        let jws = self
+            .inner
+            .take()
+            .ok_or_else(|| invalid_argument("this JWT was already signed"))?;
+        Ok(jws
+            .attach_signature(signature)
+            .js_err()?
+            .expose_secret()
+            .to_owned())
+    }
+}
+
+/// Verification keys parsed once (JWKS, X.509 certificate map or PEM).
+#[wasm_bindgen]
+pub struct KeySet {
+    inner: CoreKeySet,
+}
+
+#[wasm_bindgen]
+impl KeySet {
+    /// Parses JWKS / X.509 map / PEM text.
+    #[wasm_bindgen(constructor)]
+    pub fn new(text: &str) -> Result<KeySet, JsValue> {
+        Ok(KeySet {
+            inner: CoreKeySet::parse(text).js_err()?,
+        })
+    }
+
+    /// The keys as a JWK Set, JSON text.
+    #[wasm_bindgen(js_name = jwksJSON)]
+    pub fn jwks_json(&self) -> String {
+        self.inner.to_jwks().to_json()
+    }
+
+    /// The number of keys.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Verifies an RS256 JWT (signature first, then claims); the claims as JSON text.
+    #[allow(clippy::too_many_arguments)]
+    pub fn verify(
+        &self,
+        token: &str,
+        audiences_json: &str,
+        issuers_json: &str,
+        leeway: u32,
+        max_lifetime: Option<u32>,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        let mut validation = Validation::new().leeway(u64::from(leeway)).js_err()?;
+        for audience in strings(audiences_json)? {
+            validation = validation.audience(audience);
+        }
+        for issuer in strings(issuers_json)? {
+            validation = validation.issuer(issuer);
+        }
+        if let Some(secs) = max_lifetime {
+            validation = validation.max_lifetime(u64::from(secs)).js_err()?;
+        }
+        let verified = credmint::verify(token, &self.inner, &validation, now_of(now)?).js_err()?;
+        Ok(verified.claims().to_json())
+    }
+}

@@ -1,0 +1,31 @@
+//! `credmint-wasm`: the credmint core for JavaScript (browsers, Workers, Deno,
+//! Node). Only conversions live here; the npm package (bindings-wasm/js) adds
+//! `fetch`, the clock and WebCrypto signing, and every protocol rule stays in
+//! the core.
+
+mod cache;
+mod conversation;
+mod errors;
+mod flows;
+mod keys;
+mod tokens;
+
+pub use cache::TokenCache;
+pub use conversation::Conversation;
+pub use flows::ExternalAccount;
+pub use keys::{KeySet, ServiceAccountKey, UnsignedJwt};
+pub use tokens::{AccessToken, IdToken};
+
+use wasm_bindgen::prelude::*;
+
+/// The core's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The most response body a conversation accepts.
+#[wasm_bindgen(js_name = maxResponseBody)]
+pub fn max_response_body() -> usize {
+    credmint::MAX_RESPONSE_BODY
+}

@@ -1,0 +1,174 @@
+// The shared conformance vectors through the npm package: byte-identical
+// tokens and signatures (WebCrypto and pure-wasm signing), the same errors,
+// and every scripted conversation and cache decision.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as credmint from '../dist/node.js';
+import { vectorFile, vectorText, VECTORS } from './helpers.js';
+import { readFileSync } from 'node:fs';
+
+const b64 = (bytes) => Buffer.from(bytes).toString('base64');
+const serviceAccount = (c) => (c.key?.format ?? 'service_account') === 'service_account';
+
+function expectError(expectedCode, call) {
+  assert.throws(call, (error) => error instanceof credmint.CredmintError && error.code === expectedCode);
+}
+
+async function expectRejection(expectedCode, call) {
+  await assert.rejects(call, (error) => error instanceof credmint.CredmintError && error.code === expectedCode);
+}
+
+test('keys.json: service-account keys and key sets', () => {
+  for (const c of vectorFile('keys.json').cases) {
+    if (c.op === 'load_signing_key' && serviceAccount(c)) {
+      const text = vectorText(c.key);
+      if (c.expect.error) { expectError(c.expect.error, () => credmint.ServiceAccountKey.fromJSON(text)); continue; }
+      const key = credmint.ServiceAccountKey.fromJSON(text);
+      assert.equal(key.keyId, c.expect.key_id, c.name);
+      assert.deepEqual(key.jwks().keys, [c.expect.jwk], c.name);
+      assert.equal(key.clientEmail, c.expect.client_email, c.name);
+    } else if (c.op === 'load_key_set') {
+      const text = vectorText(c.keys);
+      if (c.expect.error) { expectError(c.expect.error, () => new credmint.KeySet(text)); continue; }
+      assert.deepEqual(new credmint.KeySet(text).jwks().keys, c.expect.jwks, c.name);
+    }
+  }
+});
+
+for (const signing of ['auto', 'wasm']) {
+  test(`sign.json: byte-identical signatures (${signing})`, async () => {
+    let ran = 0;
+    for (const c of vectorFile('sign.json').cases) {
+      if (!serviceAccount(c) || !['sign_blob', 'sign_jwt'].includes(c.op)) continue;
+      const load = () => credmint.ServiceAccountKey.fromJSON(vectorText(c.key), { signing });
+      if (c.op === 'sign_blob') {
+        const payload = Buffer.from(c.payload_b64, 'base64');
+        if (c.expect.error) { await expectRejection(c.expect.error, () => load().signBlob(payload)); continue; }
+        const signed = await load().signBlob(payload);
+        assert.equal(signed.keyId, c.expect.key_id);
+        assert.equal(b64(signed.signedBlob), c.expect.signed_blob, c.name);
+      } else {
+        let claims;
+        try { claims = JSON.parse(c.claims_json); } catch { claims = undefined; }
+        // Claims text a JS object cannot carry exactly (duplicates, non-objects) is the Rust suite's.
+        if (claims === undefined || claims === null || typeof claims !== 'object' || Array.isArray(claims)
+          || JSON.stringify(claims) !== c.claims_json) continue;
+        if (c.expect.error) { await expectRejection(c.expect.error, () => load().signJwt(claims, { now: c.now })); continue; }
+        const signed = await load().signJwt(claims, { now: c.now });
+        assert.equal(signed.signedJwt, c.expect.signed_jwt, c.name);
+      }
+      ran += 1;
+    }
+    assert.ok(ran >= 10, `ran ${ran}`);
+  });
+
+  test(`assertions.json: self-signed JWTs (${signing})`, async () => {
+    for (const c of vectorFile('assertions.json').cases) {
+      if (c.op !== 'self_signed_jwt' || !serviceAccount(c)) continue;
+      const key = credmint.ServiceAccountKey.fromJSON(vectorText(c.key), { signing });
+      const call = () => key.selfSignedJwt({ audience: c.audience, scopes: c.scopes, now: c.now });
+      if (c.expect.error) { await expectRejection(c.expect.error, call); continue; }
+      assert.equal(await call(), c.expect.token, c.name);
+    }
+  });
+}
+
+test('auto signing uses WebCrypto for PKCS#8 keys, wasm for PKCS#1', async () => {
+  const pkcs8 = credmint.ServiceAccountKey.fromJSON(readFileSync(new URL('keys/sa_2048_pkcs8.json', VECTORS), 'utf8'));
+  assert.equal(await pkcs8.usesWebCrypto(), true);
+  const wasm = credmint.ServiceAccountKey.fromJSON(readFileSync(new URL('keys/sa_2048_pkcs8.json', VECTORS), 'utf8'), { signing: 'wasm' });
+  assert.equal(await wasm.usesWebCrypto(), false);
+});
+
+test('verify.json: claims and error codes', () => {
+  let ran = 0;
+  for (const c of vectorFile('verify.json').cases) {
+    const v = c.validation ?? {};
+    if (Object.keys(v).some((k) => !['audiences', 'issuers', 'leeway', 'max_lifetime'].includes(k))) continue;
+    const call = () => credmint.verify(c.token, vectorText(c.keys), {
+      audience: v.audiences, issuer: v.issuers, leeway: v.leeway ?? 60, maxLifetime: v.max_lifetime, now: c.now,
+    });
+    if (c.expect.error) expectError(c.expect.error, call);
+    else assert.deepEqual(call(), c.expect.claims, c.name);
+    ran += 1;
+  }
+  assert.ok(ran >= 100, `ran ${ran}`);
+});
+
+function inlined(spec) {
+  if (Array.isArray(spec)) return spec.map(inlined);
+  if (spec && typeof spec === 'object') {
+    if ('file' in spec) {
+      const { file, ...rest } = spec;
+      return { ...rest, text: readFileSync(new URL(file, VECTORS), 'utf8') };
+    }
+    return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, inlined(v)]));
+  }
+  return spec;
+}
+
+function subset(expected, got) {
+  if (expected && typeof expected === 'object' && got && typeof got === 'object') {
+    return Object.entries(expected).every(([k, v]) => k in got && subset(v, got[k]));
+  }
+  return expected === got || (expected === null && got === undefined);
+}
+
+const errorJson = (e) => ({
+  code: e.code, retryable: e.retryable, status: e.status ?? null, provider_code: e.remoteCode ?? null,
+  reason: e.reason ?? null, permission: e.permission ?? null, retry_after: e.retryAfter ?? null,
+});
+
+test('flows.json: every conversation, step by step', () => {
+  const cases = vectorFile('flows.json').cases;
+  for (const c of cases) {
+    const spec = JSON.stringify(inlined(c.flow));
+    if (c.construct_error) { expectError(c.construct_error, () => credmint.conformance.flow(spec)); continue; }
+    const conversation = credmint.conformance.flow(spec);
+    c.steps.forEach((step, index) => {
+      const where = `${c.name}, step ${index}`;
+      const kind = Object.keys(step.expect)[0];
+      if (kind === 'error') {
+        assert.throws(() => conversation.poll(step.now), (e) => subset(step.expect.error, errorJson(e)), where);
+        return;
+      }
+      const got = conversation.poll(step.now);
+      assert.equal(got[0], kind, where);
+      if (kind === 'send') {
+        const [, method, url, headers, body] = got;
+        assert.deepEqual({ method, url, headers, body: Buffer.from(body).toString('utf8') }, step.expect.send, where);
+        if (step.respond) {
+          conversation.feedResponse(step.respond.status, step.respond.headers, Buffer.from(step.respond.body, 'utf8'));
+        } else if (step.transport_error) {
+          conversation.feedTransportError(step.transport_error);
+        }
+      } else if (kind === 'sign') {
+        assert.deepEqual({ key_id: got[1], payload: Buffer.from(got[2]).toString('utf8') }, step.expect.sign, where);
+        conversation.feedSignature(Buffer.from(step.signature_b64url, 'base64url'));
+      } else if (kind === 'wait') {
+        assert.equal(got[1], step.expect.wait, where);
+      } else {
+        assert.deepEqual(JSON.parse(got[1]), step.expect.done, where);
+      }
+    });
+  }
+  assert.ok(cases.length > 50);
+});
+
+test('cache.json: single-flight decisions', () => {
+  for (const c of vectorFile('cache.json').cases) {
+    const cache = credmint.conformance.tokenCache(c.policy, c.max_jitter_secs, c.jitter_seed);
+    for (const op of c.ops) {
+      if (op.op === 'get') {
+        const [kind, token] = cache.lookup(op.now);
+        const shown = { fresh: () => ({ fresh: token.expiresAtUnix }), refresh: () => ({ refresh_in_background: token.expiresAtUnix }),
+          must: () => 'must_refresh', wait: () => 'wait_for_refresh' }[kind]();
+        assert.deepEqual(shown, op.expect, c.name);
+      } else if (op.op === 'complete') {
+        cache.completeAccess(credmint.conformance.bearerToken('t', op.obtained_at, op.expires_at - op.obtained_at));
+      } else if (op.op === 'fail') cache.fail();
+      else if (op.op === 'invalidate') cache.invalidate();
+      else if (op.op === 'refresh_at') assert.equal(cache.refreshAt() ?? null, op.expect, c.name);
+    }
+  }
+});
