@@ -5,7 +5,7 @@ CARGO := cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 export CREDMINT_CACHE := $(CACHE)
 
-.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python bench bench-python load vectors
+.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js bench bench-python bench-js load vectors
 
 demo:
 	$(CARGO) run --locked --release -q -p credmint-cli -- demo
@@ -16,7 +16,7 @@ demo-offline:
 setup:
 	@scripts/setup.sh
 
-test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python
+test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js
 	@echo "all checks passed"
 
 lint:
@@ -30,6 +30,7 @@ test-rust:
 
 test-wasm:
 	$(CARGO) clippy --locked -p credmint --no-default-features --features rsa --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy --locked -p credmint-wasm --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) build --locked -p credmint --no-default-features --features rsa --target wasm32-unknown-unknown --release
 
 test-vectors:
@@ -54,6 +55,18 @@ test-python: python-wheel
 	$(CARGO) build --locked -p credmint-cli
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint $(PYTHON) -m pytest -q -p no:cacheprovider bindings-python/tests
 	cd bindings-python && $(PYTHON) -m mypy --strict --no-incremental python/credmint tests/typecheck_usage.py
+
+# The npm package, built as the README tells users (bindings-wasm/build.sh), tested under node:test.
+js-package:
+	cd bindings-wasm && npm ci --no-audit --no-fund --silent
+	bindings-wasm/build.sh
+
+test-js: js-package
+	$(CARGO) build --locked -p credmint-cli
+	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node --test bindings-wasm/test/
+
+bench-js: js-package
+	node bindings-wasm/bench.js
 
 bench-python: python-wheel
 	$(PYTHON) bindings-python/bench.py
