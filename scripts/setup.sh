@@ -21,3 +21,16 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/requirements.txt "$stamp"; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
   cp tests/requirements.txt "$stamp"
 fi
+
+# Node.js and headless Chromium for the npm package's tests (Debian packages).
+if ! command -v node >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  packages=()
+  command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null; }
+  else
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null
+  fi
+fi
