@@ -64,6 +64,8 @@ js-package:
 test-js: js-package
 	$(CARGO) build --locked -p credmint-cli
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node --test bindings-wasm/test/
+	bindings-wasm/node_modules/.bin/tsc -p bindings-wasm/test/tsconfig.json
+	cd bindings-wasm/dist && npm pack --dry-run --silent >/dev/null
 
 bench-js: js-package
 	node bindings-wasm/bench.js

@@ -1,0 +1,38 @@
+// Compiled with `tsc --strict --noEmit` in CI against index.d.ts: the public
+// surface is typed precisely (no `any`), error codes are a literal union.
+import {
+  ClientCredentials, CredmintError, ImpersonatedCredentials, KeySet, ServiceAccountCredentials,
+  ServiceAccountKey, listCredentials, verify, type AccessToken, type Claims, type ErrorCode,
+} from 'credmint';
+
+export async function mint(keyJson: string): Promise<Date> {
+  const key = ServiceAccountKey.fromJSON(keyJson, { signing: 'auto' });
+  const signed: { keyId: string; signedJwt: string } = await key.signJwt({ aud: 'https://svc.example' }, { now: 1 });
+  const blob: Uint8Array = (await key.signBlob(new Uint8Array([1, 2]))).signedBlob;
+  const sa = new ServiceAccountCredentials(key, { scopes: ['https://www.googleapis.com/auth/cloud-platform'], fetch });
+  const target = new ImpersonatedCredentials(sa, 'sa@p.iam.gserviceaccount.com', { delegates: [], lifetime: 600 });
+  const token: AccessToken = await target.getAccessToken();
+  const id = await sa.getIdToken('https://run.example', { includeEmail: true });
+  void signed; void blob; void id;
+  return token.expiresAt;
+}
+
+export function check(token: string, jwks: { keys: [] }): Claims | ErrorCode {
+  try {
+    return verify(token, new KeySet(jwks), { audience: 'https://svc.example', leeway: 30 });
+  } catch (error) {
+    if (error instanceof CredmintError) {
+      const code: ErrorCode = error.code;
+      return code;
+    }
+    throw error;
+  }
+}
+
+export async function list(baseUrl: string, admin: ClientCredentials): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const credential of listCredentials({ baseUrl, accountId: 'sa-1', token: admin, status: 'active' })) {
+    ids.push(credential.id);
+  }
+  return ids;
+}
