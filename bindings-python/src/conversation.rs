@@ -58,6 +58,18 @@ impl From<AllowedLocations> for Output {
         Output::Locations(locations)
     }
 }
+impl From<credmint::google::IamAnswer> for Output {
+    fn from(answer: credmint::google::IamAnswer) -> Self {
+        use credmint::google::IamAnswer;
+        match answer {
+            IamAnswer::AccessToken(token) => Output::Access(token),
+            IamAnswer::IdToken(token) => Output::Id(token),
+            IamAnswer::SignedBlob(blob) => Output::Blob(blob),
+            IamAnswer::SignedJwt(jwt) => Output::Jwt(jwt),
+            IamAnswer::AllowedLocations(locations) => Output::Locations(locations),
+        }
+    }
+}
 impl From<serde_json::Value> for Output {
     fn from(value: serde_json::Value) -> Self {
         Output::Json(value)
@@ -66,38 +78,6 @@ impl From<serde_json::Value> for Output {
 impl From<Option<CredentialPage>> for Output {
     fn from(page: Option<CredentialPage>) -> Self {
         Output::Page(page)
-    }
-}
-
-/// Any flow, with its output turned into [`Output`].
-struct Erased<F>(F);
-
-impl<F> Flow for Erased<F>
-where
-    F: Flow,
-    F::Output: Into<Output>,
-{
-    type Output = Output;
-
-    fn poll(&mut self, now: UnixTime) -> credmint::Result<Step<Output>> {
-        Ok(match self.0.poll(now)? {
-            Step::Send(request) => Step::Send(request),
-            Step::Sign(request) => Step::Sign(request),
-            Step::Wait(until) => Step::Wait(until),
-            Step::Done(output) => Step::Done(output.into()),
-        })
-    }
-
-    fn feed_response(&mut self, response: HttpResponse) -> credmint::Result<()> {
-        self.0.feed_response(response)
-    }
-
-    fn feed_transport_error(&mut self, reason: &str) -> credmint::Result<()> {
-        self.0.feed_transport_error(reason)
-    }
-
-    fn feed_signature(&mut self, signature: &[u8]) -> credmint::Result<()> {
-        self.0.feed_signature(signature)
     }
 }
 
@@ -117,7 +97,7 @@ impl Conversation {
         F::Output: Into<Output>,
     {
         Conversation {
-            flow: Mutex::new(Box::new(Erased(flow))),
+            flow: Mutex::new(Box::new(flow.map_output(Into::into))),
         }
     }
 

@@ -5,12 +5,12 @@ use crate::conversation::Conversation;
 use crate::errors::{IntoPy, invalid_argument};
 use crate::keys::ServiceAccountKey;
 use crate::tokens::AccessToken;
-use credmint::google::ExternalAccount as CoreExternalAccount;
+use credmint::google::{ExternalAccount as CoreExternalAccount, IamCall};
 use credmint::ibm::IbmIam;
 use credmint::k0rdent::{ListCredentials, StatusFilter};
 use credmint::{
     Claims, ClientAuth, ClientCredentials, Endpoint, FlowOptions, IamCredentials, IdTokenAssertion,
-    ImpersonatedFlow, JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
+    JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
     ServiceAccountIdentity, SourceToken,
 };
 use pyo3::prelude::*;
@@ -104,53 +104,29 @@ pub fn iam_call(
     let iam = iam(endpoint, universe_domain)?;
     let target = ServiceAccountId::new(target).py_err()?;
     let delegates = accounts(delegates)?;
-    let options = FlowOptions::default();
-    Ok(match method {
-        "generateAccessToken" => {
-            let lifetime = Lifetime::from_secs(lifetime_secs).py_err()?;
-            let scopes = scopes.ok_or_else(|| invalid_argument("scopes are required"))?;
-            Conversation::new(
-                ImpersonatedFlow::access_token(
-                    source, iam, target, delegates, scopes, lifetime, options,
-                )
-                .py_err()?,
-            )
-        }
-        "generateIdToken" => {
-            let audience = audience.ok_or_else(|| invalid_argument("audience is required"))?;
-            Conversation::new(
-                ImpersonatedFlow::id_token(
-                    source,
-                    iam,
-                    target,
-                    delegates,
-                    audience,
-                    include_email,
-                    options,
-                )
-                .py_err()?,
-            )
-        }
+    let call = match method {
+        "generateAccessToken" => IamCall::GenerateAccessToken {
+            scopes: scopes.ok_or_else(|| invalid_argument("scopes are required"))?,
+            lifetime: Lifetime::from_secs(lifetime_secs).py_err()?,
+        },
+        "generateIdToken" => IamCall::GenerateIdToken {
+            audience: audience.ok_or_else(|| invalid_argument("audience is required"))?,
+            include_email,
+        },
         "signBlob" => {
-            let payload = payload.ok_or_else(|| invalid_argument("payload is required"))?;
-            Conversation::new(ImpersonatedFlow::sign_blob(
-                source, iam, target, delegates, payload, options,
-            ))
+            IamCall::SignBlob(payload.ok_or_else(|| invalid_argument("payload is required"))?)
         }
-        "signJwt" => {
-            let claims = Claims::from_json(
-                claims_json.ok_or_else(|| invalid_argument("claims are required"))?,
-            )
-            .py_err()?;
-            Conversation::new(ImpersonatedFlow::sign_jwt(
-                source, iam, target, delegates, claims, options,
-            ))
-        }
-        "allowedLocations" => Conversation::new(ImpersonatedFlow::allowed_locations(
-            source, iam, target, options,
-        )),
+        "signJwt" => IamCall::SignJwt(
+            Claims::from_json(claims_json.ok_or_else(|| invalid_argument("claims are required"))?)
+                .py_err()?,
+        ),
+        "allowedLocations" => IamCall::AllowedLocations,
         other => return Err(invalid_argument(format!("unknown IAM method {other:?}"))),
-    })
+    };
+    let flow = call
+        .flow(source, iam, target, delegates, FlowOptions::default())
+        .py_err()?;
+    Ok(Conversation::new(flow))
 }
 
 /// IBM Cloud IAM: an API key (or, with `refresh=True`, a refresh token) for a token.

@@ -42,6 +42,19 @@ macro_rules! output_from {
     };
 }
 
+impl From<credmint::google::IamAnswer> for Output {
+    fn from(answer: credmint::google::IamAnswer) -> Self {
+        use credmint::google::IamAnswer;
+        match answer {
+            IamAnswer::AccessToken(token) => Output::Access(token),
+            IamAnswer::IdToken(token) => Output::Id(token),
+            IamAnswer::SignedBlob(blob) => Output::Blob(blob),
+            IamAnswer::SignedJwt(jwt) => Output::Jwt(jwt),
+            IamAnswer::AllowedLocations(locations) => Output::Locations(locations),
+        }
+    }
+}
+
 output_from!(
     CoreAccessToken => Access,
     CoreIdToken => Id,
@@ -51,37 +64,6 @@ output_from!(
     Option<CredentialPage> => Page,
     Value => Json,
 );
-
-struct Erased<F>(F);
-
-impl<F> Flow for Erased<F>
-where
-    F: Flow,
-    F::Output: Into<Output>,
-{
-    type Output = Output;
-
-    fn poll(&mut self, now: UnixTime) -> credmint::Result<Step<Output>> {
-        Ok(match self.0.poll(now)? {
-            Step::Send(request) => Step::Send(request),
-            Step::Sign(request) => Step::Sign(request),
-            Step::Wait(until) => Step::Wait(until),
-            Step::Done(output) => Step::Done(output.into()),
-        })
-    }
-
-    fn feed_response(&mut self, response: HttpResponse) -> credmint::Result<()> {
-        self.0.feed_response(response)
-    }
-
-    fn feed_transport_error(&mut self, reason: &str) -> credmint::Result<()> {
-        self.0.feed_transport_error(reason)
-    }
-
-    fn feed_signature(&mut self, signature: &[u8]) -> credmint::Result<()> {
-        self.0.feed_signature(signature)
-    }
-}
 
 /// A conversation in progress.
 #[wasm_bindgen]
@@ -97,7 +79,7 @@ impl Conversation {
         F::Output: Into<Output>,
     {
         Conversation {
-            flow: Box::new(Erased(flow)),
+            flow: Box::new(flow.map_output(Into::into)),
         }
     }
 }

@@ -4,12 +4,12 @@ use crate::conversation::Conversation;
 use crate::errors::{IntoJs, invalid_argument};
 use crate::keys::{ServiceAccountKey, now_of, strings};
 use crate::tokens::AccessToken;
-use credmint::google::{CredentialSource, ExternalAccount as CoreExternalAccount};
+use credmint::google::{CredentialSource, ExternalAccount as CoreExternalAccount, IamCall};
 use credmint::ibm::IbmIam;
 use credmint::k0rdent::{ListCredentials, StatusFilter};
 use credmint::{
     Claims, ClientAuth, ClientCredentials, Endpoint, FlowOptions, IamCredentials, IdTokenAssertion,
-    ImpersonatedFlow, JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
+    JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
     ServiceAccountIdentity, Signer, SourceToken,
 };
 use serde_json::json;
@@ -110,51 +110,29 @@ pub fn iam_call(
         .into_iter()
         .map(|id| ServiceAccountId::new(id).js_err())
         .collect::<Result<Vec<_>, _>>()?;
-    let options = FlowOptions::default();
-    Ok(match method {
-        "generateAccessToken" => {
-            let scopes = strings(scopes_json.as_deref().unwrap_or("[]"))?;
-            let lifetime = Lifetime::from_secs(u64::from(lifetime_secs)).js_err()?;
-            Conversation::new(
-                ImpersonatedFlow::access_token(
-                    source, iam, target, delegates, scopes, lifetime, options,
-                )
-                .js_err()?,
-            )
-        }
-        "generateIdToken" => {
-            let audience = audience.ok_or_else(|| invalid_argument("audience is required"))?;
-            Conversation::new(
-                ImpersonatedFlow::id_token(
-                    source,
-                    iam,
-                    target,
-                    delegates,
-                    audience,
-                    include_email,
-                    options,
-                )
-                .js_err()?,
-            )
-        }
+    let call = match method {
+        "generateAccessToken" => IamCall::GenerateAccessToken {
+            scopes: strings(scopes_json.as_deref().unwrap_or("[]"))?,
+            lifetime: Lifetime::from_secs(u64::from(lifetime_secs)).js_err()?,
+        },
+        "generateIdToken" => IamCall::GenerateIdToken {
+            audience: audience.ok_or_else(|| invalid_argument("audience is required"))?,
+            include_email,
+        },
         "signBlob" => {
-            let payload = payload.ok_or_else(|| invalid_argument("payload is required"))?;
-            Conversation::new(ImpersonatedFlow::sign_blob(
-                source, iam, target, delegates, payload, options,
-            ))
+            IamCall::SignBlob(payload.ok_or_else(|| invalid_argument("payload is required"))?)
         }
-        "signJwt" => {
-            let claims = claims_json.ok_or_else(|| invalid_argument("claims are required"))?;
-            let claims = Claims::from_json(&claims).js_err()?;
-            Conversation::new(ImpersonatedFlow::sign_jwt(
-                source, iam, target, delegates, claims, options,
-            ))
-        }
-        "allowedLocations" => Conversation::new(ImpersonatedFlow::allowed_locations(
-            source, iam, target, options,
-        )),
+        "signJwt" => IamCall::SignJwt(
+            Claims::from_json(&claims_json.ok_or_else(|| invalid_argument("claims are required"))?)
+                .js_err()?,
+        ),
+        "allowedLocations" => IamCall::AllowedLocations,
         other => return Err(invalid_argument(format!("unknown IAM method {other:?}"))),
-    })
+    };
+    let flow = call
+        .flow(source, iam, target, delegates, FlowOptions::default())
+        .js_err()?;
+    Ok(Conversation::new(flow))
 }
 
 /// IBM Cloud IAM: an API key (or with `refresh`, a refresh token) for a token.

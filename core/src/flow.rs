@@ -103,6 +103,72 @@ pub trait Flow {
             "this flow did not ask for a signature",
         ))
     }
+
+    /// This flow with its result passed through `map` (bindings use it to give
+    /// every conversation one output type).
+    fn map_output<T, G>(self, map: G) -> MapOutput<Self, G>
+    where
+        Self: Sized,
+        G: FnMut(Self::Output) -> T,
+    {
+        MapOutput { flow: self, map }
+    }
+}
+
+/// A boxed flow is a flow (so `Box<dyn Flow<…>>` composes like any other).
+impl<F: Flow + ?Sized> Flow for Box<F> {
+    type Output = F::Output;
+
+    fn poll(&mut self, now: UnixTime) -> Result<Step<Self::Output>> {
+        (**self).poll(now)
+    }
+
+    fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
+        (**self).feed_response(response)
+    }
+
+    fn feed_transport_error(&mut self, reason: &str) -> Result<()> {
+        (**self).feed_transport_error(reason)
+    }
+
+    fn feed_signature(&mut self, signature: &[u8]) -> Result<()> {
+        (**self).feed_signature(signature)
+    }
+}
+
+/// A flow whose result is mapped; see [`Flow::map_output`].
+pub struct MapOutput<F, G> {
+    flow: F,
+    map: G,
+}
+
+impl<F, G, T> Flow for MapOutput<F, G>
+where
+    F: Flow,
+    G: FnMut(F::Output) -> T,
+{
+    type Output = T;
+
+    fn poll(&mut self, now: UnixTime) -> Result<Step<T>> {
+        Ok(match self.flow.poll(now)? {
+            Step::Send(request) => Step::Send(request),
+            Step::Sign(request) => Step::Sign(request),
+            Step::Wait(until) => Step::Wait(until),
+            Step::Done(output) => Step::Done((self.map)(output)),
+        })
+    }
+
+    fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
+        self.flow.feed_response(response)
+    }
+
+    fn feed_transport_error(&mut self, reason: &str) -> Result<()> {
+        self.flow.feed_transport_error(reason)
+    }
+
+    fn feed_signature(&mut self, signature: &[u8]) -> Result<()> {
+        self.flow.feed_signature(signature)
+    }
 }
 
 /// Who signs the assertions of a flow.

@@ -88,7 +88,7 @@ pub use claims::Claims;
 pub use crypto::Backend;
 pub use datetime::{Lifetime, format_rfc3339, parse_rfc3339};
 pub use error::{Error, RemoteError, RemoteKind, Result};
-pub use flow::{Flow, FlowOptions, RequestFlow, SignRequest, Signer, Step, drive};
+pub use flow::{Flow, FlowOptions, MapOutput, RequestFlow, SignRequest, Signer, Step, drive};
 pub use google::{
     AccessTokenSource, AllowedLocations, GrantOutput, IamCredentials, ImpersonatedFlow,
     JwtGrantFlow, ServiceAccountId, ServiceAccountIdTokenFlow, ServiceAccountIdentity,

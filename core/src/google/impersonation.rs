@@ -219,3 +219,96 @@ impl<T> Flow for ImpersonatedFlow<T> {
         }
     }
 }
+
+/// One IAM Credentials call chosen at run time (bindings pick the method from
+/// their caller's arguments); [`IamCall::flow`] makes the call.
+#[derive(Clone, Debug)]
+pub enum IamCall {
+    /// `generateAccessToken`.
+    GenerateAccessToken {
+        /// Scopes of the new token.
+        scopes: Vec<String>,
+        /// Its lifetime.
+        lifetime: Lifetime,
+    },
+    /// `generateIdToken`.
+    GenerateIdToken {
+        /// The token's audience.
+        audience: String,
+        /// Whether to include `email`.
+        include_email: bool,
+    },
+    /// `signBlob`.
+    SignBlob(Vec<u8>),
+    /// `signJwt`.
+    SignJwt(Claims),
+    /// `allowedLocations`.
+    AllowedLocations,
+}
+
+/// What an [`IamCall`] returns.
+#[derive(Clone, Debug)]
+pub enum IamAnswer {
+    /// From `generateAccessToken`.
+    AccessToken(AccessToken),
+    /// From `generateIdToken`.
+    IdToken(IdToken),
+    /// From `signBlob`.
+    SignedBlob(SignedBlob),
+    /// From `signJwt`.
+    SignedJwt(SignedJwt),
+    /// From `allowedLocations`.
+    AllowedLocations(AllowedLocations),
+}
+
+/// A boxed flow ending with an [`IamAnswer`].
+pub type IamFlow = Box<dyn Flow<Output = IamAnswer> + Send>;
+
+impl IamCall {
+    /// The conversation that makes this call as `target`, through `delegates`,
+    /// with the caller's `source` token.
+    pub fn flow(
+        self,
+        source: SourceToken,
+        iam: IamCredentials,
+        target: ServiceAccountId,
+        delegates: Vec<ServiceAccountId>,
+        options: FlowOptions,
+    ) -> Result<IamFlow> {
+        Ok(match self {
+            IamCall::GenerateAccessToken { scopes, lifetime } => Box::new(
+                ImpersonatedFlow::access_token(
+                    source, iam, target, delegates, scopes, lifetime, options,
+                )?
+                .map_output(IamAnswer::AccessToken),
+            ),
+            IamCall::GenerateIdToken {
+                audience,
+                include_email,
+            } => Box::new(
+                ImpersonatedFlow::id_token(
+                    source,
+                    iam,
+                    target,
+                    delegates,
+                    audience,
+                    include_email,
+                    options,
+                )?
+                .map_output(IamAnswer::IdToken),
+            ),
+            IamCall::SignBlob(payload) => Box::new(
+                ImpersonatedFlow::sign_blob(source, iam, target, delegates, payload, options)
+                    .map_output(IamAnswer::SignedBlob),
+            ),
+            IamCall::SignJwt(claims) => Box::new(
+                ImpersonatedFlow::sign_jwt(source, iam, target, delegates, claims, options)
+                    .map_output(IamAnswer::SignedJwt),
+            ),
+            IamCall::AllowedLocations => Box::new(
+                ImpersonatedFlow::allowed_locations(source, iam, target, options)
+                    .map_output(IamAnswer::AllowedLocations),
+            ),
+        })
+    }
+}

@@ -12,5 +12,7 @@ pub use account::{ServiceAccountId, ServiceAccountIdentity};
 pub use aws::{AwsCredentials, AwsMetadataFlow, AwsMetadataUrls, region_from_availability_zone};
 pub use grant::{GrantOutput, JwtGrantFlow, ServiceAccountIdTokenFlow, ServiceAccountTokenFlow};
 pub use iam::{AllowedLocations, IamCredentials};
-pub use impersonation::{AccessTokenSource, ImpersonatedFlow, SourceToken};
+pub use impersonation::{
+    AccessTokenSource, IamAnswer, IamCall, IamFlow, ImpersonatedFlow, SourceToken,
+};
 pub use sts::{CredentialSource, ExternalAccount, ExternalAccountFlow, SubjectTokenFormat};
