@@ -135,9 +135,8 @@ def test_client_credentials_and_k0rdent_listing(emulator: Emulator, kind: str) -
         next(credmint.k0rdent.list_credentials(emulator.base, "sa-pipeline-prod", token="t", page_size=501))
 
 
-def test_external_account_federation(emulator: Emulator, tmp_path: Any) -> None:
-    import json
-
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_external_account_federation(emulator: Emulator, tmp_path: Any, kind: str) -> None:
     # The provider's generated key signs a subject token, as a CI system would.
     provider_key = credmint.ServiceAccountKey.from_file(emulator.key_file("idp-0"))
     now = int(time.time())
@@ -152,8 +151,11 @@ def test_external_account_federation(emulator: Emulator, tmp_path: Any) -> None:
         "service_account_impersonation_url": f"{emulator.base}/v1/projects/-/serviceAccounts/{SIGNER}:generateAccessToken",
         "credential_source": {"file": str(token_file)},
     }
-    check_token(credmint.ExternalAccountCredentials.from_info(info).token())
-    supplied = credmint.ExternalAccountCredentials.from_info(info, subject_token_supplier=lambda: subject.signed_jwt)
+    transport = make_transport(kind)
+    check_token(credmint.ExternalAccountCredentials.from_info(info, transport=transport).token())
+    supplied = credmint.ExternalAccountCredentials.from_info(
+        info, subject_token_supplier=lambda: subject.signed_jwt, transport=transport
+    )
     check_token(supplied.token())
     bad = credmint.ExternalAccountCredentials.from_info(info, subject_token_supplier=lambda: "not.a.jwt")
     with pytest.raises(credmint.RemoteError) as caught:
