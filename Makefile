@@ -68,7 +68,9 @@ test-js: js-package
 	cd bindings-wasm/dist && npm pack --dry-run --silent >/dev/null
 
 bench-js: js-package
+	$(CARGO) build --locked -p credmint-cli
 	node bindings-wasm/bench.js
+	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node bindings-wasm/bench-workerd.js
 
 bench-python: python-wheel
 	$(PYTHON) bindings-python/bench.py

@@ -1,8 +1,9 @@
 // Shared test helpers: the vectors and `credmint serve` on loopback.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const ROOT = new URL('../../', import.meta.url);
@@ -44,4 +45,67 @@ export async function startEmulator() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const PACKAGE = new URL('../', import.meta.url).pathname;
+
+const freePort = () => new Promise((resolve) => {
+  const server = createServer();
+  server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
+});
+
+// capnp resolves `embed` paths relative to the config file.
+function workerdConfig(dir, port, keyJson, jwksUrl) {
+  const embed = (path) => JSON.stringify(relative(dir, join(PACKAGE, path)));
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "loopback", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed ${embed('examples/cloudflare-worker/worker.js')}),
+    (name = "credmint", esModule = embed ${embed('dist/workerd.js')}),
+    (name = "api.js", esModule = embed ${embed('dist/api.js')}),
+    (name = "errors.js", esModule = embed ${embed('dist/errors.js')}),
+    (name = "credmint_wasm.js", esModule = embed ${embed('dist/credmint_wasm.js')}),
+    (name = "credmint_wasm_bg.wasm", wasm = embed ${embed('dist/credmint_wasm_bg.wasm')}),
+  ],
+  bindings = [
+    (name = "SA_KEY_JSON", text = ${JSON.stringify(keyJson)}),
+    (name = "JWKS_URL", text = ${JSON.stringify(jwksUrl)}),
+  ],
+  globalOutbound = "loopback",
+  compatibilityDate = "2026-11-01",
+);
+`;
+}
+
+/** The example Worker under `workerd serve`, with ci-runner's key from the emulator. */
+export async function startWorkerd(emulator) {
+  const dir = mkdtempSync(join(tmpdir(), 'credmint-workerd-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'),
+    workerdConfig(dir, port, emulator.keyFile(CI), `${emulator.base}/oauth2/v3/certs`));
+  const child = spawn(join(PACKAGE, 'node_modules/.bin/workerd'), ['serve', join(dir, 'config.capnp')],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    child.kill();
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      await fetch(`${base}/none`);
+      return { base, pid: child.pid, stop };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await stop();
+  throw new Error('workerd did not start');
 }
