@@ -4,6 +4,8 @@ module only waits, drives the conversation and reports."""
 
 from __future__ import annotations
 
+import abc
+
 TYPE_CHECKING = False  # typing costs ~10 ms to import; only the type checker needs it
 
 from . import _native
@@ -91,7 +93,7 @@ class _Cached:
         self._cache.invalidate()
 
 
-class Credentials:
+class Credentials(abc.ABC):
     """Base of credmint's credentials: ``token()`` returns a cached access
     token, refreshed once when due, by one thread, whichever asks first."""
 
@@ -101,8 +103,9 @@ class Credentials:
         self._transport = resolve(transport)
         self._access = _Cached(self._policy, self._access_conversation)
 
+    @abc.abstractmethod
     def _access_conversation(self) -> Any:
-        raise NotImplementedError
+        """The core conversation that obtains a new access token."""
 
     def token(self) -> AccessToken:
         """A valid access token (cached; refreshed when due)."""
