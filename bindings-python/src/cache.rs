@@ -5,20 +5,20 @@
 //! or `("wait", None)` (another caller is refreshing). The chosen caller
 //! reports with `complete(token)` or `fail()`.
 
-use crate::errors::invalid_argument;
-use crate::tokens::Token;
-use credmint::{Jitter, Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
+use crate::errors::IntoPy;
+use crate::tokens::{from_object, to_object};
+use credmint::{AnyToken, Jitter, Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
 use pyo3::prelude::*;
 use std::sync::Mutex;
 
 /// A token cache shared by every thread using one credential.
 #[pyclass(frozen, module = "credmint._native", name = "TokenCache")]
 pub struct TokenCache {
-    inner: Mutex<CoreCache<Token>>,
+    inner: Mutex<CoreCache<AnyToken>>,
 }
 
 impl TokenCache {
-    fn cache(&self) -> std::sync::MutexGuard<'_, CoreCache<Token>> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, CoreCache<AnyToken>> {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -32,15 +32,7 @@ impl TokenCache {
     #[new]
     #[pyo3(signature = (policy, max_jitter_secs=None, jitter_seed=None))]
     fn new(policy: &str, max_jitter_secs: Option<u64>, jitter_seed: Option<u64>) -> PyResult<Self> {
-        let policy = match policy {
-            "google" => RefreshPolicy::GOOGLE,
-            "ibm" => RefreshPolicy::IBM,
-            other => {
-                return Err(invalid_argument(format!(
-                    "unknown refresh policy {other:?}"
-                )));
-            }
-        };
+        let policy = RefreshPolicy::named(policy).py_err()?;
         let jitter = match jitter_seed {
             Some(seed) => Jitter::from_seed(seed),
             None => Jitter::from_entropy(),
@@ -55,8 +47,8 @@ impl TokenCache {
     fn lookup(&self, py: Python<'_>, now: i64) -> PyResult<(&'static str, Option<Py<PyAny>>)> {
         let lookup = self.cache().get(UnixTime::from_secs(now));
         Ok(match lookup {
-            Lookup::Fresh(token) => ("fresh", Some(token.to_object(py)?)),
-            Lookup::RefreshInBackground(token) => ("refresh", Some(token.to_object(py)?)),
+            Lookup::Fresh(token) => ("fresh", Some(to_object(&token, py)?)),
+            Lookup::RefreshInBackground(token) => ("refresh", Some(to_object(&token, py)?)),
             Lookup::MustRefresh => ("must", None),
             Lookup::WaitForRefresh => ("wait", None),
         })
@@ -64,7 +56,7 @@ impl TokenCache {
 
     /// The chosen caller's refresh succeeded with `token`.
     fn complete(&self, token: &Bound<'_, PyAny>) -> PyResult<()> {
-        let token = Token::from_object(token)?;
+        let token = from_object(token)?;
         self.cache().complete(token);
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Tokens as Python objects: the secret is reachable only through `.token`,
 //! never through `repr`/`str`.
 
-use credmint::{AccessToken as CoreAccessToken, Expiring, IdToken as CoreIdToken, TokenLifetime};
+use credmint::{AccessToken as CoreAccessToken, AnyToken, IdToken as CoreIdToken};
 use pyo3::prelude::*;
 
 /// An OAuth 2.0 access token (native half of `credmint.AccessToken`).
@@ -80,55 +80,35 @@ impl IdToken {
     }
 }
 
-/// Either kind of token, as the cache holds them.
-#[derive(Clone)]
-pub enum Token {
-    /// An access token.
-    Access(CoreAccessToken),
-    /// An ID token.
-    Id(CoreIdToken),
+/// The Python object for a cached token.
+pub fn to_object(token: &AnyToken, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    Ok(match token {
+        AnyToken::Access(inner) => Py::new(
+            py,
+            AccessToken {
+                inner: inner.clone(),
+            },
+        )?
+        .into_any(),
+        AnyToken::Id(inner) => Py::new(
+            py,
+            IdToken {
+                inner: inner.clone(),
+            },
+        )?
+        .into_any(),
+    })
 }
 
-impl Expiring for Token {
-    fn lifetime(&self) -> TokenLifetime {
-        match self {
-            Token::Access(token) => token.lifetime(),
-            Token::Id(token) => token.lifetime(),
-        }
+/// The token inside a native token object.
+pub fn from_object(object: &Bound<'_, PyAny>) -> PyResult<AnyToken> {
+    if let Ok(token) = object.cast::<AccessToken>() {
+        return Ok(AnyToken::Access(token.get().inner.clone()));
     }
-}
-
-impl Token {
-    /// The Python object for this token.
-    pub fn to_object(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(match self {
-            Token::Access(inner) => Py::new(
-                py,
-                AccessToken {
-                    inner: inner.clone(),
-                },
-            )?
-            .into_any(),
-            Token::Id(inner) => Py::new(
-                py,
-                IdToken {
-                    inner: inner.clone(),
-                },
-            )?
-            .into_any(),
-        })
+    if let Ok(token) = object.cast::<IdToken>() {
+        return Ok(AnyToken::Id(token.get().inner.clone()));
     }
-
-    /// The token inside a native token object.
-    pub fn from_object(object: &Bound<'_, PyAny>) -> PyResult<Token> {
-        if let Ok(token) = object.cast::<AccessToken>() {
-            return Ok(Token::Access(token.get().inner.clone()));
-        }
-        if let Ok(token) = object.cast::<IdToken>() {
-            return Ok(Token::Id(token.get().inner.clone()));
-        }
-        Err(crate::errors::invalid_argument(
-            "expected a native AccessToken or IdToken",
-        ))
-    }
+    Err(crate::errors::invalid_argument(
+        "expected a native AccessToken or IdToken",
+    ))
 }

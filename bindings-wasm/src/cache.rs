@@ -1,9 +1,9 @@
 //! The core's single-flight token cache, for JavaScript hosts.
 
-use crate::errors::invalid_argument;
+use crate::errors::IntoJs;
 use crate::keys::now_of;
-use crate::tokens::{AccessToken, IdToken, Token};
-use credmint::{Jitter, Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
+use crate::tokens::{AccessToken, IdToken, to_js};
+use credmint::{AnyToken, Jitter, Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 /// `["must", null]` or `["wait", null]`.
 #[wasm_bindgen]
 pub struct TokenCache {
-    inner: CoreCache<Token>,
+    inner: CoreCache<AnyToken>,
 }
 
 #[wasm_bindgen]
@@ -25,15 +25,7 @@ impl TokenCache {
         max_jitter_secs: Option<u32>,
         jitter_seed: Option<f64>,
     ) -> Result<TokenCache, JsValue> {
-        let policy = match policy {
-            "google" => RefreshPolicy::GOOGLE,
-            "ibm" => RefreshPolicy::IBM,
-            other => {
-                return Err(invalid_argument(format!(
-                    "unknown refresh policy {other:?}"
-                )));
-            }
-        };
+        let policy = RefreshPolicy::named(policy).js_err()?;
         let jitter = match jitter_seed {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             Some(seed) => Jitter::from_seed(seed as u64),
@@ -48,8 +40,8 @@ impl TokenCache {
     /// What the caller should do at `now`.
     pub fn lookup(&mut self, now: f64) -> Result<Array, JsValue> {
         let (kind, token) = match self.inner.get(now_of(now)?) {
-            Lookup::Fresh(token) => ("fresh", token.to_js()),
-            Lookup::RefreshInBackground(token) => ("refresh", token.to_js()),
+            Lookup::Fresh(token) => ("fresh", to_js(&token)),
+            Lookup::RefreshInBackground(token) => ("refresh", to_js(&token)),
             Lookup::MustRefresh => ("must", JsValue::NULL),
             Lookup::WaitForRefresh => ("wait", JsValue::NULL),
         };
@@ -59,13 +51,13 @@ impl TokenCache {
     /// The chosen caller's refresh succeeded with an access token.
     #[wasm_bindgen(js_name = completeAccess)]
     pub fn complete_access(&mut self, token: &AccessToken) {
-        self.inner.complete(Token::Access(token.inner.clone()));
+        self.inner.complete(AnyToken::Access(token.inner.clone()));
     }
 
     /// The chosen caller's refresh succeeded with an ID token.
     #[wasm_bindgen(js_name = completeId)]
     pub fn complete_id(&mut self, token: &IdToken) {
-        self.inner.complete(Token::Id(token.inner.clone()));
+        self.inner.complete(AnyToken::Id(token.inner.clone()));
     }
 
     /// The chosen caller's refresh failed.

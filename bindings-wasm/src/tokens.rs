@@ -1,6 +1,6 @@
 //! Tokens handed to JavaScript; the secret only through `token`.
 
-use credmint::{AccessToken as CoreAccessToken, Expiring, IdToken as CoreIdToken, TokenLifetime};
+use credmint::{AccessToken as CoreAccessToken, AnyToken, IdToken as CoreIdToken};
 use wasm_bindgen::prelude::*;
 
 /// An OAuth 2.0 access token.
@@ -67,36 +67,16 @@ impl IdToken {
     }
 }
 
-/// Either kind of token, as caches hold them.
-#[derive(Clone)]
-pub enum Token {
-    /// An access token.
-    Access(CoreAccessToken),
-    /// An ID token.
-    Id(CoreIdToken),
-}
-
-impl Expiring for Token {
-    fn lifetime(&self) -> TokenLifetime {
-        match self {
-            Token::Access(token) => token.lifetime(),
-            Token::Id(token) => token.lifetime(),
+/// The JavaScript object for a cached token.
+pub fn to_js(token: &AnyToken) -> JsValue {
+    match token {
+        AnyToken::Access(inner) => AccessToken {
+            inner: inner.clone(),
         }
-    }
-}
-
-impl Token {
-    /// The JavaScript object for this token.
-    pub fn to_js(&self) -> JsValue {
-        match self {
-            Token::Access(inner) => AccessToken {
-                inner: inner.clone(),
-            }
-            .into(),
-            Token::Id(inner) => IdToken {
-                inner: inner.clone(),
-            }
-            .into(),
+        .into(),
+        AnyToken::Id(inner) => IdToken {
+            inner: inner.clone(),
         }
+        .into(),
     }
 }

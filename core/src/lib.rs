@@ -108,7 +108,7 @@ pub use sign::{
     DEFAULT_JWT_LIFETIME_SECS, MAX_JWT_LIFETIME_SECS, SignedBlob, SignedJwt, prepare_jwt_claims,
 };
 pub use time::UnixTime;
-pub use token::{AccessToken, Expiring, IdToken};
+pub use token::{AccessToken, AnyToken, Expiring, IdToken};
 pub use url::Endpoint;
 pub use verify::{
     DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS, UnverifiedJwt, Validation, VerifiedJwt,

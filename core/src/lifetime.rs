@@ -25,6 +25,18 @@ pub enum RefreshPolicy {
 }
 
 impl RefreshPolicy {
+    /// The policy named `"google"` or `"ibm"` (how bindings name them).
+    pub fn named(name: &str) -> Result<Self> {
+        match name {
+            "google" => Ok(RefreshPolicy::GOOGLE),
+            "ibm" => Ok(RefreshPolicy::IBM),
+            other => Err(Error::invalid_argument(format!(
+                "unknown refresh policy {:?} (expected \"google\" or \"ibm\")",
+                other.chars().take(32).collect::<String>()
+            ))),
+        }
+    }
+
     /// Google's client libraries: refresh 3 min 45 s before expiry; usable until expiry.
     pub const GOOGLE: RefreshPolicy = RefreshPolicy::Margin {
         refresh_before: 225,
@@ -123,6 +135,20 @@ impl TokenLifetime {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn policies_by_name() {
+        assert_eq!(
+            RefreshPolicy::named("google").unwrap(),
+            RefreshPolicy::GOOGLE
+        );
+        assert_eq!(RefreshPolicy::named("ibm").unwrap(), RefreshPolicy::IBM);
+        assert_eq!(
+            RefreshPolicy::named("aws").unwrap_err().code(),
+            "invalid_argument"
+        );
+    }
+
     use super::*;
 
     fn t(obtained: i64, expires: i64) -> TokenLifetime {

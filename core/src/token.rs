@@ -152,3 +152,22 @@ impl fmt::Debug for IdToken {
             .finish()
     }
 }
+
+/// Either kind of token, for hosts that keep both in one kind of cache
+/// (bindings: one `TokenCache<AnyToken>` type for access and ID tokens).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnyToken {
+    /// An OAuth 2.0 access token.
+    Access(AccessToken),
+    /// An OpenID Connect ID token.
+    Id(IdToken),
+}
+
+impl Expiring for AnyToken {
+    fn lifetime(&self) -> TokenLifetime {
+        match self {
+            AnyToken::Access(token) => token.lifetime(),
+            AnyToken::Id(token) => token.lifetime(),
+        }
+    }
+}

@@ -186,11 +186,7 @@ impl Expiring for Lived {
 fn cache() {
     let mut failures = Vec::new();
     for case in cases("cache.json") {
-        let policy = match s(&case["policy"]).as_str() {
-            "google" => RefreshPolicy::GOOGLE,
-            "ibm" => RefreshPolicy::IBM,
-            other => panic!("unknown policy {other}"),
-        };
+        let policy = RefreshPolicy::named(&s(&case["policy"])).unwrap();
         let mut cache = TokenCache::<Lived>::with_jitter(
             policy,
             case["max_jitter_secs"].as_u64().unwrap(),
