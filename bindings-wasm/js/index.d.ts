@@ -83,6 +83,9 @@ export interface VerifyOptions {
 
 export function verify(token: string, keys: Keys, options?: VerifyOptions): Claims;
 
+/** `verify` with the signature checked by WebCrypto; same checks, order and errors. */
+export function verifyAsync(token: string, keys: Keys, options?: VerifyOptions): Promise<Claims>;
+
 declare abstract class Credentials {
   getAccessToken(): Promise<AccessToken>;
   invalidate(): void;

@@ -200,17 +200,102 @@ impl KeySet {
         max_lifetime: Option<u32>,
         now: f64,
     ) -> Result<String, JsValue> {
-        let mut validation = Validation::new().leeway(u64::from(leeway)).js_err()?;
-        for audience in strings(audiences_json)? {
-            validation = validation.audience(audience);
-        }
-        for issuer in strings(issuers_json)? {
-            validation = validation.issuer(issuer);
-        }
-        if let Some(secs) = max_lifetime {
-            validation = validation.max_lifetime(u64::from(secs)).js_err()?;
-        }
+        let validation = validation(audiences_json, issuers_json, leeway, max_lifetime)?;
         let verified = credmint::verify(token, &self.inner, &validation, now_of(now)?).js_err()?;
+        Ok(verified.claims().to_json())
+    }
+
+    /// The first step of a verification whose signature WebCrypto checks.
+    pub fn prepare(
+        &self,
+        token: &str,
+        audiences_json: &str,
+        issuers_json: &str,
+        leeway: u32,
+        max_lifetime: Option<u32>,
+    ) -> Result<PendingVerification, JsValue> {
+        let validation = validation(audiences_json, issuers_json, leeway, max_lifetime)?;
+        let pending = credmint::prepare_verification(token, &self.inner, &validation).js_err()?;
+        Ok(PendingVerification {
+            inner: Some(pending),
+            validation,
+        })
+    }
+}
+
+fn validation(
+    audiences_json: &str,
+    issuers_json: &str,
+    leeway: u32,
+    max_lifetime: Option<u32>,
+) -> Result<Validation, JsValue> {
+    let mut validation = Validation::new().leeway(u64::from(leeway)).js_err()?;
+    for audience in strings(audiences_json)? {
+        validation = validation.audience(audience);
+    }
+    for issuer in strings(issuers_json)? {
+        validation = validation.issuer(issuer);
+    }
+    if let Some(secs) = max_lifetime {
+        validation = validation.max_lifetime(u64::from(secs)).js_err()?;
+    }
+    Ok(validation)
+}
+
+/// A token waiting for its signature check (by WebCrypto), then its claims check.
+#[wasm_bindgen]
+pub struct PendingVerification {
+    inner: Option<credmint::PendingVerification>,
+    validation: Validation,
+}
+
+#[wasm_bindgen]
+impl PendingVerification {
+    /// The selected key as a JWK (JSON text), for `crypto.subtle.importKey('jwk', …)`.
+    #[wasm_bindgen(getter, js_name = jwkJSON)]
+    pub fn jwk_json(&self) -> String {
+        self.inner
+            .as_ref()
+            .map(|p| serde_json::to_string(&p.key().to_jwk()).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// The selected key's id (a cache key for imported `CryptoKey`s), or its thumbprint.
+    #[wasm_bindgen(getter, js_name = keyRef)]
+    pub fn key_ref(&self) -> String {
+        self.inner
+            .as_ref()
+            .map(|p| p.key().thumbprint())
+            .unwrap_or_default()
+    }
+
+    /// The bytes the signature covers.
+    #[wasm_bindgen(getter, js_name = signingInput)]
+    pub fn signing_input(&self) -> Vec<u8> {
+        self.inner
+            .as_ref()
+            .map(|p| p.signing_input().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The signature to check.
+    #[wasm_bindgen(getter)]
+    pub fn signature(&self) -> Vec<u8> {
+        self.inner
+            .as_ref()
+            .map(|p| p.signature().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// Completes verification with WebCrypto's verdict; the claims as JSON text.
+    pub fn finish(&mut self, signature_valid: bool, now: f64) -> Result<String, JsValue> {
+        let pending = self
+            .inner
+            .take()
+            .ok_or_else(|| invalid_argument("this verification already finished"))?;
+        let verified = pending
+            .finish(signature_valid, &self.validation, now_of(now)?)
+            .js_err()?;
         Ok(verified.claims().to_json())
     }
 }

@@ -2,7 +2,7 @@
 // surface is typed precisely (no `any`), error codes are a literal union.
 import {
   ClientCredentials, CredmintError, ImpersonatedCredentials, KeySet, ServiceAccountCredentials,
-  ServiceAccountKey, listCredentials, verify, type AccessToken, type Claims, type ErrorCode,
+  ServiceAccountKey, listCredentials, verify, verifyAsync, type AccessToken, type Claims, type ErrorCode,
 } from 'credmint';
 
 export async function mint(keyJson: string): Promise<Date> {
@@ -35,4 +35,8 @@ export async function list(baseUrl: string, admin: ClientCredentials): Promise<s
     ids.push(credential.id);
   }
   return ids;
+}
+
+export function checkAsync(token: string, keys: KeySet): Promise<Claims> {
+  return verifyAsync(token, keys, { issuer: ['https://accounts.google.com'], maxLifetime: 3600 });
 }

@@ -95,6 +95,26 @@ test('verify.json: claims and error codes', () => {
   assert.ok(ran >= 100, `ran ${ran}`);
 });
 
+test('verify.json through WebCrypto (verifyAsync): the same claims and codes', async () => {
+  let ran = 0;
+  for (const c of vectorFile('verify.json').cases) {
+    const v = c.validation ?? {};
+    if (Object.keys(v).some((k) => !['audiences', 'issuers', 'leeway', 'max_lifetime'].includes(k))) continue;
+    let keys;
+    try { keys = new credmint.KeySet(vectorText(c.keys)); } catch (error) {
+      assert.equal(error.code, c.expect.error, c.name);
+      continue;
+    }
+    const call = () => credmint.verifyAsync(c.token, keys, {
+      audience: v.audiences, issuer: v.issuers, leeway: v.leeway ?? 60, maxLifetime: v.max_lifetime, now: c.now,
+    });
+    if (c.expect.error) await expectRejection(c.expect.error, call);
+    else assert.deepEqual(await call(), c.expect.claims, c.name);
+    ran += 1;
+  }
+  assert.ok(ran >= 100, `ran ${ran}`);
+});
+
 function inlined(spec) {
   if (Array.isArray(spec)) return spec.map(inlined);
   if (spec && typeof spec === 'object') {

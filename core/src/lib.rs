@@ -111,6 +111,6 @@ pub use time::UnixTime;
 pub use token::{AccessToken, AnyToken, Expiring, IdToken};
 pub use url::Endpoint;
 pub use verify::{
-    DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS, UnverifiedJwt, Validation, VerifiedJwt,
-    decode_unverified, verify,
+    DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS, PendingVerification, UnverifiedJwt, Validation,
+    VerifiedJwt, decode_unverified, prepare_verification, verify,
 };

@@ -3,6 +3,7 @@
 use crate::claims::Claims;
 use crate::error::{Error, Result, quoted};
 use crate::jws::{self, DEFAULT_MAX_TOKEN_SIZE, Header};
+use crate::key::PublicKey;
 use crate::keyset::KeySet;
 use crate::time::UnixTime;
 
@@ -143,19 +144,83 @@ pub fn verify(
     validation: &Validation,
     now: UnixTime,
 ) -> Result<VerifiedJwt> {
+    let pending = prepare_verification(token, keys, validation)?;
+    pending
+        .key
+        .verify(&pending.signing_input, &pending.signature)?;
+    pending.finish(true, validation, now)
+}
+
+/// A token whose structure, header and key selection passed, waiting for a
+/// signature check done elsewhere (WebCrypto, a hardware key): the host checks
+/// [`PendingVerification::signature`] over [`PendingVerification::signing_input`]
+/// with [`PendingVerification::key`] (RSASSA-PKCS1-v1_5, SHA-256), then calls
+/// [`PendingVerification::finish`], which checks the claims. [`verify`] is the
+/// same three steps with the signature checked in-process.
+#[derive(Clone, Debug)]
+pub struct PendingVerification {
+    header: Header,
+    key: PublicKey,
+    signing_input: Vec<u8>,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+/// The first step of [`verify`] for hosts that check signatures themselves.
+pub fn prepare_verification(
+    token: &str,
+    keys: &KeySet,
+    validation: &Validation,
+) -> Result<PendingVerification> {
     let parsed = jws::parse_compact(token, validation.max_token_size)?;
-    let key = keys.select(parsed.header.kid())?;
-    key.verify(parsed.signing_input, &parsed.signature)?;
-    let claims = Claims::from_json_bytes(&parsed.payload).map_err(|err| match err {
-        Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
-        other => other,
-    })?;
-    check_typ(&parsed.header, validation)?;
-    check_claims(&claims, validation, now)?;
-    Ok(VerifiedJwt {
+    let key = keys.select(parsed.header.kid())?.clone();
+    Ok(PendingVerification {
         header: parsed.header,
-        claims,
+        key,
+        signing_input: parsed.signing_input.to_vec(),
+        payload: parsed.payload,
+        signature: parsed.signature,
     })
+}
+
+impl PendingVerification {
+    /// The key the token names (or the only key of the set).
+    pub fn key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// The bytes the signature covers.
+    pub fn signing_input(&self) -> &[u8] {
+        &self.signing_input
+    }
+
+    /// The signature to check.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// Completes verification: `signature_valid` is the host's verdict; then
+    /// the claims are checked against `validation` at `now`.
+    pub fn finish(
+        self,
+        signature_valid: bool,
+        validation: &Validation,
+        now: UnixTime,
+    ) -> Result<VerifiedJwt> {
+        if !signature_valid {
+            return Err(Error::SignatureInvalid);
+        }
+        let claims = Claims::from_json_bytes(&self.payload).map_err(|err| match err {
+            Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
+            other => other,
+        })?;
+        check_typ(&self.header, validation)?;
+        check_claims(&claims, validation, now)?;
+        Ok(VerifiedJwt {
+            header: self.header,
+            claims,
+        })
+    }
 }
 
 /// A token decoded without any signature or claim check, for display only.
