@@ -4,6 +4,7 @@
 // rule (requests, parsing, retries, caching decisions) is the core's.
 import * as native from './credmint_wasm.js';
 import { CredmintError } from './errors.js';
+import { host } from './host.js';
 
 export { CredmintError };
 
@@ -16,6 +17,10 @@ const nowSecs = () => Math.floor(Date.now() / 1000);
 function invalid(message) {
   return new CredmintError(message, 'invalid_argument', undefined, false);
 }
+
+const keyRejected = () => new CredmintError(
+  'WebCrypto refused the private key, or it does not match its public key', 'invalid_key', undefined, false,
+);
 
 // ------------------------------------------------------------------ transport
 
@@ -89,25 +94,17 @@ export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
 
 // ------------------------------------------------------------------ keys
 
-function pkcs8Der(pem) {
-  const match = /-----BEGIN PRIVATE KEY-----([\s\S]*?)-----END PRIVATE KEY-----/.exec(pem.replace(/\\n/g, '\n'));
-  if (!match) return null; // PKCS#1 keys: WebCrypto cannot import them; wasm signs.
-  const binary = atob(match[1].replace(/\s+/g, ''));
-  const der = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) der[i] = binary.charCodeAt(i);
-  return der;
-}
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 
 /** A Google service-account key: signs JWTs and blobs as the account does. */
 export class ServiceAccountKey {
   #native;
-  #pem;
-  #cryptoKey = null;
   #signing;
+  #cryptoKey = null;
+  #checked = null;
 
-  constructor(nativeKey, pem, signing) {
+  constructor(nativeKey, signing) {
     this.#native = nativeKey;
-    this.#pem = pem;
     this.#signing = signing;
   }
 
@@ -116,16 +113,16 @@ export class ServiceAccountKey {
    * (WebCrypto when available), `'webcrypto'` or `'wasm'`.
    */
   static fromJSON(textOrObject, { signing = 'auto' } = {}) {
-    const text = typeof textOrObject === 'string' ? textOrObject : JSON.stringify(textOrObject);
-    const nativeKey = native.ServiceAccountKey.fromJSON(text);
-    let pem = null;
-    try {
-      pem = JSON.parse(text).private_key ?? null;
-    } catch {
-      pem = null;
-    }
     if (!['auto', 'webcrypto', 'wasm'].includes(signing)) throw invalid('signing must be auto, webcrypto or wasm');
-    return new ServiceAccountKey(nativeKey, pem, signing);
+    const subtle = signing !== 'wasm' && globalThis.crypto?.subtle;
+    if (signing === 'webcrypto' && !subtle) throw invalid('this host has no WebCrypto');
+    const text = typeof textOrObject === 'string' ? textOrObject : JSON.stringify(textOrObject);
+    // With WebCrypto the key is checked by the core but only imported into
+    // WebCrypto: no RSA arithmetic in wasm (the cold-start cost in Workers).
+    const nativeKey = subtle
+      ? native.ServiceAccountKey.fromJSONForKeystore(text)
+      : native.ServiceAccountKey.fromJSON(text);
+    return new ServiceAccountKey(nativeKey, subtle ? 'webcrypto' : 'wasm');
   }
 
   get clientEmail() { return this.#native.clientEmail; }
@@ -136,26 +133,39 @@ export class ServiceAccountKey {
   /** @internal */ get native() { return this.#native; }
 
   /** The non-extractable WebCrypto key, imported once (null: sign in wasm). */
-  async #webCryptoKey() {
-    if (this.#signing === 'wasm' || !globalThis.crypto?.subtle) return null;
+  #webCryptoKey() {
+    if (this.#signing === 'wasm') return null;
     if (!this.#cryptoKey) {
-      const der = this.#pem ? pkcs8Der(this.#pem) : null;
-      if (!der) {
-        if (this.#signing === 'webcrypto') throw invalid('WebCrypto needs a PKCS#8 private key');
-        return null;
-      }
-      this.#cryptoKey = globalThis.crypto.subtle.importKey(
-        'pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'],
-      );
+      const der = this.#native.pkcs8Der();
+      this.#cryptoKey = globalThis.crypto.subtle.importKey('pkcs8', der, RS256, false, ['sign'])
+        .catch(() => { throw keyRejected(); })
+        .finally(() => der.fill(0));
     }
     return this.#cryptoKey;
+  }
+
+  /**
+   * The first WebCrypto signature is checked against the key file's public key
+   * (a pairwise consistency test): a key with bad CRT values fails here with
+   * `invalid_key`, as it fails on load when wasm signs.
+   */
+  async #checkOnce(bytes, signature) {
+    this.#checked ??= (async () => {
+      const subtle = globalThis.crypto.subtle;
+      const jwk = this.jwks().keys[0];
+      const publicKey = await subtle.importKey('jwk', jwk, RS256, false, ['verify']);
+      if (!(await subtle.verify(RS256, publicKey, signature, bytes))) throw keyRejected();
+    })();
+    return this.#checked;
   }
 
   /** RSASSA-PKCS1-v1_5 SHA-256 over `bytes`. */
   async sign(bytes) {
     const key = await this.#webCryptoKey();
-    if (key) return new Uint8Array(await globalThis.crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, bytes));
-    return this.#native.signBlob(bytes);
+    if (!key) return this.#native.signBlob(bytes);
+    const signature = new Uint8Array(await globalThis.crypto.subtle.sign(RS256, key, bytes));
+    await this.#checkOnce(bytes, signature);
+    return signature;
   }
 
   /** A signer for conversations that ask for signatures by this key. */
@@ -167,8 +177,8 @@ export class ServiceAccountKey {
   }
 
   /** Whether conversations should ask this key for signatures (WebCrypto) rather than sign in wasm. */
-  async usesWebCrypto() {
-    return (await this.#webCryptoKey()) !== null;
+  usesWebCrypto() {
+    return this.#signing === 'webcrypto';
   }
 
   /** Signs `claims` as IAM signJwt does: `exp` defaults to now + 1 h, at most now + 12 h. */
@@ -223,7 +233,7 @@ export class KeySet {
     let key = this.#cryptoKeys.get(ref);
     if (!key) {
       key = globalThis.crypto.subtle.importKey(
-        'jwk', JSON.parse(pending.jwkJSON), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify'],
+        'jwk', JSON.parse(pending.jwkJSON), RS256, false, ['verify'],
       );
       this.#cryptoKeys.set(ref, key);
     }
@@ -400,7 +410,7 @@ export class ServiceAccountCredentials extends Credentials {
     this.#subject = subject;
     this.#tokenUri = tokenUri;
     this.#ids = new IdTokens(async (audience) => {
-      const external = await key.usesWebCrypto();
+      const external = key.usesWebCrypto();
       const conversation = native.serviceAccountIdToken(key.native, audience, this.#tokenUri, external);
       return this.drive(conversation, key.signer());
     });
@@ -409,7 +419,7 @@ export class ServiceAccountCredentials extends Credentials {
   get serviceAccountEmail() { return this.#key.clientEmail; }
 
   /** @internal */ async fetchAccessToken() {
-    const external = await this.#key.usesWebCrypto();
+    const external = this.#key.usesWebCrypto();
     const conversation = native.serviceAccountToken(
       this.#key.native, JSON.stringify(this.#scopes), this.#subject, this.#tokenUri, external,
     );
@@ -501,6 +511,15 @@ export class ExternalAccountCredentials extends Credentials {
   async #subjectToken() {
     if (this.#supplier) return String(await this.#supplier());
     const source = JSON.parse(this.#account.credentialSource());
+    if (source.kind === 'file' && host.readFile) {
+      let content;
+      try {
+        content = await host.readFile(source.path);
+      } catch {
+        throw invalid('cannot read the credential source file');
+      }
+      return this.#account.subjectTokenFrom(content);
+    }
     if (source.kind !== 'url') throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
     const response = await this.fetchFn(source.url, { headers: source.headers, redirect: 'manual' });
     if (!response.ok) throw invalid(`the credential source URL answered HTTP ${response.status}`);

@@ -60,7 +60,7 @@ export class ServiceAccountKey {
   signBlob(bytes: Uint8Array): Promise<SignedBlob>;
   jwks(): JwkSet;
   selfSignedJwt(options: { audience?: string; scopes?: string[]; now?: number }): Promise<string>;
-  usesWebCrypto(): Promise<boolean>;
+  usesWebCrypto(): boolean;
 }
 
 /** JWKS, Google's X.509 certificate map (`{kid: PEM}`) or PEM text. */

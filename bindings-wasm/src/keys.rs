@@ -36,6 +36,23 @@ impl ServiceAccountKey {
         })
     }
 
+    /// Reads a key file for WebCrypto signing: checked, but not loaded into wasm RSA
+    /// until (unless) it signs in wasm; see `pkcs8Der`.
+    #[wasm_bindgen(js_name = fromJSONForKeystore)]
+    pub fn from_json_for_keystore(text: &str) -> Result<ServiceAccountKey, JsValue> {
+        Ok(ServiceAccountKey {
+            inner: CoreKey::from_json_for_keystore(text, credmint::Backend::default()).js_err()?,
+        })
+    }
+
+    /// The private key as PKCS#8 DER, for `crypto.subtle.importKey` (PKCS#1 keys wrapped).
+    #[wasm_bindgen(js_name = pkcs8Der)]
+    pub fn pkcs8_der(&self) -> Result<js_sys::Uint8Array, JsValue> {
+        // Copied straight into a JS array; the Rust buffer is wiped when it drops here.
+        let der = self.inner.signing_key().pkcs8_der().js_err()?;
+        Ok(js_sys::Uint8Array::from(der.as_slice()))
+    }
+
     /// `client_email`.
     #[wasm_bindgen(getter, js_name = clientEmail)]
     pub fn client_email(&self) -> String {

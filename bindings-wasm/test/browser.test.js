@@ -17,7 +17,7 @@ const page = (keyJson) => `<!doctype html><meta charset="utf-8"><title>credmint<
   import { ServiceAccountKey, verify, CredmintError } from '/dist/web.js';
   try {
     const key = ServiceAccountKey.fromJSON(${JSON.stringify(keyJson)});
-    const webCrypto = await key.usesWebCrypto();
+    const webCrypto = key.usesWebCrypto();
     const { signedJwt } = await key.signJwt({ aud: 'https://svc.example', sub: 'browser' }, { now: 1700000000 });
     const claims = verify(signedJwt, key.jwks(), { audience: 'https://svc.example', now: 1700000000 });
     let refused = null;

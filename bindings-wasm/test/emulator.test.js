@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import * as credmint from '../dist/node.js';
 import { ADMIN, APIKEY, CI, DEPLOYER, PROVIDER, SIGNER, startEmulator } from './helpers.js';
@@ -113,6 +116,18 @@ test('workload identity federation: supplier and URL sources', async () => {
     checkToken(await fromUrl.getAccessToken());
   } finally {
     server.close();
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'credmint-source-'));
+  try {
+    const path = join(dir, 'token.json');
+    writeFileSync(path, JSON.stringify({ id_token: signedJwt }));
+    const file = { file: path, format: { type: 'json', subject_token_field_name: 'id_token' } };
+    checkToken(await new credmint.ExternalAccountCredentials({ ...config, credential_source: file }).getAccessToken());
+    const missing = { file: join(dir, 'missing'), format: { type: 'text' } };
+    await assert.rejects(new credmint.ExternalAccountCredentials({ ...config, credential_source: missing }).getAccessToken(),
+      (e) => e.code === 'invalid_argument' && !e.message.includes(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

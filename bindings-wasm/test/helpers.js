@@ -55,7 +55,7 @@ const freePort = () => new Promise((resolve) => {
 });
 
 // capnp resolves `embed` paths relative to the config file.
-function workerdConfig(dir, port, keyJson, jwksUrl) {
+function workerdConfig(dir, port, keyJson, jwksUrl, worker) {
   const embed = (path) => JSON.stringify(relative(dir, join(PACKAGE, path)));
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -67,10 +67,11 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [
-    (name = "worker.js", esModule = embed ${embed('examples/cloudflare-worker/worker.js')}),
+    (name = "worker.js", esModule = embed ${embed(worker)}),
     (name = "credmint", esModule = embed ${embed('dist/workerd.js')}),
     (name = "api.js", esModule = embed ${embed('dist/api.js')}),
     (name = "errors.js", esModule = embed ${embed('dist/errors.js')}),
+    (name = "host.js", esModule = embed ${embed('dist/host.js')}),
     (name = "credmint_wasm.js", esModule = embed ${embed('dist/credmint_wasm.js')}),
     (name = "credmint_wasm_bg.wasm", wasm = embed ${embed('dist/credmint_wasm_bg.wasm')}),
   ],
@@ -84,12 +85,12 @@ const worker :Workerd.Worker = (
 `;
 }
 
-/** The example Worker under `workerd serve`, with ci-runner's key from the emulator. */
-export async function startWorkerd(emulator) {
+/** A Worker (by default the example) under `workerd serve`, with ci-runner's key from the emulator. */
+export async function startWorkerd(emulator, { worker = 'examples/cloudflare-worker/worker.js' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'credmint-workerd-'));
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'),
-    workerdConfig(dir, port, emulator.keyFile(CI), `${emulator.base}/oauth2/v3/certs`));
+    workerdConfig(dir, port, emulator.keyFile(CI), `${emulator.base}/oauth2/v3/certs`, worker));
   const child = spawn(join(PACKAGE, 'node_modules/.bin/workerd'), ['serve', join(dir, 'config.capnp')],
     { stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;

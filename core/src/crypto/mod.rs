@@ -99,15 +99,6 @@ impl PrivateKeyImpl {
             Self::RustCrypto(key) => key.sign(message),
         }
     }
-
-    pub(crate) fn backend(&self) -> Backend {
-        match self {
-            #[cfg(feature = "ring")]
-            Self::Ring(_) => Backend::Ring,
-            #[cfg(feature = "rsa")]
-            Self::RustCrypto(_) => Backend::RustCrypto,
-        }
-    }
 }
 
 /// A public key held by one backend, ready to verify.

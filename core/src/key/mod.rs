@@ -2,6 +2,7 @@
 
 mod certificate;
 mod decode;
+mod encode;
 #[cfg(feature = "rsa")]
 mod generate;
 mod jwk;

@@ -8,6 +8,7 @@ use crate::encoding::b64url_encode;
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Longest key id accepted, in bytes (a `kid` is only ever an exact-match map key).
 pub const MAX_KEY_ID_LEN: usize = 256;
@@ -27,7 +28,9 @@ pub const MAX_KEY_ID_LEN: usize = 256;
 pub struct PublicKey {
     components: CheckedComponents,
     key_id: Option<String>,
-    verifier: PublicKeyImpl,
+    /// Built at the first verification: a key that is only exported (a JWK, a
+    /// signer's own public half) never costs backend set-up.
+    verifier: OnceLock<PublicKeyImpl>,
     backend: Backend,
 }
 
@@ -68,11 +71,10 @@ impl PublicKey {
     }
 
     pub(crate) fn from_checked(components: CheckedComponents, backend: Backend) -> Result<Self> {
-        let verifier = PublicKeyImpl::new(backend, &components.n, &components.e)?;
         Ok(PublicKey {
             components,
             key_id: None,
-            verifier,
+            verifier: OnceLock::new(),
             backend,
         })
     }
@@ -85,9 +87,8 @@ impl PublicKey {
 
     /// The same key verified by `backend` instead of the default one.
     pub fn with_backend(self, backend: Backend) -> Result<Self> {
-        let verifier = PublicKeyImpl::new(backend, &self.components.n, &self.components.e)?;
         Ok(PublicKey {
-            verifier,
+            verifier: OnceLock::new(),
             backend,
             ..self
         })
@@ -122,7 +123,15 @@ impl PublicKey {
     /// over `message`. Any mismatch, including a signature of the wrong length, is
     /// [`Error::SignatureInvalid`].
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-        self.verifier.verify(message, signature)
+        let verifier = match self.verifier.get() {
+            Some(verifier) => verifier,
+            None => {
+                let built =
+                    PublicKeyImpl::new(self.backend, &self.components.n, &self.components.e)?;
+                self.verifier.get_or_init(|| built)
+            }
+        };
+        verifier.verify(message, signature)
     }
 
     /// This key as a JWK: `kty`, `use: sig`, `alg: RS256`, `kid` when known, `n`, `e`.

@@ -72,6 +72,23 @@ impl ServiceAccountKey {
 
     /// Like [`ServiceAccountKey::from_json`], signing with `backend`.
     pub fn from_json_with_backend(json: &str, backend: Backend) -> Result<Self> {
+        Self::read(json, |pem, key_id| {
+            SigningKey::from_pem_with_backend(pem, key_id, backend)
+        })
+    }
+
+    /// Reads a key file for a host that signs with a platform keystore (WebCrypto,
+    /// Keychain, Android Keystore) through [`SigningKey::pkcs8_der`]: everything is
+    /// checked as by [`ServiceAccountKey::from_json`] except the RSA arithmetic
+    /// (CRT consistency), which the keystore does on import, or credmint does on
+    /// the first signature it is asked for.
+    pub fn from_json_for_keystore(json: &str, backend: Backend) -> Result<Self> {
+        Self::read(json, |pem, key_id| {
+            SigningKey::from_pem_for_keystore(pem, key_id, backend)
+        })
+    }
+
+    fn read(json: &str, load: impl FnOnce(&str, String) -> Result<SigningKey>) -> Result<Self> {
         if json.len() > MAX_KEY_FILE_SIZE {
             return Err(Error::invalid_key(format!(
                 "key file is {} bytes, over the {MAX_KEY_FILE_SIZE}-byte limit",
@@ -92,7 +109,7 @@ impl ServiceAccountKey {
         }
         let pem = json::unescape_string_literal(file.private_key.get())
             .ok_or_else(|| Error::invalid_key("private_key must be a PEM string"))?;
-        let key = SigningKey::from_pem_with_backend(&pem, file.private_key_id, backend)?;
+        let key = load(&pem, file.private_key_id)?;
         Ok(ServiceAccountKey {
             key: Arc::new(key),
             client_email: check_email(file.client_email)?,
