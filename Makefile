@@ -5,7 +5,7 @@ CARGO := cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 export CREDMINT_CACHE := $(CACHE)
 
-.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js bench bench-python bench-js load vectors
+.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift bench bench-python bench-js load vectors
 
 demo:
 	$(CARGO) run --locked --release -q -p credmint-cli -- demo
@@ -16,7 +16,7 @@ demo-offline:
 setup:
 	@scripts/setup.sh
 
-test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js
+test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift
 	@echo "all checks passed"
 
 lint:
@@ -66,6 +66,16 @@ test-js: js-package
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node --test bindings-wasm/test/
 	bindings-wasm/node_modules/.bin/tsc -p bindings-wasm/test/tsconfig.json
 	cd bindings-wasm/dist && npm pack --dry-run --silent >/dev/null
+
+# Kotlin on the JVM: the generated bindings and the thin layer compiled with
+# kotlinc, the JUnit suite run against libcredmint_ffi.so through JNA.
+test-kotlin:
+	bindings-swift/kotlin/build.sh --test
+
+# Swift: the committed sources must be what the crate generates, and they are
+# checked without a Swift toolchain (bindings-swift/swift/check_swift.py).
+test-swift:
+	PYTHON=$(PYTHON) bindings-swift/check-generated.sh
 
 bench-js: js-package
 	$(CARGO) build --locked -p credmint-cli

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what `make test` needs beyond cargo: the wasm32 target and a Python
-# venv with the interop/vector-check packages. Idempotent and cached.
+# Installs what `make test` needs beyond cargo: the wasm32 target, a Python venv
+# with the interop/vector-check packages, Debian packages and kotlinc. Idempotent
+# and cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=${CREDMINT_CACHE:-$HOME/.cache/credmint}
@@ -22,15 +23,28 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/requirements.txt "$stamp"; then
   cp tests/requirements.txt "$stamp"
 fi
 
-# Node.js and headless Chromium for the npm package's tests (Debian packages).
-if ! command -v node >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
-  packages=()
-  command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
-  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+# Debian packages: Node.js and headless Chromium for the npm package's tests;
+# a JDK, JNA, JUnit 4 and Gson for the Kotlin tests.
+packages=()
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v javac >/dev/null 2>&1 || packages+=(default-jdk-headless)
+[ -f /usr/share/java/jna.jar ] || packages+=(libjna-java)
+[ -f /usr/share/java/junit4.jar ] || packages+=(junit4)
+[ -f /usr/share/java/gson.jar ] || packages+=(libgoogle-gson-java)
+if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null \
       || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null; }
   else
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null
   fi
+fi
+
+# kotlinc from the npm package kotlin-compiler (a full distribution), once.
+kotlin=$cache/kotlin-2.4.20
+if [ ! -x "$kotlin/bin/kotlinc" ]; then
+  rm -rf "$kotlin.tmp" && mkdir -p "$kotlin.tmp"
+  (cd "$kotlin.tmp" && npm pack --silent kotlin-compiler@2.4.20 >/dev/null && tar xzf kotlin-compiler-2.4.20.tgz)
+  rm -rf "$kotlin" && mv "$kotlin.tmp/package" "$kotlin" && rm -rf "$kotlin.tmp"
 fi

@@ -7,79 +7,10 @@
 use crate::errors::IntoPy;
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::{CredentialPage, CredentialStatus};
-use credmint::{
-    AccessToken as CoreAccessToken, AllowedLocations, Flow, HttpResponse, IdToken as CoreIdToken,
-    SignedBlob, SignedJwt, Step, UnixTime,
-};
+use credmint::{Flow, FlowOutput as Output, HttpResponse, Step, UnixTime};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use std::sync::Mutex;
-
-/// What any conversation can end with.
-pub enum Output {
-    /// An access token.
-    Access(CoreAccessToken),
-    /// An ID token.
-    Id(CoreIdToken),
-    /// A signBlob answer.
-    Blob(SignedBlob),
-    /// A signJwt answer.
-    Jwt(SignedJwt),
-    /// An allowedLocations answer.
-    Locations(AllowedLocations),
-    /// A page of a listing, or the end.
-    Page(Option<CredentialPage>),
-    /// A conformance vector's result, as JSON.
-    Json(serde_json::Value),
-}
-
-impl From<CoreAccessToken> for Output {
-    fn from(token: CoreAccessToken) -> Self {
-        Output::Access(token)
-    }
-}
-impl From<CoreIdToken> for Output {
-    fn from(token: CoreIdToken) -> Self {
-        Output::Id(token)
-    }
-}
-impl From<SignedBlob> for Output {
-    fn from(blob: SignedBlob) -> Self {
-        Output::Blob(blob)
-    }
-}
-impl From<SignedJwt> for Output {
-    fn from(jwt: SignedJwt) -> Self {
-        Output::Jwt(jwt)
-    }
-}
-impl From<AllowedLocations> for Output {
-    fn from(locations: AllowedLocations) -> Self {
-        Output::Locations(locations)
-    }
-}
-impl From<credmint::google::IamAnswer> for Output {
-    fn from(answer: credmint::google::IamAnswer) -> Self {
-        use credmint::google::IamAnswer;
-        match answer {
-            IamAnswer::AccessToken(token) => Output::Access(token),
-            IamAnswer::IdToken(token) => Output::Id(token),
-            IamAnswer::SignedBlob(blob) => Output::Blob(blob),
-            IamAnswer::SignedJwt(jwt) => Output::Jwt(jwt),
-            IamAnswer::AllowedLocations(locations) => Output::Locations(locations),
-        }
-    }
-}
-impl From<serde_json::Value> for Output {
-    fn from(value: serde_json::Value) -> Self {
-        Output::Json(value)
-    }
-}
-impl From<Option<CredentialPage>> for Output {
-    fn from(page: Option<CredentialPage>) -> Self {
-        Output::Page(page)
-    }
-}
 
 type BoxedFlow = Box<dyn Flow<Output = Output> + Send>;
 

@@ -6,64 +6,10 @@ use crate::errors::IntoJs;
 use crate::keys::now_of;
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::{CredentialPage, CredentialStatus};
-use credmint::{
-    AccessToken as CoreAccessToken, AllowedLocations, Flow, HttpResponse, IdToken as CoreIdToken,
-    SignedBlob, SignedJwt, Step, UnixTime,
-};
+use credmint::{Flow, FlowOutput as Output, HttpResponse, Step, UnixTime};
 use js_sys::{Array, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-
-/// What any conversation can end with.
-pub enum Output {
-    /// An access token.
-    Access(CoreAccessToken),
-    /// An ID token.
-    Id(CoreIdToken),
-    /// A signBlob answer.
-    Blob(SignedBlob),
-    /// A signJwt answer.
-    Jwt(SignedJwt),
-    /// An allowedLocations answer.
-    Locations(AllowedLocations),
-    /// A page of a listing, or the end.
-    Page(Option<CredentialPage>),
-    /// A conformance vector's result.
-    Json(Value),
-}
-
-macro_rules! output_from {
-    ($($type:ty => $variant:ident),* $(,)?) => {
-        $(impl From<$type> for Output {
-            fn from(value: $type) -> Self {
-                Output::$variant(value)
-            }
-        })*
-    };
-}
-
-impl From<credmint::google::IamAnswer> for Output {
-    fn from(answer: credmint::google::IamAnswer) -> Self {
-        use credmint::google::IamAnswer;
-        match answer {
-            IamAnswer::AccessToken(token) => Output::Access(token),
-            IamAnswer::IdToken(token) => Output::Id(token),
-            IamAnswer::SignedBlob(blob) => Output::Blob(blob),
-            IamAnswer::SignedJwt(jwt) => Output::Jwt(jwt),
-            IamAnswer::AllowedLocations(locations) => Output::Locations(locations),
-        }
-    }
-}
-
-output_from!(
-    CoreAccessToken => Access,
-    CoreIdToken => Id,
-    SignedBlob => Blob,
-    SignedJwt => Jwt,
-    AllowedLocations => Locations,
-    Option<CredentialPage> => Page,
-    Value => Json,
-);
 
 /// A conversation in progress.
 #[wasm_bindgen]

@@ -65,6 +65,7 @@ pub mod key;
 mod keyset;
 mod lifetime;
 mod oauth;
+mod output;
 mod remote;
 mod retry;
 mod secret;
@@ -102,6 +103,7 @@ pub use key::{KeyFileOptions, generate_service_account_key};
 pub use keyset::{KeySet, MAX_KEY_SET_SIZE, MAX_KEYS};
 pub use lifetime::{RefreshPolicy, TokenLifetime};
 pub use oauth::{ClientAuth, ClientCredentials};
+pub use output::FlowOutput;
 pub use retry::{Jitter, RetryPolicy};
 pub use secret::SecretString;
 pub use sign::{

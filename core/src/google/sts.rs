@@ -302,6 +302,19 @@ impl ExternalAccount {
         self.quota_project_id.as_deref()
     }
 
+    /// For a URL source, the GET request that fetches the subject token (with the
+    /// file's headers); send it, then pass the body to
+    /// [`ExternalAccount::subject_token_from`]. `None` for other sources.
+    pub fn subject_token_request(&self) -> Option<HttpRequest> {
+        match &self.source {
+            CredentialSource::Url { url, headers, .. } => Some(headers.iter().fold(
+                HttpRequest::new(Method::Get, url.clone()),
+                |request, (name, value)| request.header(name, value.clone()),
+            )),
+            _ => None,
+        }
+    }
+
     /// The subject token in what a file or URL source returned.
     pub fn subject_token_from(&self, content: &[u8]) -> Result<SecretString> {
         let format = match &self.source {
@@ -622,6 +635,12 @@ mod tests {
         assert!(
             matches!(json.credential_source(), CredentialSource::Url { headers, .. } if headers.len() == 1)
         );
+        let request = json.subject_token_request().unwrap();
+        assert_eq!(request.method(), Method::Get);
+        assert_eq!(request.url(), "http://169.254.169.254/token");
+        assert_eq!(request.header_value("Metadata"), Some("True"));
+        assert!(request.body().is_empty());
+        assert!(text.subject_token_request().is_none());
         assert_eq!(
             json.subject_token_from(br#"{"access_token":"tok"}"#)
                 .unwrap()

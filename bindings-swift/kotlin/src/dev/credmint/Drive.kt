@@ -1,0 +1,55 @@
+// Drives a core conversation: send its requests, wait its back-offs, have the
+// host sign what it asks, until it is done. The state machine is the core's.
+package dev.credmint
+
+import java.io.IOException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
+
+/**
+ * Signs RS256 payloads with a key the platform holds (Android Keystore, a JCA
+ * `PrivateKey`, an HSM): the conversation asks through a `Sign` step.
+ */
+fun interface Signer {
+    suspend fun sign(keyId: String, payload: ByteArray): ByteArray
+}
+
+/** A [Signer] over a JCA private key (`SHA256withRSA`): Android Keystore keys work as is. */
+class JcaSigner(private val privateKey: java.security.PrivateKey) : Signer {
+    override suspend fun sign(keyId: String, payload: ByteArray): ByteArray =
+        java.security.Signature.getInstance("SHA256withRSA").run {
+            initSign(privateKey)
+            update(payload)
+            sign()
+        }
+
+    override fun toString(): String = "JcaSigner(${privateKey.algorithm})"
+}
+
+/**
+ * Runs [conversation] to its next end (`Done`) with [transport] and [clock];
+ * [signer] answers `Sign` steps. The caller closes the conversation.
+ */
+suspend fun drive(conversation: Conversation, transport: Transport, clock: Clock, signer: Signer? = null): Output {
+    while (true) {
+        when (val step = conversation.poll(clock.now())) {
+            is Step.Send -> {
+                val answer = try {
+                    step.request.use { request -> withContext(Dispatchers.IO) { transport.send(request) } }
+                } catch (failure: IOException) {
+                    conversation.feedTransportError(failure.javaClass.simpleName + ": " + (failure.message ?: "no answer"))
+                    continue
+                }
+                val headers = answer.headers.flatMap { (name, value) -> listOf(name, value) }
+                conversation.feedResponse(answer.status.toUShort(), headers, answer.body)
+            }
+            is Step.Wait -> delay(((step.until - clock.now()) * 1000).coerceAtLeast(0))
+            is Step.Sign -> {
+                val host = signer ?: throw CredmintException.Signing("signing_failed", "this conversation needs a Signer")
+                conversation.feedSignature(host.sign(step.keyId, step.payload))
+            }
+            is Step.Done -> return step.output
+        }
+    }
+}

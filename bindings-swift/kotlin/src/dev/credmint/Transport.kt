@@ -1,0 +1,70 @@
+// HTTP and time for the core's conversations. A transport only moves bytes;
+// every protocol rule (retries, limits, error envelopes) is the core's.
+package dev.credmint
+
+import java.io.IOException
+import java.io.InputStream
+import java.net.HttpURLConnection
+import java.net.URI
+
+/** What came back from a server: status, headers as name/value pairs, body. Not printed. */
+class HttpAnswer(val status: Int, val headers: List<Pair<String, String>>, val body: ByteArray) {
+    override fun toString(): String = "HttpAnswer($status, ${body.size} bytes)"
+}
+
+/** Sends one request; throws [IOException] when no answer came (the core decides whether to retry). */
+fun interface Transport {
+    @Throws(IOException::class)
+    fun send(request: HttpRequest): HttpAnswer
+}
+
+/** Unix seconds now; injectable for tests. */
+fun interface Clock {
+    fun now(): Long
+
+    companion object {
+        /** The system clock. */
+        val SYSTEM: Clock = Clock { System.currentTimeMillis() / 1000 }
+    }
+}
+
+/**
+ * `java.net.HttpURLConnection` (the JVM and Android), never following redirects,
+ * reading at most the core's body limit plus one byte.
+ */
+class HttpUrlConnectionTransport(
+    private val connectTimeoutMillis: Int = 10_000,
+    private val readTimeoutMillis: Int = 30_000,
+) : Transport {
+    override fun send(request: HttpRequest): HttpAnswer {
+        val connection = URI(request.url()).toURL().openConnection() as HttpURLConnection
+        try {
+            connection.instanceFollowRedirects = false
+            connection.connectTimeout = connectTimeoutMillis
+            connection.readTimeout = readTimeoutMillis
+            connection.requestMethod = request.method()
+            connection.useCaches = false
+            request.headers().chunked(2).forEach { (name, value) -> connection.setRequestProperty(name, value) }
+            val body = request.body()
+            if (body.isNotEmpty()) {
+                // Buffered, not streaming mode: in streaming mode a 401 answer
+                // surfaces as HttpRetryException instead of its status and body.
+                connection.doOutput = true
+                connection.outputStream.use { it.write(body) }
+            }
+            val status = connection.responseCode
+            val headers = connection.headerFields.flatMap { (name, values) ->
+                if (name == null) emptyList() else values.map { name to it }
+            }
+            val stream = if (status >= 400) connection.errorStream else connection.inputStream
+            return HttpAnswer(status, headers, stream?.use { readLimited(it) } ?: ByteArray(0))
+        } finally {
+            connection.disconnect()
+        }
+    }
+
+    private fun readLimited(stream: InputStream): ByteArray {
+        val limit = maxResponseBody().toInt() + 1
+        return stream.readNBytes(limit)
+    }
+}

@@ -1,0 +1,221 @@
+// Every credential type end to end against `credmint serve` over loopback with
+// HttpURLConnection: success and error paths, caching, single flight, the
+// external-signer path (a JCA key, as Android Keystore provides), redaction.
+package dev.credmint
+
+import com.sun.net.httpserver.HttpServer
+import dev.credmint.Emulator.Companion.ADMIN_ID
+import dev.credmint.Emulator.Companion.ADMIN_SECRET
+import dev.credmint.Emulator.Companion.APIKEY
+import dev.credmint.Emulator.Companion.CI
+import dev.credmint.Emulator.Companion.DEPLOYER
+import dev.credmint.Emulator.Companion.PROVIDER
+import dev.credmint.Emulator.Companion.SIGNER
+import java.io.File
+import java.net.InetSocketAddress
+import java.security.KeyFactory
+import java.security.spec.PKCS8EncodedKeySpec
+import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import org.junit.AfterClass
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertTrue
+import org.junit.BeforeClass
+import org.junit.Test
+
+class EndToEndTest {
+    companion object {
+        lateinit var emulator: Emulator
+
+        @BeforeClass @JvmStatic
+        fun start() {
+            emulator = Emulator.start()
+        }
+
+        @AfterClass @JvmStatic
+        fun stop() = emulator.close()
+    }
+
+    private fun now() = System.currentTimeMillis() / 1000
+
+    private fun checkToken(token: AccessToken, lifetime: Long = 3600) {
+        assertTrue(token.token().length > 10)
+        val remaining = token.expiresAt() - now()
+        assertTrue("$remaining", remaining in (lifetime - 30)..(lifetime + 1))
+        assertFalse(token.toString().contains(token.token()))
+    }
+
+    private inline fun <reified E : CredmintException> failure(noinline call: suspend () -> Unit): E {
+        val thrown = runCatching { runBlocking { call() } }.exceptionOrNull()
+        assertTrue("expected ${E::class.simpleName}, got $thrown", thrown is E)
+        return thrown as E
+    }
+
+    private fun serviceAccount(http: Http = Http()) =
+        ServiceAccountCredentials(ServiceAccountKey.fromJson(emulator.keyFile(CI)), http = http)
+
+    @Test
+    fun serviceAccountTokensAreCachedAndRefreshedOnce() = runBlocking {
+        val sent = AtomicInteger()
+        val counting = Transport { request -> sent.incrementAndGet(); HttpUrlConnectionTransport().send(request) }
+        val credentials = serviceAccount(Http(counting))
+        val tokens = (1..16).map { async(kotlinx.coroutines.Dispatchers.Default) { credentials.accessToken() } }.awaitAll()
+        assertEquals(1, tokens.map { it.token() }.toSet().size)
+        assertEquals("one refresh for sixteen concurrent callers", 1, sent.get())
+        checkToken(tokens[0])
+        val idToken = credentials.idToken("https://svc.example")
+        val verified = verify(idToken.token(), emulator.getJson("/oauth2/v3/certs"),
+            audiences = listOf("https://svc.example"), issuers = listOf("https://accounts.google.com"))
+        assertEquals(CI, claims(verified)["email"].asString)
+        assertEquals(idToken.token(), credentials.idToken("https://svc.example").token())
+    }
+
+    @Test
+    fun aPlatformHeldKeySignsThroughTheSignerInterface() = runBlocking {
+        val key = ServiceAccountKey.fromJsonForKeystore(emulator.keyFile(CI))
+        val der = key.pkcs8Der()
+        val privateKey = KeyFactory.getInstance("RSA").generatePrivate(PKCS8EncodedKeySpec(der))
+        der.fill(0)
+        val calls = AtomicInteger()
+        val jca = JcaSigner(privateKey)
+        val signer = Signer { keyId, payload -> calls.incrementAndGet(); jca.sign(keyId, payload) }
+        val credentials = ServiceAccountCredentials.withSigner(key.clientEmail(), key.keyId(), signer, tokenUri = key.tokenUri())
+        checkToken(credentials.accessToken())
+        assertEquals(1, calls.get())
+        val garbage = ServiceAccountCredentials.withSigner(key.clientEmail(), key.keyId(), { _, _ -> ByteArray(256) }, tokenUri = key.tokenUri())
+        assertEquals("credential_rejected", failure<CredmintException.Remote> { garbage.accessToken() }.code)
+    }
+
+    @Test
+    fun impersonationChainAndIamCalls() = runBlocking {
+        val signer = ImpersonatedCredentials(serviceAccount(), SIGNER, delegates = listOf(DEPLOYER),
+            lifetimeSecs = 900, endpoint = emulator.base)
+        checkToken(signer.accessToken(), 900)
+        val blob = signer.signBlob("payload".toByteArray())
+        assertTrue(claims(emulator.getJson("/service_accounts/v1/metadata/x509/$SIGNER")).has(blob.keyId))
+        val jwt = signer.signJwt("""{"iss":"$SIGNER","aud":"https://api.example"}""")
+        val verified = verify(jwt.signedJwt(), emulator.getJson("/service_accounts/v1/jwk/$SIGNER"), audiences = listOf("https://api.example"))
+        assertEquals(SIGNER, claims(verified)["iss"].asString)
+        val idToken = signer.idToken("https://run.example")
+        assertEquals(SIGNER, claims(verify(idToken.token(), emulator.getJson("/oauth2/v3/certs"), audiences = listOf("https://run.example")))["email"].asString)
+        val locations = signer.allowedLocations()
+        assertEquals(listOf("us-central1", "europe-west1"), locations.locations)
+        assertEquals("0x11", locations.encoded)
+    }
+
+    @Test
+    fun iamRefusalsAreTypedErrors() {
+        val denied = failure<CredmintException.Remote> { ImpersonatedCredentials(serviceAccount(), SIGNER, endpoint = emulator.base).accessToken() }
+        assertEquals("permission_denied", denied.code)
+        assertEquals(403, denied.status)
+        assertEquals("PERMISSION_DENIED", denied.remoteCode)
+        assertEquals("IAM_PERMISSION_DENIED", denied.reason)
+        assertEquals("iam.serviceAccounts.getAccessToken", denied.permission)
+        assertFalse(denied.retryable)
+        val tooLong = failure<CredmintException.Remote> {
+            ImpersonatedCredentials(serviceAccount(), DEPLOYER, endpoint = emulator.base, lifetimeSecs = 7200).accessToken()
+        }
+        assertEquals("remote_error", tooLong.code)
+        assertEquals(400, tooLong.status)
+    }
+
+    @Test
+    fun ibmApiKey() = runBlocking {
+        val ibm = IbmApiKeyCredentials(APIKEY, url = emulator.base)
+        val token = ibm.accessToken()
+        checkToken(token)
+        assertNotNull(token.refreshToken())
+        assertFalse(ibm.toString().contains(APIKEY))
+        val wrong = failure<CredmintException.Remote> { IbmApiKeyCredentials("wrong", url = emulator.base).accessToken() }
+        assertEquals("credential_rejected", wrong.code)
+        assertEquals("BXNIM0415E", wrong.remoteCode)
+    }
+
+    @Test
+    fun clientCredentialsAndK0rdentListing() = runBlocking {
+        val admin = ClientCredentials("${emulator.base}/token", ADMIN_ID, ADMIN_SECRET)
+        assertFalse(admin.toString().contains(ADMIN_SECRET))
+        val bearer = admin.accessToken()
+        val all = listCredentials(emulator.base, "sa-pipeline-prod", bearer, pageSize = 1).toList()
+        assertEquals(listOf("cred-001" to "active", "cred-000" to "expired"), all.map { it.id to it.status })
+        val active = listCredentials(emulator.base, "sa-pipeline-prod", bearer, filter = CredentialFilter.ACTIVE).toList()
+        assertEquals(listOf("cred-001"), active.map { it.id })
+        val pipeline = ClientCredentials("${emulator.base}/token", "cred-001", "demo-pipeline-secret-001").accessToken()
+        val refused = failure<CredmintException.Remote> { listCredentials(emulator.base, "sa-pipeline-prod", pipeline).toList() }
+        assertEquals("permission_denied", refused.code)
+        val wrong = failure<CredmintException.Remote> { ClientCredentials("${emulator.base}/token", "cred-001", "x").accessToken() }
+        assertEquals("credential_rejected", wrong.code)
+        assertFalse(wrong.message.contains("demo-pipeline-secret-001"))
+    }
+
+    @Test
+    fun workloadIdentityFederationFromSupplierUrlAndFile() = runBlocking {
+        val provider = ServiceAccountKey.fromJson(emulator.keyFile("idp-0"))
+        val subject = provider.signJwt("""{"iss":"https://ci.example.com","sub":"repo:acme/app","aud":"$PROVIDER","iat":${now()}}""", now()).signedJwt()
+        val config = { source: String -> """{"type":"external_account","audience":"$PROVIDER",
+            "subject_token_type":"urn:ietf:params:oauth:token-type:jwt","token_url":"${emulator.base}/v1/token",
+            "service_account_impersonation_url":"${emulator.base}/v1/projects/-/serviceAccounts/$SIGNER:generateAccessToken",
+            "credential_source":$source}""" }
+        val fileSource = """{"file":"/nonexistent","format":{"type":"text"}}"""
+        checkToken(ExternalAccountCredentials(config(fileSource), subjectTokenSupplier = { subject }).accessToken())
+
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        server.createContext("/token") { exchange ->
+            val ok = exchange.requestHeaders.getFirst("Metadata") == "True"
+            val body = if (ok) """{"id_token":"$subject"}""".toByteArray() else ByteArray(0)
+            exchange.sendResponseHeaders(if (ok) 200 else 400, body.size.toLong().coerceAtLeast(-1))
+            exchange.responseBody.use { it.write(body) }
+        }
+        server.start()
+        try {
+            val url = """{"url":"http://127.0.0.1:${server.address.port}/token","headers":{"Metadata":"True"},
+                "format":{"type":"json","subject_token_field_name":"id_token"}}"""
+            checkToken(ExternalAccountCredentials(config(url)).accessToken())
+        } finally {
+            server.stop(0)
+        }
+
+        val file = File.createTempFile("credmint-subject-", ".txt")
+        try {
+            file.writeText(subject)
+            checkToken(ExternalAccountCredentials(config("""{"file":"${file.path}","format":{"type":"text"}}""")).accessToken())
+        } finally {
+            file.delete()
+        }
+        val missing = failure<CredmintException.InvalidArgument> { ExternalAccountCredentials(config(fileSource)).accessToken() }
+        assertEquals("invalid_argument", missing.code)
+    }
+
+    @Test
+    fun anHtmlGatewayErrorAndARefusedConnectionAreTypedErrors() {
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        server.createContext("/") { exchange ->
+            val body = "<html><body>Bad Gateway</body></html>".toByteArray()
+            exchange.responseHeaders.add("content-type", "text/html")
+            exchange.sendResponseHeaders(502, body.size.toLong())
+            exchange.responseBody.use { it.write(body) }
+        }
+        server.start()
+        val key = ServiceAccountKey.fromJson(emulator.keyFile(CI))
+        try {
+            val gateway = failure<CredmintException.Remote> {
+                ServiceAccountCredentials(key, tokenUri = "http://127.0.0.1:${server.address.port}/token").accessToken()
+            }
+            assertEquals("server_error", gateway.code)
+            assertEquals(502, gateway.status)
+            assertTrue(gateway.retryable)
+        } finally {
+            server.stop(0)
+        }
+        val refused = failure<CredmintException.Transport> {
+            ServiceAccountCredentials(key, tokenUri = "http://127.0.0.1:9/token").accessToken()
+        }
+        assertEquals("transport_error", refused.code)
+        assertTrue(refused.retryable)
+    }
+}

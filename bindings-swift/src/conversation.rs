@@ -1,0 +1,301 @@
+//! A core flow as an object the host drives: `poll(now)` gives a [`Step`],
+//! and the host feeds back what it did (a response, a transport failure, a
+//! signature). The host layers' `drive` loops are the only callers.
+
+use crate::errors::Result;
+use crate::keys::{SignedBlob, SignedJwt};
+use crate::tokens::{AccessToken, IdToken};
+use credmint::k0rdent::{Credential, CredentialStatus};
+use credmint::{Flow, FlowOutput, HttpResponse, UnixTime};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+type BoxedFlow = Box<dyn Flow<Output = FlowOutput> + Send>;
+
+/// A conversation in progress (any of the core's flows).
+#[derive(uniffi::Object)]
+pub struct Conversation {
+    flow: Mutex<BoxedFlow>,
+}
+
+impl Conversation {
+    /// Wraps a core flow.
+    pub(crate) fn new<F>(flow: F) -> Arc<Self>
+    where
+        F: Flow + Send + 'static,
+        F::Output: Into<FlowOutput>,
+    {
+        Arc::new(Conversation {
+            flow: Mutex::new(Box::new(flow.map_output(Into::into))),
+        })
+    }
+
+    fn with_flow<R>(&self, f: impl FnOnce(&mut BoxedFlow) -> R) -> R {
+        let mut flow = self
+            .flow
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut flow)
+    }
+}
+
+#[uniffi::export]
+impl Conversation {
+    /// The next step at `now` (Unix seconds).
+    pub fn poll(&self, now: i64) -> Result<Step> {
+        let step = self.with_flow(|flow| flow.poll(UnixTime::from_secs(now)))?;
+        Ok(match step {
+            credmint::Step::Send(request) => Step::Send {
+                request: Arc::new(HttpRequest { inner: request }),
+            },
+            credmint::Step::Wait(until) => Step::Wait {
+                until: until.as_secs(),
+            },
+            credmint::Step::Sign(request) => Step::Sign {
+                key_id: request.key_id().to_owned(),
+                payload: request.payload().to_vec(),
+            },
+            credmint::Step::Done(output) => Step::Done {
+                output: Output::from(output),
+            },
+        })
+    }
+
+    /// The response to the last `Send` step (`headers` as name/value pairs, flattened).
+    pub fn feed_response(&self, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<()> {
+        let headers = headers
+            .chunks_exact(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect();
+        let response = HttpResponse::new(status, headers, body);
+        Ok(self.with_flow(|flow| flow.feed_response(response))?)
+    }
+
+    /// The last `Send` step could not be completed (connection refused, timeout, …).
+    pub fn feed_transport_error(&self, reason: String) -> Result<()> {
+        Ok(self.with_flow(|flow| flow.feed_transport_error(&reason))?)
+    }
+
+    /// The signature the last `Sign` step asked for.
+    pub fn feed_signature(&self, signature: Vec<u8>) -> Result<()> {
+        Ok(self.with_flow(|flow| flow.feed_signature(&signature))?)
+    }
+}
+
+/// What the host does next.
+#[derive(uniffi::Enum)]
+pub enum Step {
+    /// Send this request with the platform's HTTP client, then `feedResponse`.
+    Send {
+        /// The request (headers and body may hold secrets).
+        request: Arc<HttpRequest>,
+    },
+    /// Wait until this Unix time (a retry's back-off), then poll again.
+    Wait {
+        /// Unix seconds.
+        until: i64,
+    },
+    /// Sign `payload` (RS256) with the key `key_id` names, then `feedSignature`.
+    Sign {
+        /// The key asked for.
+        key_id: String,
+        /// The bytes to sign.
+        payload: Vec<u8>,
+    },
+    /// The conversation is over.
+    Done {
+        /// What it produced.
+        output: Output,
+    },
+}
+
+/// An HTTP request to send. An object, since its headers and body carry secrets.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct HttpRequest {
+    pub(crate) inner: credmint::HttpRequest,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "HttpRequest({} {})",
+            self.inner.method().as_str(),
+            self.inner.url()
+        )
+    }
+}
+
+#[uniffi::export]
+impl HttpRequest {
+    /// `GET`, `POST`, …
+    pub fn method(&self) -> String {
+        self.inner.method().as_str().to_owned()
+    }
+
+    /// The absolute URL.
+    pub fn url(&self) -> String {
+        self.inner.url().to_owned()
+    }
+
+    /// Header names and values, flattened: `[name0, value0, name1, value1, …]`.
+    pub fn headers(&self) -> Vec<String> {
+        self.inner
+            .headers()
+            .iter()
+            .flat_map(|(name, value)| [name.clone(), value.clone()])
+            .collect()
+    }
+
+    /// The body (empty for `GET`).
+    pub fn body(&self) -> Vec<u8> {
+        self.inner.body().to_vec()
+    }
+}
+
+/// What a conversation produced.
+#[derive(uniffi::Enum)]
+pub enum Output {
+    /// An access token.
+    AccessToken {
+        /// The token.
+        token: Arc<AccessToken>,
+    },
+    /// An ID token.
+    IdToken {
+        /// The token.
+        token: Arc<IdToken>,
+    },
+    /// A `signBlob` answer.
+    SignedBlob {
+        /// The signature and its key.
+        blob: SignedBlob,
+    },
+    /// A `signJwt` answer.
+    SignedJwt {
+        /// The JWT and its key.
+        jwt: Arc<SignedJwt>,
+    },
+    /// An `allowedLocations` answer.
+    AllowedLocations {
+        /// Location names; empty when unrestricted.
+        locations: Vec<String>,
+        /// The `x-allowed-locations` header value.
+        encoded: String,
+    },
+    /// A page of a credential listing, or none after the last.
+    Page {
+        /// The page.
+        page: Option<CredentialPage>,
+    },
+    /// A conformance vector's result, JSON text.
+    Json {
+        /// The result.
+        json: String,
+    },
+}
+
+impl From<FlowOutput> for Output {
+    fn from(output: FlowOutput) -> Self {
+        match output {
+            FlowOutput::Access(inner) => Output::AccessToken {
+                token: Arc::new(AccessToken { inner }),
+            },
+            FlowOutput::Id(inner) => Output::IdToken {
+                token: Arc::new(IdToken { inner }),
+            },
+            FlowOutput::Blob(blob) => Output::SignedBlob {
+                blob: SignedBlob {
+                    key_id: blob.key_id().to_owned(),
+                    signed_blob: blob.signature().to_vec(),
+                },
+            },
+            FlowOutput::Jwt(jwt) => Output::SignedJwt {
+                jwt: Arc::new(SignedJwt {
+                    key_id: jwt.key_id().to_owned(),
+                    jwt: jwt.signed_jwt().expose_secret().to_owned(),
+                }),
+            },
+            FlowOutput::Locations(locations) => Output::AllowedLocations {
+                locations: locations.locations,
+                encoded: locations.encoded_locations,
+            },
+            FlowOutput::Page(page) => Output::Page {
+                page: page.map(|page| CredentialPage {
+                    credentials: page.credentials.into_iter().map(Into::into).collect(),
+                    next_page_token: page.next_page_token,
+                    total: page.total,
+                }),
+            },
+            FlowOutput::Json(value) => Output::Json {
+                json: value.to_string(),
+            },
+        }
+    }
+}
+
+/// One page of a k0rdent credential listing.
+#[derive(uniffi::Record)]
+pub struct CredentialPage {
+    /// The credentials on this page (secrets are never listed).
+    pub credentials: Vec<AccountCredential>,
+    /// The cursor of the next page, if any.
+    pub next_page_token: Option<String>,
+    /// The total count, for offset paging.
+    pub total: Option<u64>,
+}
+
+/// A credential of a k0rdent service account (no secret: it is shown once, at creation).
+#[derive(uniffi::Record)]
+pub struct AccountCredential {
+    /// Its id (the OAuth client id).
+    pub id: String,
+    /// The service account it belongs to.
+    pub service_account_id: String,
+    /// `active`, `expired`, or a status this version does not know.
+    pub status: String,
+    /// Server-side unique id.
+    pub uid: Option<String>,
+    /// The resource path.
+    pub self_link: Option<String>,
+    /// Expiry, Unix seconds.
+    pub expires_at: Option<i64>,
+    /// Who created it.
+    pub created_by: Option<String>,
+    /// Creation time, Unix seconds.
+    pub created_at: Option<i64>,
+    /// Last use, Unix seconds.
+    pub last_used_at: Option<i64>,
+    /// The address it was last used from.
+    pub last_used_ip: Option<String>,
+}
+
+impl From<Credential> for AccountCredential {
+    fn from(credential: Credential) -> Self {
+        let secs = |time: Option<UnixTime>| time.map(UnixTime::as_secs);
+        AccountCredential {
+            id: credential.id,
+            service_account_id: credential.service_account_id,
+            status: match credential.status {
+                CredentialStatus::Active => "active".to_owned(),
+                CredentialStatus::Expired => "expired".to_owned(),
+                CredentialStatus::Other(other) => other,
+            },
+            uid: credential.uid,
+            self_link: credential.self_link,
+            expires_at: secs(credential.expires_at),
+            created_by: credential.created_by,
+            created_at: secs(credential.created_at),
+            last_used_at: secs(credential.last_used_at),
+            last_used_ip: credential.last_used_ip,
+        }
+    }
+}
+
+/// The most response body a conversation reads; transports read at most one byte
+/// more, so that the core can refuse an oversized answer.
+#[uniffi::export]
+pub fn max_response_body() -> u64 {
+    credmint::MAX_RESPONSE_BODY as u64
+}

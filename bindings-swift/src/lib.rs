@@ -1,0 +1,29 @@
+//! credmint for Swift and Kotlin: the core's keys, verification, conversations
+//! and token cache exported once through uniffi. The host layers
+//! (`swift/`, `kotlin/`) add the platform transport, the clock and type sugar,
+//! and drive the conversations; no protocol logic lives here or there.
+
+// `CredmintError` is the value uniffi hands to Swift and Kotlin; it cannot be boxed.
+#![allow(clippy::result_large_err)]
+
+mod cache;
+mod conversation;
+mod errors;
+mod flows;
+mod keys;
+mod tokens;
+
+pub use cache::{CacheLookup, RefreshStyle, Token, TokenCache};
+pub use conversation::{
+    AccountCredential, Conversation, CredentialPage, HttpRequest, Output, Step, max_response_body,
+};
+pub use errors::CredmintError;
+pub use flows::{
+    AssertionSigner, CredentialFilter, ExternalAccount, IamMethod, IbmGrant, SubjectTokenSource,
+    client_credentials, conformance_flow, credential_pages, iam_call, ibm_token,
+    service_account_id_token, service_account_token,
+};
+pub use keys::{KeySet, ServiceAccountKey, SignedBlob, SignedJwt, VerifyOptions, verify};
+pub use tokens::{AccessToken, IdToken};
+
+uniffi::setup_scaffolding!("credmint");
