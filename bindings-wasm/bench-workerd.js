@@ -1,8 +1,8 @@
 // CPU time in workerd, read from /proc/<pid>/task/*/schedstat around each
 // request (time is frozen inside a Worker, so it cannot time itself):
-//  1. the example Worker's GET /token: cold (a fresh isolate parses the key,
-//     imports it into WebCrypto, signs, fetches the token from `credmint serve`)
-//     and cached. "isolate thread" is the thread that runs JavaScript, which is
+//  1. the example Worker: startup (its global scope calls warmUp()), then
+//     GET /token cold (a fresh isolate parses the key, imports it into
+//     WebCrypto, signs, fetches the token from `credmint serve`) and cached. "isolate thread" is the thread that runs JavaScript, which is
 //     what Cloudflare bills; "all threads" adds V8's background compiler threads.
 //  2. per-operation CPU in an isolate (bench-worker.js): N runs minus an empty request.
 // `make bench-js` runs it after bench.js.
@@ -31,6 +31,7 @@ async function measured(pid, url) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const emulator = await startEmulator();
+const startup = [];
 const cold = [];
 const warm = [];
 const perOp = {};
@@ -39,6 +40,8 @@ try {
     const workerd = await startWorkerd(emulator);
     try {
       await new Promise((resolve) => setTimeout(resolve, 200));
+      const booted = cpuNanos(workerd.pid);
+      startup.push({ isolate: booted.isolate / 1e6, all: booted.all / 1e6 });
       cold.push(await measured(workerd.pid, `${workerd.base}/token`));
       for (let i = 0; i < 5; i += 1) warm.push(await measured(workerd.pid, `${workerd.base}/token`));
     } finally {
@@ -68,6 +71,7 @@ try {
 }
 const ms = (list, field, digits) => median(list.map((m) => m[field])).toFixed(digits);
 console.log('workerd, example Worker GET /token (medians of 7 fresh isolates)');
+console.log(`  process start to ready (config, modules, the Worker's global scope with warmUp(), one 404): ${ms(startup, 'isolate', 1)} ms CPU on the isolate thread, ${ms(startup, 'all', 1)} ms on all threads`);
 console.log(`  cold isolate: ${ms(cold, 'isolate', 1)} ms CPU on the isolate thread, ${ms(cold, 'all', 1)} ms on all threads`);
 console.log(`  cached token: ${ms(warm, 'isolate', 2)} ms CPU on the isolate thread, ${ms(warm, 'all', 2)} ms on all threads`);
 console.log('workerd, CPU per operation on the isolate thread (warm isolate)');

@@ -22,6 +22,15 @@ const keyRejected = () => new CredmintError(
   'WebCrypto refused the private key, or it does not match its public key', 'invalid_key', undefined, false,
 );
 
+/**
+ * Runs the key-file, JWT and token-response code once on placeholder data, so
+ * that V8 compiles it now rather than in the first real call (the workerd
+ * entry does this at isolate startup). Returns whether the whole path ran.
+ */
+export function warmUp() {
+  return native.warmUp();
+}
+
 // ------------------------------------------------------------------ transport
 
 /** The default transport: the global fetch, called without a receiver. */

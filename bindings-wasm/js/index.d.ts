@@ -141,3 +141,6 @@ export function listCredentials(options: {
 
 /** The core's version. */
 export function version(): string;
+
+/** Compiles the first-token code ahead of use (V8 compiles wasm lazily); whether the whole path ran. */
+export function warmUp(): boolean;

@@ -9,12 +9,14 @@ mod errors;
 mod flows;
 mod keys;
 mod tokens;
+mod warm;
 
 pub use cache::TokenCache;
 pub use conversation::Conversation;
 pub use flows::ExternalAccount;
 pub use keys::{KeySet, ServiceAccountKey, UnsignedJwt};
 pub use tokens::{AccessToken, IdToken};
+pub use warm::warm_up;
 
 use wasm_bindgen::prelude::*;
 

@@ -73,6 +73,10 @@ for (const signing of ['auto', 'wasm']) {
   });
 }
 
+test('warmUp runs the whole first-token path on its placeholder key', () => {
+  assert.equal(credmint.warmUp(), true);
+});
+
 test('auto signing uses WebCrypto when the host has it, for PKCS#8 and PKCS#1 keys', () => {
   const pkcs8 = credmint.ServiceAccountKey.fromJSON(readFileSync(new URL('keys/sa_2048_pkcs8.json', VECTORS), 'utf8'));
   assert.equal(pkcs8.usesWebCrypto(), true);
