@@ -5,7 +5,7 @@ CARGO := cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 export CREDMINT_CACHE := $(CACHE)
 
-.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift bench bench-python bench-js load vectors
+.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift bench bench-python bench-js bench-kotlin load vectors
 
 demo:
 	$(CARGO) run --locked --release -q -p credmint-cli -- demo
@@ -76,6 +76,9 @@ test-kotlin:
 # checked without a Swift toolchain (bindings-swift/swift/check_swift.py).
 test-swift:
 	PYTHON=$(PYTHON) bindings-swift/check-generated.sh
+
+bench-kotlin:
+	bindings-swift/kotlin/build.sh --bench
 
 bench-js: js-package
 	$(CARGO) build --locked -p credmint-cli

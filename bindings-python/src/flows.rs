@@ -270,6 +270,22 @@ impl ExternalAccount {
         self.inner.audience()
     }
 
+    /// For a URL source, the request that fetches the subject token:
+    /// `(method, url, headers, body)`; `None` for other sources.
+    #[allow(clippy::type_complexity)]
+    fn subject_token_request(
+        &self,
+    ) -> Option<(&'static str, String, Vec<(String, String)>, Vec<u8>)> {
+        self.inner.subject_token_request().map(|request| {
+            (
+                request.method().as_str(),
+                request.url().to_owned(),
+                request.headers().to_vec(),
+                request.body().to_vec(),
+            )
+        })
+    }
+
     /// The subject token inside a file's or URL's content (text or JSON, as the file says).
     fn subject_token_from(&self, content: &[u8]) -> PyResult<String> {
         Ok(self

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles the Kotlin package (generated bindings + the thin layer) into
 # target/kotlin/credmint.jar, then, with `--test`, compiles the JUnit suite
-# against it and runs it on the JVM, loading libcredmint_ffi.so through JNA.
+# against it and runs it on the JVM, loading libcredmint_ffi.so through JNA;
+# with `--bench`, runs bench/ against the release library.
 # Needs kotlinc (scripts/setup.sh puts it in the cache), JNA, JUnit 4 and Gson
 # (Debian: libjna-java, junit4, libgoogle-gson-java).
 set -euo pipefail
@@ -19,6 +20,14 @@ rm -f "$out/credmint.jar"
 "$kotlin/bin/kotlinc" -Werror bindings-swift/kotlin/generated/dev/credmint/credmint.kt \
   bindings-swift/kotlin/src/dev/credmint/*.kt -cp "$classpath" -d "$out/credmint.jar"
 echo "built $out/credmint.jar"
+
+if [ "${1:-}" = "--bench" ]; then
+  cargo build --locked --quiet --release -p credmint-ffi
+  "$kotlin/bin/kotlinc" -Werror bindings-swift/kotlin/bench/dev/credmint/*.kt -cp "$classpath:$out/credmint.jar" \
+    -d "$out/credmint-bench.jar"
+  java -Djna.library.path="$target/release" \
+    -cp "$classpath:$out/credmint.jar:$out/credmint-bench.jar:$kotlin/lib/kotlin-stdlib.jar" dev.credmint.BenchKt
+fi
 
 if [ "${1:-}" = "--test" ]; then
   cargo build --locked --quiet -p credmint-cli

@@ -529,8 +529,10 @@ export class ExternalAccountCredentials extends Credentials {
       }
       return this.#account.subjectTokenFrom(content);
     }
-    if (source.kind !== 'url') throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
-    const response = await this.fetchFn(source.url, { headers: source.headers, redirect: 'manual' });
+    const request = this.#account.subjectTokenRequest();
+    if (!request) throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
+    const [method, url, headers] = request;
+    const response = await this.fetchFn(url, { method, headers, redirect: 'manual' });
     if (!response.ok) throw invalid(`the credential source URL answered HTTP ${response.status}`);
     return this.#account.subjectTokenFrom(await readLimited(response));
   }

@@ -279,6 +279,24 @@ impl ExternalAccount {
         self.inner.audience().to_owned()
     }
 
+    /// For a URL source, the request that fetches the subject token:
+    /// `[method, url, [[name, value], …]]`; `undefined` for other sources.
+    #[wasm_bindgen(js_name = subjectTokenRequest)]
+    pub fn subject_token_request(&self) -> Option<js_sys::Array> {
+        self.inner.subject_token_request().map(|request| {
+            let headers: js_sys::Array = request
+                .headers()
+                .iter()
+                .map(|(name, value)| js_sys::Array::of2(&name.into(), &value.into()))
+                .collect();
+            js_sys::Array::of3(
+                &request.method().as_str().into(),
+                &request.url().into(),
+                &headers,
+            )
+        })
+    }
+
     /// The subject token inside a file's or URL's content.
     #[wasm_bindgen(js_name = subjectTokenFrom)]
     pub fn subject_token_from(&self, content: &[u8]) -> Result<String, JsValue> {

@@ -312,12 +312,13 @@ class ExternalAccountCredentials(Credentials):
         if source["kind"] == "file":
             with open(source["path"], "rb") as file:
                 return str(self._account.subject_token_from(file.read(1024 * 1024)))
-        if source["kind"] == "url":
+        request = self._account.subject_token_request()
+        if request is not None:
             from ._transport import is_async
 
             if is_async(self._transport):
                 raise InvalidArgumentError("a URL credential source needs a sync transport")
-            answer = self._transport.send("GET", source["url"], list(source["headers"]), b"")
+            answer = self._transport.send(*request)
             if not 200 <= answer.status < 300:
                 raise InvalidArgumentError(
                     f"the credential source URL answered HTTP {answer.status}"
