@@ -6,7 +6,7 @@
 
 use crate::errors::IntoPy;
 use crate::tokens::{AccessToken, IdToken};
-use credmint::k0rdent::{CredentialPage, CredentialStatus};
+use credmint::k0rdent::CredentialPage;
 use credmint::{Flow, FlowOutput as Output, HttpResponse, Step, UnixTime};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -140,14 +140,7 @@ fn page_object(py: Python<'_>, page: CredentialPage) -> PyResult<Bound<'_, PyDic
         let item = PyDict::new(py);
         item.set_item("id", credential.id)?;
         item.set_item("service_account_id", credential.service_account_id)?;
-        item.set_item(
-            "status",
-            match credential.status {
-                CredentialStatus::Active => "active".to_owned(),
-                CredentialStatus::Expired => "expired".to_owned(),
-                CredentialStatus::Other(other) => other,
-            },
-        )?;
+        item.set_item("status", credential.status.as_str().to_owned())?;
         item.set_item("uid", credential.uid)?;
         item.set_item("self_link", credential.self_link)?;
         item.set_item("expires_at", time(credential.expires_at))?;

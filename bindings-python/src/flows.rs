@@ -143,15 +143,9 @@ pub fn ibm_token(
         Some(url) => IbmIam::with_endpoint(&endpoint(url)?),
         None => IbmIam::new(),
     };
-    match (client_id, client_secret) {
-        (Some(id), Some(secret)) => iam = iam.client(id, SecretString::from(secret)).py_err()?,
-        (None, None) => {}
-        _ => {
-            return Err(invalid_argument(
-                "give both client_id and client_secret, or neither",
-            ));
-        }
-    }
+    iam = iam
+        .client_if_given(client_id, client_secret.map(SecretString::from))
+        .py_err()?;
     let secret = SecretString::from(secret);
     let options = FlowOptions::default();
     let flow = if refresh {

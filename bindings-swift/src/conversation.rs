@@ -5,7 +5,7 @@
 use crate::errors::Result;
 use crate::keys::{SignedBlob, SignedJwt};
 use crate::tokens::{AccessToken, IdToken};
-use credmint::k0rdent::{Credential, CredentialStatus};
+use credmint::k0rdent::Credential;
 use credmint::{Flow, FlowOutput, HttpResponse, UnixTime};
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -277,11 +277,7 @@ impl From<Credential> for AccountCredential {
         AccountCredential {
             id: credential.id,
             service_account_id: credential.service_account_id,
-            status: match credential.status {
-                CredentialStatus::Active => "active".to_owned(),
-                CredentialStatus::Expired => "expired".to_owned(),
-                CredentialStatus::Other(other) => other,
-            },
+            status: credential.status.as_str().to_owned(),
             uid: credential.uid,
             self_link: credential.self_link,
             expires_at: secs(credential.expires_at),

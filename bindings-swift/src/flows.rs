@@ -2,7 +2,7 @@
 //! uniffi values. The host layers drive the result with their transport.
 
 use crate::conversation::{Conversation, HttpRequest};
-use crate::errors::{CredmintError, Result};
+use crate::errors::Result;
 use crate::keys::ServiceAccountKey;
 use crate::tokens::AccessToken;
 use credmint::google::{CredentialSource, ExternalAccount as CoreExternalAccount, IamCall};
@@ -209,15 +209,7 @@ pub fn ibm_token(
         Some(url) => IbmIam::with_endpoint(&endpoint(&url)?),
         None => IbmIam::new(),
     };
-    match (client_id, client_secret) {
-        (Some(id), Some(secret)) => iam = iam.client(id, SecretString::from(secret))?,
-        (None, None) => {}
-        _ => {
-            return Err(CredmintError::invalid_argument(
-                "give both client_id and client_secret, or neither",
-            ));
-        }
-    }
+    iam = iam.client_if_given(client_id, client_secret.map(SecretString::from))?;
     let options = FlowOptions::default();
     let secret = SecretString::from(secret);
     let flow = match grant {

@@ -5,7 +5,7 @@
 use crate::errors::IntoJs;
 use crate::keys::now_of;
 use crate::tokens::{AccessToken, IdToken};
-use credmint::k0rdent::{CredentialPage, CredentialStatus};
+use credmint::k0rdent::CredentialPage;
 use credmint::{Flow, FlowOutput as Output, HttpResponse, Step, UnixTime};
 use js_sys::{Array, Uint8Array};
 use serde_json::{Value, json};
@@ -129,11 +129,7 @@ fn page_json(page: &CredentialPage) -> Value {
         .map(|c| {
             json!({
                 "id": c.id, "serviceAccountId": c.service_account_id,
-                "status": match &c.status {
-                    CredentialStatus::Active => "active".to_owned(),
-                    CredentialStatus::Expired => "expired".to_owned(),
-                    CredentialStatus::Other(other) => other.clone(),
-                },
+                "status": c.status.as_str().to_owned(),
                 "uid": c.uid, "selfLink": c.self_link, "expiresAt": secs(c.expires_at),
                 "createdBy": c.created_by, "createdAt": secs(c.created_at),
                 "lastUsedAt": secs(c.last_used_at), "lastUsedIp": c.last_used_ip,

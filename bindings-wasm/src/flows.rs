@@ -148,15 +148,9 @@ pub fn ibm_token(
         Some(url) => IbmIam::with_endpoint(&endpoint(&url)?),
         None => IbmIam::new(),
     };
-    match (client_id, client_secret) {
-        (Some(id), Some(secret)) => iam = iam.client(id, SecretString::from(secret)).js_err()?,
-        (None, None) => {}
-        _ => {
-            return Err(invalid_argument(
-                "give both clientId and clientSecret, or neither",
-            ));
-        }
-    }
+    iam = iam
+        .client_if_given(client_id, client_secret.map(SecretString::from))
+        .js_err()?;
     let secret = SecretString::from(secret);
     let options = FlowOptions::default();
     let flow = if refresh {

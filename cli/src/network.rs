@@ -6,7 +6,7 @@ use crate::failure::Failure;
 use crate::input;
 use crate::transport::Transport;
 use credmint::ibm::IbmIam;
-use credmint::k0rdent::{CredentialStatus, ListCredentials, StatusFilter};
+use credmint::k0rdent::{ListCredentials, StatusFilter};
 use credmint::{
     AccessToken, ClientCredentials, Endpoint, Flow, FlowOptions, IamCredentials, IdTokenAssertion,
     ImpersonatedFlow, JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
@@ -256,11 +256,7 @@ pub fn list_credentials(args: ListArgs, target: &Target) -> Result<(), Failure> 
             items.push(json!({
                 "id": credential.id,
                 "serviceAccountId": credential.service_account_id,
-                "status": match &credential.status {
-                    CredentialStatus::Active => "active",
-                    CredentialStatus::Expired => "expired",
-                    CredentialStatus::Other(other) => other.as_str(),
-                },
+                "status": credential.status.as_str(),
                 "expiresAt": credential.expires_at.map(format_rfc3339),
                 "createdBy": credential.created_by,
                 "createdAt": credential.created_at.map(format_rfc3339),

@@ -9,7 +9,7 @@
 
 use crate::google::{ExternalAccount, IamCredentials, ServiceAccountId};
 use crate::ibm::IbmIam;
-use crate::k0rdent::{CredentialPage, CredentialStatus, ListCredentials, StatusFilter};
+use crate::k0rdent::{CredentialPage, ListCredentials, StatusFilter};
 use crate::{
     AccessToken, AllowedLocations, Backend, Claims, ClientAuth, ClientCredentials, Endpoint, Error,
     Flow, FlowOptions, HttpResponse, IdToken, IdTokenAssertion, ImpersonatedFlow, Jitter,
@@ -94,11 +94,7 @@ fn page_json(page: &Option<CredentialPage>) -> Value {
         .map(|c| {
             json!({
                 "id": c.id, "service_account_id": c.service_account_id,
-                "status": match &c.status {
-                    CredentialStatus::Active => "active".to_owned(),
-                    CredentialStatus::Expired => "expired".to_owned(),
-                    CredentialStatus::Other(other) => other.clone(),
-                },
+                "status": c.status.as_str().to_owned(),
                 "uid": c.uid, "self_link": c.self_link, "expires_at": secs(c.expires_at),
                 "created_by": c.created_by, "created_at": secs(c.created_at),
                 "last_used_at": secs(c.last_used_at), "last_used_ip": c.last_used_ip,

@@ -79,6 +79,22 @@ impl IbmIam {
         Ok(self)
     }
 
+    /// [`IbmIam::client`] when both halves are given, unchanged when neither is;
+    /// one without the other is an `invalid_argument` (for hosts with optional arguments).
+    pub fn client_if_given(
+        self,
+        client_id: Option<String>,
+        client_secret: Option<SecretString>,
+    ) -> Result<Self> {
+        match (client_id, client_secret) {
+            (Some(id), Some(secret)) => self.client(id, secret),
+            (None, None) => Ok(self),
+            _ => Err(Error::invalid_argument(
+                "give both client_id and client_secret, or neither",
+            )),
+        }
+    }
+
     /// Asks for these scopes.
     pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Result<Self> {
         self.scopes = checked_scopes(scopes)?;
@@ -202,4 +218,24 @@ pub(crate) fn parse_token(response: &HttpResponse, sent_at: UnixTime) -> Result<
     Ok(AccessToken::new(token, lifetime)?
         .with_refresh_token(refresh_token)
         .with_scope(scope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_both_halves_or_none() {
+        let secret = || Some(SecretString::from("s".to_owned()));
+        assert!(IbmIam::new().client_if_given(None, None).is_ok());
+        assert!(
+            IbmIam::new()
+                .client_if_given(Some("id".into()), secret())
+                .is_ok()
+        );
+        for (id, secret) in [(Some("id".to_owned()), None), (None, secret())] {
+            let err = IbmIam::new().client_if_given(id, secret).unwrap_err();
+            assert_eq!(err.code(), "invalid_argument");
+        }
+    }
 }

@@ -174,6 +174,17 @@ pub enum CredentialStatus {
     Other(String),
 }
 
+impl CredentialStatus {
+    /// The status as the API spells it: `active`, `expired`, or the unknown value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CredentialStatus::Active => "active",
+            CredentialStatus::Expired => "expired",
+            CredentialStatus::Other(other) => other,
+        }
+    }
+}
+
 /// One credential of a service account, as listed (never with its secret).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
@@ -349,5 +360,20 @@ impl Flow for CredentialPages {
                 "no request is waiting for a response",
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_spelled_as_the_api_does() {
+        assert_eq!(CredentialStatus::Active.as_str(), "active");
+        assert_eq!(CredentialStatus::Expired.as_str(), "expired");
+        assert_eq!(
+            CredentialStatus::Other("revoked".into()).as_str(),
+            "revoked"
+        );
     }
 }
