@@ -142,7 +142,7 @@ public final class ServiceAccountCredentials: Credentials {
     private let scopes: [String]
     private let subject: String?
     private let tokenUri: String?
-    private lazy var idTokens = IdTokens(clock: http.clock) { [unowned self] audience in
+    private lazy var idTokens = IdTokens(clock: self.http.clock) { [unowned self] audience in
         try await self.idToken(
             of: try serviceAccountIdToken(signer: self.assertionSigner, audience: audience, tokenUri: self.tokenUri),
             signer: self.signer)
@@ -206,7 +206,7 @@ public final class ImpersonatedCredentials: Credentials {
     private let lifetimeSecs: UInt64
     private let endpoint: String?
     private let universeDomain: String
-    private lazy var idTokens = IdTokens(clock: http.clock) { [unowned self] audience in
+    private lazy var idTokens = IdTokens(clock: self.http.clock) { [unowned self] audience in
         let output = try await self.call(.generateIdToken(audience: audience, includeEmail: true))
         guard case .idToken(let token) = output else { throw unexpected(output) }
         return token
