@@ -280,6 +280,48 @@ impl ExternalAccount {
         })
     }
 
+    /// For an executable source, how to run it: `(program, args, env, timeout_millis,
+    /// output_file)`; `allow` is the host's GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES.
+    /// `None` for other sources.
+    #[allow(clippy::type_complexity)]
+    #[pyo3(signature = (allow))]
+    fn executable_invocation(
+        &self,
+        allow: Option<&str>,
+    ) -> PyResult<
+        Option<(
+            String,
+            Vec<String>,
+            Vec<(String, String)>,
+            u64,
+            Option<String>,
+        )>,
+    > {
+        Ok(self
+            .inner
+            .executable_invocation(allow)
+            .py_err()?
+            .map(|run| {
+                (
+                    run.program,
+                    run.args,
+                    run.env,
+                    run.timeout_millis,
+                    run.output_file,
+                )
+            }))
+    }
+
+    /// The subject token in an executable's output (pluggable auth, version 1) at `now`.
+    fn subject_token_from_executable(&self, output: &[u8], now: i64) -> PyResult<String> {
+        Ok(self
+            .inner
+            .subject_token_from_executable(output, credmint::UnixTime::from_secs(now))
+            .py_err()?
+            .expose_secret()
+            .to_owned())
+    }
+
     /// The subject token inside a file's or URL's content (text or JSON, as the file says).
     fn subject_token_from(&self, content: &[u8]) -> PyResult<String> {
         Ok(self

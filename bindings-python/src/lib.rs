@@ -30,6 +30,10 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(flows::bearer_token, module)?)?;
     module.add_function(wrap_pyfunction!(flows::_conformance_flow, module)?)?;
     module.add("MAX_RESPONSE_BODY", credmint::MAX_RESPONSE_BODY)?;
+    module.add(
+        "ALLOW_EXECUTABLES_VAR",
+        credmint::google::ALLOW_EXECUTABLES_VAR,
+    )?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import httpx
 import pytest
@@ -384,3 +384,46 @@ def test_no_repr_or_str_shows_a_secret(emulator: Emulator) -> None:
         for shown in (repr(thing), str(thing)):
             for secret in secrets:
                 assert secret not in shown, type(thing).__name__
+
+
+def test_external_account_subject_token_from_an_executable(
+    emulator: Emulator, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider_key = credmint.ServiceAccountKey.from_file(emulator.key_file("idp-0"))
+    subject = provider_key.sign_jwt({"iss": "https://ci.example.com", "sub": "job-8", "aud": PROVIDER, "iat": int(time.time())})
+    token_type = "urn:ietf:params:oauth:token-type:jwt"
+    output = json.dumps({"version": 1, "success": True, "token_type": token_type,
+                         "id_token": subject.signed_jwt, "expiration_time": int(time.time()) + 600})
+    seen_env = tmp_path / "env.txt"
+    script = tmp_path / "token.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE $GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE $1" > {seen_env}\n'
+        f"cat <<'EOF'\n{output}\nEOF\n"
+    )
+    script.chmod(0o700)
+
+    def info(command: str, **executable: Any) -> Dict[str, Any]:
+        return {
+            "type": "external_account", "audience": PROVIDER, "subject_token_type": token_type,
+            "token_url": f"{emulator.base}/v1/token",
+            "credential_source": {"executable": {"command": command, **executable}},
+        }
+
+    monkeypatch.delenv("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", raising=False)
+    with pytest.raises(credmint.InvalidArgumentError, match="GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"):
+        credmint.ExternalAccountCredentials.from_info(info(f"{script} arg1")).token()
+
+    monkeypatch.setenv("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "1")
+    check_token(credmint.ExternalAccountCredentials.from_info(info(f"{script} arg1")).token())
+    assert seen_env.read_text().split() == [PROVIDER, "0", "arg1"]
+
+    cached = tmp_path / "cached.json"
+    cached.write_text(output)
+    from_cache = credmint.ExternalAccountCredentials.from_info(info("/bin/false", output_file=str(cached)))
+    check_token(from_cache.token())
+
+    with pytest.raises(credmint.InvalidArgumentError, match="exited with status 1"):
+        credmint.ExternalAccountCredentials.from_info(info("/bin/false")).token()
+    with pytest.raises(credmint.InvalidArgumentError, match="could not start"):
+        credmint.ExternalAccountCredentials.from_info(info(str(tmp_path / "missing"))).token()

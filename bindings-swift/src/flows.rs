@@ -305,6 +305,29 @@ pub enum SubjectTokenSource {
     Aws,
 }
 
+/// How to run an executable credential source: `program` with `args` (no
+/// shell), `env` added to the environment, killed after `timeout_millis`; its
+/// stdout goes to `subjectTokenFromExecutable`. A valid `output_file` is used first.
+#[derive(uniffi::Record)]
+pub struct ExecutableRun {
+    /// The program.
+    pub program: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Variables to add, flattened: `[name0, value0, …]`.
+    pub env: Vec<String>,
+    /// How long it may run.
+    pub timeout_millis: u64,
+    /// Where it caches its output, if anywhere.
+    pub output_file: Option<String>,
+}
+
+/// The environment variable that must be `1` before an executable source runs.
+#[uniffi::export]
+pub fn allow_executables_var() -> String {
+    credmint::google::ALLOW_EXECUTABLES_VAR.to_owned()
+}
+
 /// A workload identity federation credential file (`"type": "external_account"`).
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
@@ -359,6 +382,34 @@ impl ExternalAccount {
         self.inner
             .subject_token_request()
             .map(|inner| Arc::new(HttpRequest { inner }))
+    }
+
+    /// For an executable source, how to run it; `allow` is the host's
+    /// GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
+    pub fn executable_invocation(&self, allow: Option<String>) -> Result<Option<ExecutableRun>> {
+        Ok(self
+            .inner
+            .executable_invocation(allow.as_deref())?
+            .map(|run| ExecutableRun {
+                program: run.program,
+                args: run.args,
+                env: run
+                    .env
+                    .into_iter()
+                    .flat_map(|(name, value)| [name, value])
+                    .collect(),
+                timeout_millis: run.timeout_millis,
+                output_file: run.output_file,
+            }))
+    }
+
+    /// The subject token in an executable's output (pluggable auth, version 1) at `now`.
+    pub fn subject_token_from_executable(&self, output: Vec<u8>, now: i64) -> Result<String> {
+        Ok(self
+            .inner
+            .subject_token_from_executable(&output, credmint::UnixTime::from_secs(now))?
+            .expose_secret()
+            .to_owned())
     }
 
     /// The subject token inside a file's or URL's content (text or JSON, as the file says).

@@ -19,9 +19,9 @@ pub use conversation::{
 };
 pub use errors::CredmintError;
 pub use flows::{
-    AssertionSigner, CredentialFilter, ExternalAccount, IamMethod, IbmGrant, SubjectTokenSource,
-    client_credentials, conformance_flow, credential_pages, iam_call, ibm_token,
-    service_account_id_token, service_account_token,
+    AssertionSigner, CredentialFilter, ExecutableRun, ExternalAccount, IamMethod, IbmGrant,
+    SubjectTokenSource, allow_executables_var, client_credentials, conformance_flow,
+    credential_pages, iam_call, ibm_token, service_account_id_token, service_account_token,
 };
 pub use keys::{KeySet, ServiceAccountKey, SignedBlob, SignedJwt, VerifyOptions, verify};
 pub use tokens::{AccessToken, IdToken};

@@ -529,12 +529,32 @@ export class ExternalAccountCredentials extends Credentials {
       }
       return this.#account.subjectTokenFrom(content);
     }
+    if (source.kind === 'executable' && host.runExecutable) return this.#runExecutable();
     const request = this.#account.subjectTokenRequest();
     if (!request) throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
     const [method, url, headers] = request;
     const response = await this.fetchFn(url, { method, headers, redirect: 'manual' });
     if (!response.ok) throw invalid(`the credential source URL answered HTTP ${response.status}`);
     return this.#account.subjectTokenFrom(await readLimited(response));
+  }
+
+  /** Google's executable source: the cached output file if still valid, else the command. */
+  async #runExecutable() {
+    const run = this.#account.executableInvocation(host.env(native.allowExecutablesVar()));
+    if (run.outputFile) {
+      try {
+        return this.#account.subjectTokenFromExecutable(await host.readFile(run.outputFile), nowSecs());
+      } catch {
+        // missing, unreadable, failed or expired: run the command
+      }
+    }
+    let output;
+    try {
+      output = await host.runExecutable(run.program, run.args, Object.fromEntries(run.env), run.timeoutMillis);
+    } catch (failure) {
+      throw invalid(`the credential executable ${failure.message}`);
+    }
+    return this.#account.subjectTokenFromExecutable(output, nowSecs());
   }
 
   /** @internal */ async fetchAccessToken() {

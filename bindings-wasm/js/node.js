@@ -1,5 +1,6 @@
 // Node.js (and Deno with node: builtins): the module is read from disk and
 // instantiated synchronously at import.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { initSync, setErrorClass } from './credmint_wasm.js';
@@ -9,5 +10,17 @@ import { host } from './host.js';
 initSync({ module: readFileSync(new URL('./credmint_wasm_bg.wasm', import.meta.url)) });
 setErrorClass(CredmintError);
 host.readFile = async (path) => new Uint8Array(await readFile(path));
+host.env = (name) => process.env[name];
+host.runExecutable = (program, args, env, timeoutMillis) => new Promise((resolve, reject) => {
+  const options = {
+    env: { ...process.env, ...env }, timeout: timeoutMillis, maxBuffer: 1024 * 1024, encoding: 'buffer',
+  };
+  execFile(program, args, options, (error, stdout) => {
+    if (!error) resolve(new Uint8Array(stdout));
+    else if (typeof error.code === 'number') reject(new Error(`exited with status ${error.code}`));
+    else if (error.killed) reject(new Error(`did not finish within ${timeoutMillis} ms`));
+    else reject(new Error(`could not start (${error.code ?? 'unknown'})`));
+  });
+});
 
 export * from './api.js';

@@ -291,6 +291,40 @@ impl ExternalAccount {
         })
     }
 
+    /// For an executable source, how to run it: `{program, args, env: [[name, value], …],
+    /// timeoutMillis, outputFile}`; `allow` is the host's
+    /// GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES. `undefined` for other sources.
+    #[wasm_bindgen(js_name = executableInvocation)]
+    pub fn executable_invocation(&self, allow: Option<String>) -> Result<JsValue, JsValue> {
+        let Some(run) = self
+            .inner
+            .executable_invocation(allow.as_deref())
+            .js_err()?
+        else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let value = json!({
+            "program": run.program, "args": run.args, "env": run.env,
+            "timeoutMillis": run.timeout_millis, "outputFile": run.output_file,
+        });
+        js_sys::JSON::parse(&value.to_string())
+    }
+
+    /// The subject token in an executable's output (pluggable auth, version 1) at `now`.
+    #[wasm_bindgen(js_name = subjectTokenFromExecutable)]
+    pub fn subject_token_from_executable(
+        &self,
+        output: &[u8],
+        now: f64,
+    ) -> Result<String, JsValue> {
+        Ok(self
+            .inner
+            .subject_token_from_executable(output, now_of(now)?)
+            .js_err()?
+            .expose_secret()
+            .to_owned())
+    }
+
     /// The subject token inside a file's or URL's content.
     #[wasm_bindgen(js_name = subjectTokenFrom)]
     pub fn subject_token_from(&self, content: &[u8]) -> Result<String, JsValue> {

@@ -31,3 +31,9 @@ pub fn version() -> String {
 pub fn max_response_body() -> usize {
     credmint::MAX_RESPONSE_BODY
 }
+
+/// The environment variable that must be `1` before an executable credential source runs.
+#[wasm_bindgen(js_name = allowExecutablesVar)]
+pub fn allow_executables_var() -> String {
+    credmint::google::ALLOW_EXECUTABLES_VAR.to_owned()
+}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -147,4 +147,37 @@ test('a server answering HTML 502 and a refused connection are typed errors', as
   }
   const refused = new credmint.ServiceAccountCredentials(key, { tokenUri: 'http://127.0.0.1:9/token' });
   await assert.rejects(refused.getAccessToken(), (e) => e.code === 'transport_error' && e.retryable);
+});
+
+test('workload identity federation: an executable source (Node)', async () => {
+  const providerKey = credmint.ServiceAccountKey.fromJSON(emulator.keyFile('idp-0'));
+  const now = Math.floor(Date.now() / 1000);
+  const { signedJwt } = await providerKey.signJwt({ iss: 'https://ci.example.com', sub: 'job-9', aud: PROVIDER, iat: now });
+  const tokenType = 'urn:ietf:params:oauth:token-type:jwt';
+  const output = JSON.stringify({ version: 1, success: true, token_type: tokenType, id_token: signedJwt, expiration_time: now + 600 });
+  const dir = mkdtempSync(join(tmpdir(), 'credmint-exe-'));
+  const script = join(dir, 'token.sh');
+  writeFileSync(script, `#!/bin/sh\necho "$GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE $1" > ${join(dir, 'env.txt')}\ncat <<'EOF'\n${output}\nEOF\n`, { mode: 0o700 });
+  const config = (command, extra = {}) => ({
+    type: 'external_account', audience: PROVIDER, subject_token_type: tokenType, token_url: `${emulator.base}/v1/token`,
+    credential_source: { executable: { command, ...extra } },
+  });
+  const previous = process.env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES;
+  try {
+    delete process.env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES;
+    await assert.rejects(new credmint.ExternalAccountCredentials(config(`${script} arg1`)).getAccessToken(),
+      (e) => e.code === 'invalid_argument' && e.message.includes('GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES'));
+    process.env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES = '1';
+    checkToken(await new credmint.ExternalAccountCredentials(config(`${script} arg1`)).getAccessToken());
+    assert.equal(readFileSync(join(dir, 'env.txt'), 'utf8').trim(), `${PROVIDER} arg1`);
+    const cached = join(dir, 'cached.json');
+    writeFileSync(cached, output);
+    checkToken(await new credmint.ExternalAccountCredentials(config('/bin/false', { output_file: cached })).getAccessToken());
+    await assert.rejects(new credmint.ExternalAccountCredentials(config('/bin/false')).getAccessToken(),
+      (e) => e.code === 'invalid_argument' && e.message.includes('exited with status 1'));
+  } finally {
+    if (previous === undefined) delete process.env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES;
+    else process.env.GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES = previous;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

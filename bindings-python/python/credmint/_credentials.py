@@ -16,7 +16,7 @@ from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import os
-    from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 __all__ = [
     "Credentials",
@@ -324,9 +324,58 @@ class ExternalAccountCredentials(Credentials):
                     f"the credential source URL answered HTTP {answer.status}"
                 )
             return str(self._account.subject_token_from(answer.body))
+        import os
+
+        invocation = self._account.executable_invocation(
+            os.environ.get(_native.ALLOW_EXECUTABLES_VAR)
+        )
+        if invocation is not None:
+            return self._run_executable(*invocation)
         raise InvalidArgumentError(
             f"credential source {source['kind']!r} needs subject_token_supplier in Python"
         )
+
+    def _run_executable(
+        self,
+        program: str,
+        args: List[str],
+        env: List[Tuple[str, str]],
+        timeout_millis: int,
+        output_file: Optional[str],
+    ) -> str:
+        """Google's executable source: the cached output file if still valid, else the command."""
+        import os
+        import subprocess
+
+        from .errors import CredmintError
+
+        if output_file is not None and os.path.isfile(output_file):
+            try:
+                with open(output_file, "rb") as cached:
+                    return self._account.subject_token_from_executable(cached.read(1024 * 1024), now())
+            except (OSError, CredmintError):
+                pass  # unreadable, failed or expired: run the command
+        try:
+            completed = subprocess.run(
+                [program, *args],
+                env={**os.environ, **dict(env)},
+                capture_output=True,
+                timeout=timeout_millis / 1000,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise InvalidArgumentError(
+                f"the credential executable did not finish within {timeout_millis} ms"
+            ) from None
+        except OSError as failure:
+            raise InvalidArgumentError(
+                f"the credential executable could not start ({type(failure).__name__})"
+            ) from None
+        if completed.returncode != 0:
+            raise InvalidArgumentError(
+                f"the credential executable exited with status {completed.returncode}"
+            )
+        return self._account.subject_token_from_executable(completed.stdout[: 1024 * 1024], now())
 
     def _access_conversation(self) -> Any:
         return self._account.flow(self._subject_token())

@@ -3,6 +3,7 @@
 
 mod account;
 mod aws;
+mod executable;
 mod grant;
 mod iam;
 mod impersonation;
@@ -10,6 +11,7 @@ mod sts;
 
 pub use account::{ServiceAccountId, ServiceAccountIdentity};
 pub use aws::{AwsCredentials, AwsMetadataFlow, AwsMetadataUrls, region_from_availability_zone};
+pub use executable::{ALLOW_EXECUTABLES_VAR, ExecutableInvocation};
 pub use grant::{GrantOutput, JwtGrantFlow, ServiceAccountIdTokenFlow, ServiceAccountTokenFlow};
 pub use iam::{AllowedLocations, IamCredentials};
 pub use impersonation::{

@@ -16,6 +16,7 @@
 use super::aws::{
     self, AwsCredentials, AwsMetadataFlow, AwsMetadataUrls, DEFAULT_VERIFICATION_URL,
 };
+use super::executable::{ExecutableInvocation, ExecutableSource};
 use super::iam::{self, IamCredentials};
 use crate::assertion::checked_scopes;
 use crate::datetime::Lifetime;
@@ -350,6 +351,32 @@ impl ExternalAccount {
         Ok(SecretString::from(token))
     }
 
+    /// For an executable source, how to run it (see [`ExecutableInvocation`]);
+    /// `allow` is the host's value of [`super::ALLOW_EXECUTABLES_VAR`], which
+    /// must be `1`. `Ok(None)` for other sources.
+    pub fn executable_invocation(
+        &self,
+        allow: Option<&str>,
+    ) -> Result<Option<ExecutableInvocation>> {
+        match &self.source {
+            CredentialSource::Executable {
+                command,
+                timeout_millis,
+                output_file,
+            } => ExecutableSource {
+                command,
+                timeout_millis: *timeout_millis,
+                output_file: output_file.as_deref(),
+                audience: &self.audience,
+                subject_token_type: &self.subject_token_type,
+                impersonation_url: self.impersonation_url.as_deref(),
+            }
+            .invocation(allow)
+            .map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// The subject token in an executable source's output (Google's pluggable
     /// auth format, version 1), checked against `now` and the file's token type.
     pub fn subject_token_from_executable(
@@ -654,6 +681,60 @@ mod tests {
             r#"{"type":"external_account","audience":"a","subject_token_type":"t","credential_source":{"file":"/t","format":{"type":"json"}}}"#
         )
         .is_err());
+    }
+
+    #[test]
+    fn executable_invocation() {
+        let exe = account(
+            r#"{"executable":{"command":"/bin/token  --x y","timeout_millis":5000,"output_file":"/tmp/out.json"}}"#,
+        );
+        assert_eq!(
+            exe.executable_invocation(None).unwrap_err().code(),
+            "invalid_argument"
+        );
+        assert!(exe.executable_invocation(Some("0")).is_err());
+        let run = exe.executable_invocation(Some("1")).unwrap().unwrap();
+        assert_eq!(run.program, "/bin/token");
+        assert_eq!(run.args, ["--x", "y"]);
+        assert_eq!(run.timeout_millis, 5000);
+        assert_eq!(run.output_file.as_deref(), Some("/tmp/out.json"));
+        let env: std::collections::HashMap<_, _> = run.env.into_iter().collect();
+        assert_eq!(env["GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE"], "0");
+        assert_eq!(env["GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE"], "/tmp/out.json");
+        assert!(env.contains_key("GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE"));
+        assert!(env.contains_key("GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE"));
+        for bad in [
+            r#"{"executable":{"command":"/bin/token","timeout_millis":4999}}"#,
+            r#"{"executable":{"command":"/bin/token","timeout_millis":120001}}"#,
+            r#"{"executable":{"command":"   "}}"#,
+        ] {
+            let result = account(bad).executable_invocation(Some("1"));
+            assert!(result.is_err(), "{bad}");
+        }
+        let default = account(r#"{"executable":{"command":"/bin/token"}}"#);
+        assert_eq!(
+            default
+                .executable_invocation(Some("1"))
+                .unwrap()
+                .unwrap()
+                .timeout_millis,
+            30_000
+        );
+        let text = account(r#"{"file":"/x","format":{"type":"text"}}"#);
+        assert_eq!(text.executable_invocation(Some("1")).unwrap(), None);
+        let impersonating = ExternalAccount::from_json(
+            r#"{"type":"external_account","audience":"//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x","subject_token_type":"urn:ietf:params:oauth:token-type:id_token","service_account_impersonation_url":"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken","credential_source":{"executable":{"command":"/bin/token"}}}"#,
+        )
+        .unwrap();
+        let run = impersonating
+            .executable_invocation(Some("1"))
+            .unwrap()
+            .unwrap();
+        assert!(run.env.contains(&(
+            "GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL".to_owned(),
+            "sa@p.iam.gserviceaccount.com".to_owned()
+        )));
+        assert_eq!(run.output_file, None);
     }
 
     #[test]

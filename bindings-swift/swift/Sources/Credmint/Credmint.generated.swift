@@ -1033,6 +1033,12 @@ public protocol ExternalAccountProtocol: AnyObject, Sendable {
     func audience()  -> String
     
     /**
+     * For an executable source, how to run it; `allow` is the host's
+     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
+     */
+    func executableInvocation(allow: String?) throws  -> ExecutableRun?
+    
+    /**
      * The STS exchange (then impersonation, if the file asks) for `subject_token`.
      */
     func flow(subjectToken: String) throws  -> Conversation
@@ -1041,6 +1047,11 @@ public protocol ExternalAccountProtocol: AnyObject, Sendable {
      * The subject token inside a file's or URL's content (text or JSON, as the file says).
      */
     func subjectTokenFrom(content: Data) throws  -> String
+    
+    /**
+     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
+     */
+    func subjectTokenFromExecutable(output: Data, now: Int64) throws  -> String
     
     /**
      * For a URL source, the request that fetches the subject token; send it
@@ -1136,6 +1147,20 @@ open func audience() -> String  {
 }
     
     /**
+     * For an executable source, how to run it; `allow` is the host's
+     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
+     */
+open func executableInvocation(allow: String?)throws  -> ExecutableRun?  {
+    return try  FfiConverterOptionTypeExecutableRun.lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(allow),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The STS exchange (then impersonation, if the file asks) for `subject_token`.
      */
 open func flow(subjectToken: String)throws  -> Conversation  {
@@ -1157,6 +1182,20 @@ open func subjectTokenFrom(content: Data)throws  -> String  {
     uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(content),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
+     */
+open func subjectTokenFromExecutable(output: Data, now: Int64)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(output),
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -2702,6 +2741,107 @@ public func FfiConverterTypeCredentialPage_lift(_ buf: RustBuffer) throws -> Cre
 #endif
 public func FfiConverterTypeCredentialPage_lower(_ value: CredentialPage) -> RustBuffer {
     return FfiConverterTypeCredentialPage.lower(value)
+}
+
+
+/**
+ * How to run an executable credential source: `program` with `args` (no
+ * shell), `env` added to the environment, killed after `timeout_millis`; its
+ * stdout goes to `subjectTokenFromExecutable`. A valid `output_file` is used first.
+ */
+public struct ExecutableRun: Equatable, Hashable {
+    /**
+     * The program.
+     */
+    public var program: String
+    /**
+     * Its arguments.
+     */
+    public var args: [String]
+    /**
+     * Variables to add, flattened: `[name0, value0, …]`.
+     */
+    public var env: [String]
+    /**
+     * How long it may run.
+     */
+    public var timeoutMillis: UInt64
+    /**
+     * Where it caches its output, if anywhere.
+     */
+    public var outputFile: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The program.
+         */program: String, 
+        /**
+         * Its arguments.
+         */args: [String], 
+        /**
+         * Variables to add, flattened: `[name0, value0, …]`.
+         */env: [String], 
+        /**
+         * How long it may run.
+         */timeoutMillis: UInt64, 
+        /**
+         * Where it caches its output, if anywhere.
+         */outputFile: String?) {
+        self.program = program
+        self.args = args
+        self.env = env
+        self.timeoutMillis = timeoutMillis
+        self.outputFile = outputFile
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExecutableRun: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExecutableRun: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExecutableRun {
+        return
+            try ExecutableRun(
+                program: FfiConverterString.read(from: &buf), 
+                args: FfiConverterSequenceString.read(from: &buf), 
+                env: FfiConverterSequenceString.read(from: &buf), 
+                timeoutMillis: FfiConverterUInt64.read(from: &buf), 
+                outputFile: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExecutableRun, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.program, into: &buf)
+        FfiConverterSequenceString.write(value.args, into: &buf)
+        FfiConverterSequenceString.write(value.env, into: &buf)
+        FfiConverterUInt64.write(value.timeoutMillis, into: &buf)
+        FfiConverterOptionString.write(value.outputFile, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutableRun_lift(_ buf: RustBuffer) throws -> ExecutableRun {
+    return try FfiConverterTypeExecutableRun.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExecutableRun_lower(_ value: ExecutableRun) -> RustBuffer {
+    return FfiConverterTypeExecutableRun.lower(value)
 }
 
 
@@ -4303,6 +4443,30 @@ fileprivate struct FfiConverterOptionTypeCredentialPage: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeExecutableRun: FfiConverterRustBuffer {
+    typealias SwiftType = ExecutableRun?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExecutableRun.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExecutableRun.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeCredentialFilter: FfiConverterRustBuffer {
     typealias SwiftType = CredentialFilter?
 
@@ -4405,6 +4569,16 @@ public func maxResponseBody() -> UInt64  {
     return try!  FfiConverterUInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_func_max_response_body(uniffiCallStatus
+    )
+})
+}
+/**
+ * The environment variable that must be `1` before an executable source runs.
+ */
+public func allowExecutablesVar() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_func_allow_executables_var(uniffiCallStatus
     )
 })
 }
@@ -4543,6 +4717,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_func_max_response_body() != 11260) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_func_allow_executables_var() != 64829) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_func_client_credentials() != 47988) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4609,10 +4786,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_externalaccount_audience() != 22581) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation() != 63797) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_flow() != 36849) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from() != 7542) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable() != 16666) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request() != 58765) {

@@ -677,6 +677,8 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_credmint_ffi_checksum_func_max_response_body(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_func_allow_executables_var(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_func_client_credentials(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_conformance_flow(
@@ -721,9 +723,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_audience(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_flow(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request(
     ): Int
@@ -855,9 +861,13 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_credmint_ffi_fn_method_externalaccount_audience(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(`ptr`: Long,`allow`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_externalaccount_flow(`ptr`: Long,`subjectToken`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from(`ptr`: Long,`content`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(`ptr`: Long,`output`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_request(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -949,6 +959,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_func_max_response_body(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_credmint_ffi_fn_func_allow_executables_var(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_func_client_credentials(`tokenUrl`: RustBuffer.ByValue,`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,`scopes`: RustBuffer.ByValue,`basicAuth`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_func_conformance_flow(`specJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1087,6 +1099,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_func_max_response_body() and 0xFFFF) != 11260) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_func_allow_executables_var() and 0xFFFF) != 64829) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_func_client_credentials() and 0xFFFF) != 47988) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1153,10 +1168,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_audience() and 0xFFFF) != 22581) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation() and 0xFFFF) != 63797) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_flow() and 0xFFFF) != 36849) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from() and 0xFFFF) != 7542) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable() and 0xFFFF) != 16666) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request() and 0xFFFF) != 58765) {
@@ -2424,6 +2445,12 @@ public interface ExternalAccountInterface {
     fun `audience`(): kotlin.String
     
     /**
+     * For an executable source, how to run it; `allow` is the host's
+     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
+     */
+    fun `executableInvocation`(`allow`: kotlin.String?): ExecutableRun?
+    
+    /**
      * The STS exchange (then impersonation, if the file asks) for `subject_token`.
      */
     fun `flow`(`subjectToken`: kotlin.String): Conversation
@@ -2432,6 +2459,11 @@ public interface ExternalAccountInterface {
      * The subject token inside a file's or URL's content (text or JSON, as the file says).
      */
     fun `subjectTokenFrom`(`content`: kotlin.ByteArray): kotlin.String
+    
+    /**
+     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
+     */
+    fun `subjectTokenFromExecutable`(`output`: kotlin.ByteArray, `now`: kotlin.Long): kotlin.String
     
     /**
      * For a URL source, the request that fetches the subject token; send it
@@ -2569,6 +2601,25 @@ open class ExternalAccount: Disposable, AutoCloseable, ExternalAccountInterface
 
     
     /**
+     * For an executable source, how to run it; `allow` is the host's
+     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
+     */
+    @Throws(CredmintException::class)override fun `executableInvocation`(`allow`: kotlin.String?): ExecutableRun? {
+            return FfiConverterOptionalTypeExecutableRun.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(
+        it,
+        
+        FfiConverterOptionalString.lower(`allow`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The STS exchange (then impersonation, if the file asks) for `subject_token`.
      */
     @Throws(CredmintException::class)override fun `flow`(`subjectToken`: kotlin.String): Conversation {
@@ -2597,6 +2648,25 @@ open class ExternalAccount: Disposable, AutoCloseable, ExternalAccountInterface
         it,
         
         FfiConverterByteArray.lower(`content`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
+     */
+    @Throws(CredmintException::class)override fun `subjectTokenFromExecutable`(`output`: kotlin.ByteArray, `now`: kotlin.Long): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(
+        it,
+        
+        FfiConverterByteArray.lower(`output`),
+        FfiConverterLong.lower(`now`),_status)
 }
     }
     )
@@ -5026,6 +5096,79 @@ public object FfiConverterTypeCredentialPage: FfiConverterRustBuffer<CredentialP
 
 
 /**
+ * How to run an executable credential source: `program` with `args` (no
+ * shell), `env` added to the environment, killed after `timeout_millis`; its
+ * stdout goes to `subjectTokenFromExecutable`. A valid `output_file` is used first.
+ */
+data class ExecutableRun (
+    /**
+     * The program.
+     */
+    var `program`: kotlin.String
+    , 
+    /**
+     * Its arguments.
+     */
+    var `args`: List<kotlin.String>
+    , 
+    /**
+     * Variables to add, flattened: `[name0, value0, …]`.
+     */
+    var `env`: List<kotlin.String>
+    , 
+    /**
+     * How long it may run.
+     */
+    var `timeoutMillis`: kotlin.ULong
+    , 
+    /**
+     * Where it caches its output, if anywhere.
+     */
+    var `outputFile`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExecutableRun: FfiConverterRustBuffer<ExecutableRun> {
+    override fun read(buf: ByteBuffer): ExecutableRun {
+        return ExecutableRun(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ExecutableRun) = (
+            FfiConverterString.allocationSize(value.`program`) +
+            FfiConverterSequenceString.allocationSize(value.`args`) +
+            FfiConverterSequenceString.allocationSize(value.`env`) +
+            FfiConverterULong.allocationSize(value.`timeoutMillis`) +
+            FfiConverterOptionalString.allocationSize(value.`outputFile`)
+    )
+
+    override fun write(value: ExecutableRun, buf: ByteBuffer) {
+            FfiConverterString.write(value.`program`, buf)
+            FfiConverterSequenceString.write(value.`args`, buf)
+            FfiConverterSequenceString.write(value.`env`, buf)
+            FfiConverterULong.write(value.`timeoutMillis`, buf)
+            FfiConverterOptionalString.write(value.`outputFile`, buf)
+    }
+}
+
+
+
+/**
  * A `signBlob` answer. A signature is not a secret, so this is a plain record.
  */
 data class SignedBlob (
@@ -7024,6 +7167,38 @@ public object FfiConverterOptionalTypeCredentialPage: FfiConverterRustBuffer<Cre
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeExecutableRun: FfiConverterRustBuffer<ExecutableRun?> {
+    override fun read(buf: ByteBuffer): ExecutableRun? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeExecutableRun.read(buf)
+    }
+
+    override fun allocationSize(value: ExecutableRun?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeExecutableRun.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ExecutableRun?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeExecutableRun.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeCredentialFilter: FfiConverterRustBuffer<CredentialFilter?> {
     override fun read(buf: ByteBuffer): CredentialFilter? {
         if (buf.get().toInt() == 0) {
@@ -7144,6 +7319,19 @@ public object FfiConverterSequenceTypeAccountCredential: FfiConverterRustBuffer<
             return FfiConverterULong.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_credmint_ffi_fn_func_max_response_body(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * The environment variable that must be `1` before an executable source runs.
+         */ fun `allowExecutablesVar`(): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_func_allow_executables_var(
     
         _status)
 }

@@ -204,6 +204,7 @@ class ExternalAccountCredentials(
     scopes: List<String> = emptyList(),
     private val subjectTokenSupplier: (suspend () -> String)? = null,
     http: Http = Http(),
+    private val environment: (String) -> String? = System::getenv,
 ) : Credentials(RefreshStyle.GOOGLE, http) {
     private val account = ExternalAccount.fromJson(configJson, scopes)
 
@@ -216,6 +217,7 @@ class ExternalAccountCredentials(
                 throw CredmintException.InvalidArgument("invalid_argument", "cannot read the credential source file")
             }
             is SubjectTokenSource.Url -> fetchSource()
+            is SubjectTokenSource.Executable -> return runExecutable()
             else -> throw CredmintException.InvalidArgument(
                 "invalid_argument", "this credential source needs a subjectTokenSupplier",
             )
@@ -235,6 +237,48 @@ class ExternalAccountCredentials(
             throw CredmintException.InvalidArgument("invalid_argument", "the credential source URL answered HTTP ${answer.status}")
         }
         return answer.body
+    }
+
+    /** Google's executable source: the cached output file if still valid, else the command. */
+    private suspend fun runExecutable(): String = withContext(Dispatchers.IO) {
+        val run = account.executableInvocation(environment(allowExecutablesVar()))
+            ?: throw CredmintException.InvalidArgument("invalid_argument", "not an executable source")
+        run.outputFile?.let { path ->
+            try {
+                return@withContext account.subjectTokenFromExecutable(File(path).readBytes(), http.clock.now())
+            } catch (missing: IOException) {
+                // no cached output: run the command
+            } catch (refused: CredmintException) {
+                // failed or expired: run the command
+            }
+        }
+        val stdout = File.createTempFile("credmint-executable-", ".out")
+        try {
+            val process = try {
+                ProcessBuilder(listOf(run.program) + run.args)
+                    .apply { environment().putAll(run.env.chunked(2).associate { (name, value) -> name to value }) }
+                    .redirectOutput(stdout)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+            } catch (failure: IOException) {
+                throw CredmintException.InvalidArgument("invalid_argument", "the credential executable could not start")
+            }
+            if (!process.waitFor(run.timeoutMillis.toLong(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly()
+                throw CredmintException.InvalidArgument(
+                    "invalid_argument", "the credential executable did not finish within ${run.timeoutMillis} ms",
+                )
+            }
+            if (process.exitValue() != 0) {
+                throw CredmintException.InvalidArgument(
+                    "invalid_argument", "the credential executable exited with status ${process.exitValue()}",
+                )
+            }
+            val output = stdout.inputStream().use { it.readNBytes(maxResponseBody().toInt()) }
+            account.subjectTokenFromExecutable(output, http.clock.now())
+        } finally {
+            stdout.delete()
+        }
     }
 
     override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(account.flow(subjectToken()))

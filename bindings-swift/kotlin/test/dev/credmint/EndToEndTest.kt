@@ -192,6 +192,38 @@ class EndToEndTest {
     }
 
     @Test
+    fun workloadIdentityFederationFromAnExecutable() = runBlocking {
+        val provider = ServiceAccountKey.fromJson(emulator.keyFile("idp-0"))
+        val subject = provider.signJwt("""{"iss":"https://ci.example.com","sub":"job-10","aud":"$PROVIDER","iat":${now()}}""", now()).signedJwt()
+        val type = "urn:ietf:params:oauth:token-type:jwt"
+        val output = """{"version":1,"success":true,"token_type":"$type","id_token":"$subject","expiration_time":${now() + 600}}"""
+        val dir = java.nio.file.Files.createTempDirectory("credmint-exe-").toFile()
+        try {
+            val script = File(dir, "token.sh")
+            script.writeText("#!/bin/sh\necho \"\$GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE \$1\" > ${dir}/env.txt\ncat <<'EOF'\n$output\nEOF\n")
+            script.setExecutable(true)
+            val config = { command: String, extra: String -> """{"type":"external_account","audience":"$PROVIDER",
+                "subject_token_type":"$type","token_url":"${emulator.base}/v1/token",
+                "credential_source":{"executable":{"command":"$command"$extra}}}""" }
+            val allowed = { name: String -> if (name == "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES") "1" else null }
+            val disabled = failure<CredmintException.InvalidArgument> {
+                ExternalAccountCredentials(config("$script arg1", ""), environment = { null }).accessToken()
+            }
+            assertTrue(disabled.message.contains("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"))
+            checkToken(ExternalAccountCredentials(config("$script arg1", ""), environment = allowed).accessToken())
+            assertEquals("$PROVIDER arg1", File(dir, "env.txt").readText().trim())
+            val cached = File(dir, "cached.json").apply { writeText(output) }
+            checkToken(ExternalAccountCredentials(config("/bin/false", ""","output_file":"${cached.path}""""), environment = allowed).accessToken())
+            val exited = failure<CredmintException.InvalidArgument> {
+                ExternalAccountCredentials(config("/bin/false", ""), environment = allowed).accessToken()
+            }
+            assertTrue(exited.message, exited.message.contains("exited with status 1"))
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
+    @Test
     fun anHtmlGatewayErrorAndARefusedConnectionAreTypedErrors() {
         val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
         server.createContext("/") { exchange ->
