@@ -1,8 +1,11 @@
 //! A core flow as a Python object the host drives: `poll(now)` gives a step
 //! tuple, the `feed_*` methods take what the host did.
 //!
-//! Steps: `("send", method, url, headers, body)`, `("wait", until)`,
-//! `("sign", key_id, payload)`, `("done", result)`.
+//! Steps: `("send", method, url, headers, body, timeout_millis)`, `("wait", until)`,
+//! `("sign", key_id, payload)`, `("done", result)`. `timeout_millis` is the
+//! request's time limit (the core's: connect, send and read the whole answer),
+//! in milliseconds like the native module's other durations; the Python layer
+//! hands it to transports as `timeout=` seconds.
 
 use crate::errors::IntoPy;
 use crate::tokens::{AccessToken, IdToken};
@@ -57,6 +60,7 @@ impl Conversation {
                     request.url().to_owned(),
                     headers,
                     PyBytes::new(py, request.body()),
+                    request.timeout_millis(),
                 )
                     .into_pyobject(py)?
                     .into_any()

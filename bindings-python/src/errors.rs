@@ -20,6 +20,8 @@ fn class_of(code: &str) -> &'static str {
         "signing_failed" => "SigningError",
         "transport_error" => "TransportError",
         "invalid_response" => "InvalidResponseError",
+        "credentials_not_found" => "CredentialsNotFoundError",
+        "not_supported" => "NotSupportedError",
         _ => "RemoteError",
     }
 }

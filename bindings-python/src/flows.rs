@@ -223,6 +223,13 @@ pub struct ExternalAccount {
     inner: CoreExternalAccount,
 }
 
+impl ExternalAccount {
+    /// Wraps a parsed core configuration.
+    pub(crate) fn from_core(inner: CoreExternalAccount) -> Self {
+        ExternalAccount { inner }
+    }
+}
+
 #[pymethods]
 impl ExternalAccount {
     /// Parses the file's JSON text; `scopes` apply when not impersonating.

@@ -4,6 +4,7 @@
 
 mod cache;
 mod conversation;
+mod credentials;
 mod errors;
 mod flows;
 mod keys;
@@ -21,6 +22,9 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<conversation::Conversation>()?;
     module.add_class::<cache::TokenCache>()?;
     module.add_class::<flows::ExternalAccount>()?;
+    module.add_class::<credentials::Credentials>()?;
+    module.add_class::<credentials::DefaultCredentials>()?;
+    module.add("ADC_VARIABLES", credmint::ADC_VARIABLES.to_vec())?;
     module.add_function(wrap_pyfunction!(flows::service_account_token, module)?)?;
     module.add_function(wrap_pyfunction!(flows::service_account_id_token, module)?)?;
     module.add_function(wrap_pyfunction!(flows::iam_call, module)?)?;
@@ -30,6 +34,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(flows::bearer_token, module)?)?;
     module.add_function(wrap_pyfunction!(flows::_conformance_flow, module)?)?;
     module.add("MAX_RESPONSE_BODY", credmint::MAX_RESPONSE_BODY)?;
+    module.add("DEFAULT_TIMEOUT_MILLIS", credmint::DEFAULT_TIMEOUT_MILLIS)?;
     module.add(
         "ALLOW_EXECUTABLES_VAR",
         credmint::google::ALLOW_EXECUTABLES_VAR,

@@ -67,8 +67,11 @@ def test_flow_vector(case: Dict[str, Any]) -> None:
         got = conversation.poll(step["now"])
         assert got[0] == kind, (where, got[0])
         if kind == "send":
-            _, method, url, headers, body = got
-            request = {"method": method, "url": url, "headers": [list(h) for h in headers], "body": body.decode()}
+            _, method, url, headers, body, timeout_millis = got
+            request = {
+                "method": method, "url": url, "headers": [list(h) for h in headers], "body": body.decode(),
+                "timeout_millis": timeout_millis,
+            }
             assert request == expect["send"], where
             if "respond" in step:
                 answer = step["respond"]

@@ -85,7 +85,8 @@ impl Conversation {
 /// What the host does next.
 #[derive(uniffi::Enum)]
 pub enum Step {
-    /// Send this request with the platform's HTTP client, then `feedResponse`.
+    /// Send this request with the platform's HTTP client within its
+    /// `timeoutMillis()`, then `feedResponse` (or `feedTransportError`).
     Send {
         /// The request (headers and body may hold secrets).
         request: Arc<HttpRequest>,
@@ -151,6 +152,13 @@ impl HttpRequest {
     /// The body (empty for `GET`).
     pub fn body(&self) -> Vec<u8> {
         self.inner.body().to_vec()
+    }
+
+    /// How long the host may spend on this request, in milliseconds: connect,
+    /// send and read the whole answer. Past it, abandon the request and call
+    /// `feedTransportError`. The core's limit; a transport never picks its own.
+    pub fn timeout_millis(&self) -> u64 {
+        self.inner.timeout_millis()
     }
 }
 

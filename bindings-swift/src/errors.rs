@@ -117,7 +117,10 @@ impl From<credmint::Error> for CredmintError {
             },
             other => match code.as_str() {
                 "invalid_key" | "unsupported_key" => CredmintError::Key { code, detail },
-                "invalid_argument" => CredmintError::InvalidArgument { code, detail },
+                // A configuration to fix: nothing found, or a kind that cannot do it.
+                "invalid_argument" | "credentials_not_found" | "not_supported" => {
+                    CredmintError::InvalidArgument { code, detail }
+                }
                 "signing_failed" => CredmintError::Signing { code, detail },
                 "transport_error" => CredmintError::Transport { code, detail },
                 "invalid_response" => CredmintError::Remote {

@@ -1,7 +1,8 @@
 // The npm package's API over the WebAssembly core. Transport is `fetch`
 // (per object, never called with a borrowed `this`), the clock is Date.now(),
 // and RSA signing goes to WebCrypto when the runtime has it; every protocol
-// rule (requests, parsing, retries, caching decisions) is the core's.
+// rule (requests, their time limits, parsing, retries, caching decisions) is
+// the core's.
 import * as native from './credmint_wasm.js';
 import { CredmintError } from './errors.js';
 import { host } from './host.js';
@@ -61,31 +62,66 @@ async function readLimited(response) {
   return body;
 }
 
+/** An AbortSignal that fires after `millis`, and how to release its timer. */
+function timeLimit(millis) {
+  if (typeof AbortSignal.timeout === 'function') return { signal: AbortSignal.timeout(millis), release() {} };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), millis);
+  return { signal: controller.signal, release: () => clearTimeout(timer) };
+}
+
 /**
- * Drives a core conversation to its next `done`: sends with `fetch`, waits
- * out backoffs, and answers `sign` steps with `sign(keyId, bytes)`.
+ * One request, bounded as a whole by `timeoutMillis` (the core's limit for
+ * it): fetch and body read share one AbortSignal, and the exchange is raced
+ * against it too, so a `fetch` that ignores the signal cannot hold the caller.
+ * Resolves to `[status, [[name, value], …], body]`.
+ */
+async function exchange(fetch, url, init, timeoutMillis) {
+  const { signal, release } = timeLimit(timeoutMillis);
+  let onAbort;
+  const expired = new Promise((_, reject) => {
+    onAbort = () => reject(new Error(`no complete answer within ${timeoutMillis} ms`));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const work = (async () => {
+    const response = await fetch(url, { ...init, signal });
+    const pairs = [];
+    response.headers.forEach((value, name) => pairs.push([name, value]));
+    return [response.status, pairs, await readLimited(response)];
+  })();
+  work.catch(() => {}); // after the deadline its failure is no longer anyone's
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    release();
+  }
+}
+
+/**
+ * Drives a core conversation to its next `done`: sends with `fetch` (each
+ * request abandoned at its time limit, then reported as a transport error),
+ * waits out backoffs, and answers `sign` steps with `sign(keyId, bytes)`.
  */
 export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
   for (;;) {
     const step = conversation.poll(nowSecs());
     switch (step[0]) {
       case 'send': {
-        const [, method, url, headers, body] = step;
-        let response;
+        const [, method, url, headers, body, timeoutMillis] = step;
+        let answer;
         try {
-          response = await fetch(url, {
+          answer = await exchange(fetch, url, {
             method,
             headers,
             body: method === 'GET' ? undefined : body,
             redirect: 'manual',
-          });
+          }, timeoutMillis);
         } catch (error) {
           conversation.feedTransportError(String(error?.message ?? error).slice(0, 300));
           break;
         }
-        const pairs = [];
-        response.headers.forEach((value, name) => pairs.push([name, value]));
-        conversation.feedResponse(response.status, pairs, await readLimited(response));
+        conversation.feedResponse(...answer);
         break;
       }
       case 'wait':
@@ -532,10 +568,19 @@ export class ExternalAccountCredentials extends Credentials {
     if (source.kind === 'executable' && host.runExecutable) return this.#runExecutable();
     const request = this.#account.subjectTokenRequest();
     if (!request) throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
-    const [method, url, headers] = request;
-    const response = await this.fetchFn(url, { method, headers, redirect: 'manual' });
-    if (!response.ok) throw invalid(`the credential source URL answered HTTP ${response.status}`);
-    return this.#account.subjectTokenFrom(await readLimited(response));
+    const [method, url, headers, timeoutMillis] = request;
+    let status;
+    let body;
+    try {
+      [status, , body] = await exchange(this.fetchFn, url, { method, headers, redirect: 'manual' }, timeoutMillis);
+    } catch (error) {
+      throw new CredmintError(
+        `the credential source URL did not answer: ${String(error?.message ?? error).slice(0, 200)}`,
+        'transport_error', undefined, true,
+      );
+    }
+    if (status < 200 || status > 299) throw invalid(`the credential source URL answered HTTP ${status}`);
+    return this.#account.subjectTokenFrom(body);
   }
 
   /** Google's executable source: the cached output file if still valid, else the command. */

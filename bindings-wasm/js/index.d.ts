@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'token_issued_in_future' | 'lifetime_too_long' | 'audience_mismatch' | 'issuer_mismatch'
   | 'invalid_claims' | 'invalid_argument' | 'signing_failed' | 'credential_rejected'
   | 'unauthenticated' | 'permission_denied' | 'not_found' | 'rate_limited' | 'server_error'
-  | 'remote_error' | 'invalid_response' | 'transport_error';
+  | 'remote_error' | 'invalid_response' | 'transport_error' | 'credentials_not_found'
+  | 'not_supported';
 
 /** The one error class: a stable `code`, and for remote errors the server's words. */
 export class CredmintError extends Error {
@@ -21,7 +22,11 @@ export class CredmintError extends Error {
   toJSON(): { name: string; code: ErrorCode; message: string; status: number | undefined; retryable: boolean };
 }
 
-/** A `fetch` (the global one by default); never called with a borrowed `this`. */
+/**
+ * A `fetch` (the global one by default); never called with a borrowed `this`.
+ * `init.signal` fires at the core's time limit of the request (connect, send
+ * and read the whole answer); the request is abandoned then either way.
+ */
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -1,6 +1,8 @@
 //! A core flow as a JavaScript object the host drives. `poll(now)` returns an
-//! array: `["send", method, url, headers, body]`, `["wait", until]`,
-//! `["sign", keyId, payload]` or `["done", value]`.
+//! array: `["send", method, url, headers, body, timeoutMillis]`, `["wait", until]`,
+//! `["sign", keyId, payload]` or `["done", value]`. `timeoutMillis` is the
+//! request's time limit (connect, send and read the whole answer): the host
+//! abandons the request after it and calls `feedTransportError`.
 
 use crate::errors::IntoJs;
 use crate::keys::now_of;
@@ -53,6 +55,7 @@ impl Conversation {
                 );
                 step.push(&headers);
                 step.push(&body);
+                step.push(&(request.timeout_millis() as f64).into());
                 step
             }
             Step::Wait(until) => Array::of2(&"wait".into(), &(until.as_secs() as f64).into()),

@@ -274,7 +274,7 @@ impl ExternalAccount {
     }
 
     /// For a URL source, the request that fetches the subject token:
-    /// `[method, url, [[name, value], …]]`; `undefined` for other sources.
+    /// `[method, url, [[name, value], …], timeoutMillis]`; `undefined` for other sources.
     #[wasm_bindgen(js_name = subjectTokenRequest)]
     pub fn subject_token_request(&self) -> Option<js_sys::Array> {
         self.inner.subject_token_request().map(|request| {
@@ -283,10 +283,11 @@ impl ExternalAccount {
                 .iter()
                 .map(|(name, value)| js_sys::Array::of2(&name.into(), &value.into()))
                 .collect();
-            js_sys::Array::of3(
+            js_sys::Array::of4(
                 &request.method().as_str().into(),
                 &request.url().into(),
                 &headers,
+                &(request.timeout_millis() as f64).into(),
             )
         })
     }

@@ -199,8 +199,9 @@ test('flows.json: every conversation, step by step', () => {
       const got = conversation.poll(step.now);
       assert.equal(got[0], kind, where);
       if (kind === 'send') {
-        const [, method, url, headers, body] = got;
-        assert.deepEqual({ method, url, headers, body: Buffer.from(body).toString('utf8') }, step.expect.send, where);
+        const [, method, url, headers, body, timeout_millis] = got;
+        assert.deepEqual({ method, url, headers, body: Buffer.from(body).toString('utf8'), timeout_millis },
+          step.expect.send, where);
         if (step.respond) {
           conversation.feedResponse(step.respond.status, step.respond.headers, Buffer.from(step.respond.body, 'utf8'));
         } else if (step.transport_error) {

@@ -15,12 +15,15 @@ pub struct ServeArgs {
     pub host: std::net::IpAddr,
     /// State file.
     pub state: Option<PathBuf>,
-    /// Folder to write every service account's key file into.
+    /// Folder to write every service account's key file and the users'
+    /// credential files into.
     pub keys_dir: Option<PathBuf>,
 }
 
-/// Writes each account's key file (token_uri pointing at the emulator) and each
-/// generated identity-provider key into `dir`, readable only by the owner.
+/// Writes each account's key file (token_uri pointing at the emulator), each
+/// generated identity-provider key and the users' credential files
+/// (`authorized_user.json`, `impersonated_service_account.json`,
+/// `external_account_authorized_user.json`) into `dir`, readable only by the owner.
 pub fn write_keys(emulator: &Emulator, config: &Config, dir: &Path) -> Result<(), Failure> {
     std::fs::create_dir_all(dir)
         .map_err(|err| Failure::io(format!("cannot create {}: {err}", dir.display())))?;
@@ -35,6 +38,7 @@ pub fn write_keys(emulator: &Emulator, config: &Config, dir: &Path) -> Result<()
             files.push((format!("idp-{index}.json"), key));
         }
     }
+    files.extend(emulator.credential_files());
     for (name, key) in files {
         let path = dir.join(name);
         write_private(&path, key.expose_secret())

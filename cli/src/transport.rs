@@ -3,27 +3,33 @@
 
 use crate::failure::Failure;
 use crate::input;
-use credmint::{Flow, HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method, SignRequest, UnixTime};
+use credmint::{
+    DEFAULT_TIMEOUT_MILLIS, Flow, HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method,
+    SignRequest, UnixTime,
+};
 use std::time::Duration;
 
-/// A blocking HTTP client with timeouts; HTTP errors are responses, not failures.
+/// A blocking HTTP client; HTTP errors are responses, not failures. Each core
+/// request is bounded as a whole (connect, send, read the whole answer) by its
+/// own time limit, [`HttpRequest::timeout`]; the CLI picks none.
 pub struct Transport {
     agent: ureq::Agent,
 }
 
 impl Transport {
-    /// A client with a 10 s connect and 30 s overall timeout.
+    /// A client whose requests other than the core's (key documents) get the
+    /// core's default limit.
     pub fn new() -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(Duration::from_secs(30)))
+            .timeout_global(Some(Duration::from_millis(DEFAULT_TIMEOUT_MILLIS)))
             .build()
             .into();
         Transport { agent }
     }
 
-    /// Sends one request; `Err` is a transport failure (the core decides on retries).
+    /// Sends one request within its time limit; `Err` is a transport failure
+    /// (the core decides on retries).
     pub fn send(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
         let mut builder = ureq::http::Request::builder()
             .method(match request.method() {
@@ -38,6 +44,12 @@ impl Transport {
         let outgoing = builder
             .body(request.body().to_vec())
             .map_err(|err| format!("cannot build the request: {err}"))?;
+        // ureq's global timeout covers the body read that follows too.
+        let outgoing = self
+            .agent
+            .configure_request(outgoing)
+            .timeout_global(Some(request.timeout()))
+            .build();
         let mut response = self.agent.run(outgoing).map_err(|err| format!("{err}"))?;
         let status = response.status().as_u16();
         let headers = response
@@ -91,5 +103,60 @@ impl Transport {
             std::thread::sleep(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
         };
         Ok(credmint::drive(flow, clock, |r| self.send(r), sign, sleep)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::Transport;
+    use credmint::{ClientCredentials, Endpoint, FlowOptions, Jitter, RetryPolicy, SecretString};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// A loopback endpoint that accepts connections and never answers ends
+    /// each attempt at the request's own limit (here 300 ms, from the flow's
+    /// options), then the flow's retries end in `transport_error`.
+    #[test]
+    fn a_stalled_endpoint_ends_in_transport_error_within_the_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let accepting = std::thread::spawn(move || {
+            let held: Vec<_> = listener.incoming().take(2).map(Result::unwrap).collect();
+            finished.recv().ok(); // hold the connections open, unanswered
+            held.len()
+        });
+        let options = FlowOptions {
+            retry: RetryPolicy {
+                max_attempts: 2,
+                initial_delay_secs: 1,
+                max_delay_secs: 1,
+                max_retry_after_secs: 60,
+            },
+            jitter: Jitter::from_seed(0),
+            request_timeout_millis: Some(300),
+        };
+        let client = ClientCredentials::new(
+            Endpoint::new(&format!("http://127.0.0.1:{port}/token")).unwrap(),
+            "client".to_owned(),
+            SecretString::from("secret".to_owned()),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let failure = Transport::new()
+            .drive(&mut client.flow(&options))
+            .unwrap_err();
+        let elapsed = started.elapsed().as_secs_f64();
+        assert_eq!(failure.code, "transport_error", "{failure:?}");
+        // 2 × 300 ms, and 0 to 1 s of back-off (whole seconds).
+        assert!((0.55..3.0).contains(&elapsed), "{elapsed}");
+        done.send(()).unwrap();
+        assert_eq!(
+            accepting.join().unwrap(),
+            2,
+            "both attempts reached the server"
+        );
     }
 }

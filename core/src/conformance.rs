@@ -197,6 +197,7 @@ fn options(spec: &Value) -> Result<FlowOptions> {
     Ok(FlowOptions {
         retry,
         jitter: Jitter::from_seed(spec["jitter_seed"].as_u64().unwrap_or(0)),
+        request_timeout_millis: spec.get("request_timeout_millis").map(number).transpose()?,
     })
 }
 

@@ -121,6 +121,18 @@ pub enum Error {
         /// What the host reported.
         reason: String,
     },
+    /// Application Default Credentials found nothing, or the file
+    /// `GOOGLE_APPLICATION_CREDENTIALS` names does not exist.
+    CredentialsNotFound {
+        /// What was looked at, naming variables and paths.
+        reason: String,
+    },
+    /// This kind of credential cannot do what was asked (an ID token from a
+    /// person's `authorized_user` credentials).
+    NotSupported {
+        /// What was asked and what can do it instead.
+        reason: String,
+    },
 }
 
 /// Whose fault a remote error is, and what helps. Each kind has its own code.
@@ -206,6 +218,8 @@ impl Error {
             Error::Remote(remote) => remote.kind.code(),
             Error::InvalidResponse { .. } => "invalid_response",
             Error::Transport { .. } => "transport_error",
+            Error::CredentialsNotFound { .. } => "credentials_not_found",
+            Error::NotSupported { .. } => "not_supported",
         }
     }
 
@@ -254,6 +268,8 @@ impl Error {
         "remote_error",
         "invalid_response",
         "transport_error",
+        "credentials_not_found",
+        "not_supported",
     ];
 
     pub(crate) fn invalid_key(reason: impl Into<String>) -> Self {
@@ -359,6 +375,8 @@ impl fmt::Display for Error {
                 write!(f, "unexpected response (HTTP {status}): {reason}")
             }
             Error::Transport { reason } => write!(f, "transport failed: {reason}"),
+            Error::CredentialsNotFound { reason } => write!(f, "no credentials: {reason}"),
+            Error::NotSupported { reason } => write!(f, "not supported: {reason}"),
         }
     }
 }
@@ -445,6 +463,8 @@ mod tests {
             .chain([
                 Error::invalid_response(200, "x"),
                 Error::Transport { reason: "x".into() },
+                Error::CredentialsNotFound { reason: "x".into() },
+                Error::NotSupported { reason: "x".into() },
             ])
             .collect();
         let codes: Vec<&str> = samples.iter().map(Error::code).collect();

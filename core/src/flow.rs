@@ -247,6 +247,7 @@ pub(crate) struct Exchange {
     retry: RetryPolicy,
     jitter: Jitter,
     attempts: u32,
+    required_header: Option<(&'static str, &'static str)>,
     state: ExchangeState,
 }
 
@@ -282,6 +283,11 @@ pub struct FlowOptions {
     pub retry: RetryPolicy,
     /// Source of backoff jitter (seed it for reproducible schedules).
     pub jitter: Jitter,
+    /// The time limit of every request of the flow, in milliseconds, in place
+    /// of each request's own ([`HttpRequest::timeout_millis`], by default
+    /// [`crate::DEFAULT_TIMEOUT_MILLIS`]); `None` keeps the request's own.
+    /// For callers that must fail fast, and for tests of hosts' timeouts.
+    pub request_timeout_millis: Option<u64>,
 }
 
 impl Default for FlowOptions {
@@ -289,20 +295,39 @@ impl Default for FlowOptions {
         FlowOptions {
             retry: RetryPolicy::default(),
             jitter: Jitter::from_entropy(),
+            request_timeout_millis: None,
         }
     }
 }
 
 impl Exchange {
     pub(crate) fn new(request: HttpRequest, dialect: Dialect, options: &FlowOptions) -> Self {
+        let request = match options.request_timeout_millis {
+            Some(millis) => request.with_timeout_millis(millis),
+            None => request,
+        };
         Exchange {
             request,
             dialect,
             retry: options.retry,
             jitter: options.jitter.clone(),
             attempts: 0,
+            required_header: None,
             state: ExchangeState::Ready,
         }
+    }
+
+    /// Refuses every answer (success or error) that lacks header `name: value`:
+    /// the metadata server's `Metadata-Flavor: Google`, which a proxy or a
+    /// captive portal posing as the server does not send.
+    pub(crate) fn require_header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.required_header = Some((name, value));
+        self
+    }
+
+    /// How many requests this exchange has sent.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts
     }
 
     pub(crate) fn poll(&mut self, now: UnixTime) -> Result<Progress> {
@@ -357,7 +382,15 @@ impl Exchange {
                 "no request is waiting for a response",
             ));
         };
-        self.state = if response.is_success() {
+        let impostor = self
+            .required_header
+            .filter(|(name, value)| response.header_value(name).map(str::trim) != Some(*value));
+        self.state = if let Some((name, value)) = impostor {
+            ExchangeState::Failed(Error::invalid_response(
+                response.status(),
+                format!("the answer lacks the header {name}: {value}"),
+            ))
+        } else if response.is_success() {
             ExchangeState::Answered { response, sent_at }
         } else {
             let error = error_from_response(&response, self.dialect, sent_at);

@@ -13,6 +13,13 @@ use zeroize::Zeroizing;
 /// before any parsing; hosts should stop reading once this many bytes arrived.
 pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
 
+/// How long a host may wait for one request unless the conversation says
+/// otherwise (20 s): connecting, sending and reading the whole answer. Token
+/// endpoints, IAM and STS answer in well under a second; a request still open
+/// after this is abandoned and reported with `feed_transport_error`, which the
+/// flow retries like a server error.
+pub const DEFAULT_TIMEOUT_MILLIS: u64 = 20_000;
+
 /// The HTTP methods credmint's conversations use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -38,13 +45,15 @@ impl Method {
 /// Header names whose values are credentials and are never printed.
 const SECRET_HEADERS: [&str; 3] = ["authorization", "cookie", "x-goog-iam-authorization-token"];
 
-/// A request to send, complete down to the body bytes.
+/// A request to send, complete down to the body bytes and the time the host
+/// may spend on it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     method: Method,
     url: String,
     headers: Vec<(String, String)>,
     body: Zeroizing<Vec<u8>>,
+    timeout_millis: u64,
 }
 
 impl HttpRequest {
@@ -54,7 +63,14 @@ impl HttpRequest {
             url,
             headers: Vec::new(),
             body: Zeroizing::new(Vec::new()),
+            timeout_millis: DEFAULT_TIMEOUT_MILLIS,
         }
+    }
+
+    /// The same request with another time limit.
+    pub(crate) fn with_timeout_millis(mut self, millis: u64) -> Self {
+        self.timeout_millis = millis;
+        self
     }
 
     pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -98,6 +114,19 @@ impl HttpRequest {
     pub fn body(&self) -> &[u8] {
         &self.body
     }
+
+    /// How long the host may wait for this request, in milliseconds: connect,
+    /// send and read the whole answer. Past it, abandon the request and call
+    /// `feed_transport_error`. Every host applies it (an `AbortSignal` in
+    /// JavaScript, the client's timeout elsewhere); no host picks its own.
+    pub fn timeout_millis(&self) -> u64 {
+        self.timeout_millis
+    }
+
+    /// [`HttpRequest::timeout_millis`] as a [`std::time::Duration`].
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.timeout_millis)
+    }
 }
 
 impl fmt::Debug for HttpRequest {
@@ -107,6 +136,7 @@ impl fmt::Debug for HttpRequest {
             .field("url", &self.url)
             .field("headers", &RedactedHeaders(&self.headers))
             .field("body_len", &self.body.len())
+            .field("timeout_millis", &self.timeout_millis)
             .finish()
     }
 }

@@ -50,6 +50,7 @@ mod cache;
 mod claims;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod credentials;
 mod crypto;
 mod datetime;
 mod encoding;
@@ -86,6 +87,11 @@ pub use cache::{
     TokenCache,
 };
 pub use claims::Claims;
+pub use credentials::{
+    ADC_VARIABLES, AccessTokenFlow, AdcSource, AdcStep, CLOUD_PLATFORM_SCOPE, CredentialKind,
+    CredentialOptions, Credentials, DefaultCredentials, DefaultCredentialsFlow, Environment,
+    GOOGLE_UNIVERSE, IdTokenFlow, WELL_KNOWN_FILE,
+};
 pub use crypto::Backend;
 pub use datetime::{Lifetime, format_rfc3339, parse_rfc3339};
 pub use error::{Error, RemoteError, RemoteKind, Result};
@@ -95,7 +101,7 @@ pub use google::{
     JwtGrantFlow, ServiceAccountId, ServiceAccountIdTokenFlow, ServiceAccountIdentity,
     ServiceAccountTokenFlow, SourceToken,
 };
-pub use http::{HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method};
+pub use http::{DEFAULT_TIMEOUT_MILLIS, HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method};
 pub use jws::{Header, UnsignedJws};
 pub use key::{Jwk, JwkSet, PublicKey, ServiceAccountKey, SigningKey};
 #[cfg(feature = "rsa")]

@@ -25,13 +25,14 @@ pub enum RefreshPolicy {
 }
 
 impl RefreshPolicy {
-    /// The policy named `"google"` or `"ibm"` (how bindings name them).
+    /// The policy named `"google"`, `"ibm"` or `"metadata"` (how bindings name them).
     pub fn named(name: &str) -> Result<Self> {
         match name {
             "google" => Ok(RefreshPolicy::GOOGLE),
             "ibm" => Ok(RefreshPolicy::IBM),
+            "metadata" => Ok(RefreshPolicy::METADATA),
             other => Err(Error::invalid_argument(format!(
-                "unknown refresh policy {:?} (expected \"google\" or \"ibm\")",
+                "unknown refresh policy {:?} (expected \"google\", \"ibm\" or \"metadata\")",
                 other.chars().take(32).collect::<String>()
             ))),
         }
@@ -42,6 +43,24 @@ impl RefreshPolicy {
         refresh_before: 225,
         expired_before: 0,
     };
+
+    /// Tokens from the metadata server, which caches them itself and may hand
+    /// out one with only minutes left: refresh 4 min before expiry (as
+    /// google-cloud-rust does), stop using it 10 s before.
+    pub const METADATA: RefreshPolicy = RefreshPolicy::Margin {
+        refresh_before: 240,
+        expired_before: 10,
+    };
+
+    /// The name [`RefreshPolicy::named`] knows this policy by, if it is one of those.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            RefreshPolicy::GOOGLE => Some("google"),
+            RefreshPolicy::IBM => Some("ibm"),
+            RefreshPolicy::METADATA => Some("metadata"),
+            _ => None,
+        }
+    }
 
     /// IBM Cloud's SDKs: refresh after 80 % of the lifetime; expired 10 s early.
     pub const IBM: RefreshPolicy = RefreshPolicy::FractionOfLifetime {

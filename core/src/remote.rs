@@ -29,6 +29,8 @@ pub(crate) enum Dialect {
     Ibm,
     /// k0rdent's REST API.
     K0rdent,
+    /// The metadata server: plain-text errors, classified by status alone.
+    Metadata,
 }
 
 const MAX_MESSAGE_CHARS: usize = 512;
@@ -49,6 +51,7 @@ pub(crate) fn error_from_response(
         Dialect::OAuth => oauth_envelope(doc),
         Dialect::Google | Dialect::K0rdent => status_envelope(doc),
         Dialect::Ibm => ibm_envelope(doc),
+        Dialect::Metadata => None,
     });
     let mut remote = envelope.unwrap_or_else(|| Envelope {
         provider_code: None,

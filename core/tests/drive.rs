@@ -130,6 +130,7 @@ fn cached_credential_refreshes_once_and_in_the_background() {
     let options = FlowOptions {
         retry: RetryPolicy::NONE,
         jitter: Jitter::from_seed(1),
+        request_timeout_millis: None,
     };
     let mut credential = CachedCredential::new(
         TokenCache::with_jitter(RefreshPolicy::GOOGLE, 0, Jitter::from_seed(1)),

@@ -1,5 +1,6 @@
 //! Runs the conversation vectors (`tests/vectors/flows.json`, `cache.json`):
-//! scripted exchanges with a fixed clock: exact requests, responses fed back,
+//! scripted exchanges with a fixed clock: exact requests (with their time
+//! limits), responses fed back,
 //! waits, signatures, and the final result or typed error.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -94,6 +95,7 @@ fn run_case(case: &Value, backend: Backend) -> Result<(), String> {
                     "method": request.method().as_str(), "url": request.url(),
                     "headers": request.headers().iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
                     "body": String::from_utf8(request.body().to_vec()).unwrap(),
+                    "timeout_millis": request.timeout_millis(),
                 });
                 if &got != want {
                     return fail(format!(

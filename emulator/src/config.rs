@@ -14,6 +14,14 @@ pub struct Config {
     /// as Google's own ID tokens carry).
     #[serde(default)]
     pub oidc_issuer: Option<String>,
+    /// The service account the metadata server (`/computeMetadata/v1/`) speaks
+    /// for, as `default` (default: the first service account).
+    #[serde(default)]
+    pub metadata_service_account: Option<String>,
+    /// What `universe/universe-domain` answers; without it the path is a 404,
+    /// which clients read as `googleapis.com`, as on Google Cloud.
+    #[serde(default)]
+    pub metadata_universe_domain: Option<String>,
     /// Google service accounts.
     #[serde(default)]
     pub service_accounts: Vec<ServiceAccountConfig>,
@@ -26,6 +34,14 @@ pub struct Config {
     /// k0rdent service accounts.
     #[serde(default)]
     pub k0rdent_service_accounts: Vec<K0rdentAccountConfig>,
+    /// Google users with an OAuth client and a refresh token (what
+    /// `gcloud auth application-default login` writes).
+    #[serde(default)]
+    pub authorized_users: Vec<AuthorizedUserConfig>,
+    /// Workforce identity federation users with an STS refresh token (what
+    /// `gcloud auth login --login-config` writes).
+    #[serde(default)]
+    pub workforce_users: Vec<WorkforceUserConfig>,
 }
 
 /// A Google service account.
@@ -45,7 +61,7 @@ pub struct ServiceAccountConfig {
     #[serde(default)]
     pub key_file: Option<PathBuf>,
     /// IAM members holding `roles/iam.serviceAccountTokenCreator` on this account:
-    /// `serviceAccount:EMAIL`, `principal://…` or `principalSet://…/*`.
+    /// `serviceAccount:EMAIL`, `user:EMAIL`, `principal://…` or `principalSet://…/*`.
     #[serde(default)]
     pub token_creators: Vec<String>,
     /// Regions for `allowedLocations` (empty: unrestricted).
@@ -63,6 +79,66 @@ fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecretString, D:
 
 fn default_max_lifetime() -> u64 {
     3600
+}
+
+/// A Google user: the `authorized_user` credential of an OAuth client.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizedUserConfig {
+    /// The user's email; its tokens act as the IAM member `user:EMAIL`.
+    pub email: String,
+    /// The OAuth client (several users may share one, as gcloud's users do).
+    pub client_id: String,
+    /// The client's secret (never printed).
+    #[serde(deserialize_with = "secret")]
+    pub client_secret: SecretString,
+    /// The user's refresh token for that client (never printed).
+    #[serde(deserialize_with = "secret")]
+    pub refresh_token: SecretString,
+    /// Scopes the user consented to (default: gcloud's `openid`, `userinfo.email`
+    /// and `cloud-platform`); `openid` adds an `id_token` to each refresh.
+    #[serde(default = "default_user_scopes")]
+    pub scopes: Vec<String>,
+    /// `quota_project_id` written into the credential file.
+    #[serde(default)]
+    pub quota_project_id: Option<String>,
+}
+
+fn default_user_scopes() -> Vec<String> {
+    [
+        "openid",
+        "https://www.googleapis.com/auth/userinfo.email",
+        "https://www.googleapis.com/auth/cloud-platform",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// A workforce identity federation user: the `external_account_authorized_user`
+/// credential, refreshed at STS `POST /v1/oauthtoken`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkforceUserConfig {
+    /// `//iam.googleapis.com/locations/global/workforcePools/POOL/providers/PROVIDER`.
+    pub audience: String,
+    /// The IAM member its tokens act as:
+    /// `principal://iam.googleapis.com/locations/global/workforcePools/POOL/subject/SUBJECT`.
+    pub principal: String,
+    /// The OAuth client gcloud signed in with.
+    pub client_id: String,
+    /// The client's secret (never printed).
+    #[serde(deserialize_with = "secret")]
+    pub client_secret: SecretString,
+    /// The user's STS refresh token (never printed).
+    #[serde(deserialize_with = "secret")]
+    pub refresh_token: SecretString,
+    /// Scopes of its access tokens (default `cloud-platform`).
+    #[serde(default = "default_workforce_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_workforce_scopes() -> Vec<String> {
+    vec!["https://www.googleapis.com/auth/cloud-platform".to_owned()]
 }
 
 /// An external identity provider trusted by a workload identity pool.

@@ -5,11 +5,12 @@
 //!
 //! | Service | Paths |
 //! |---|---|
-//! | Google OAuth 2.0 token endpoint | `POST /token` (JWT-bearer, `target_audience`, client credentials) |
+//! | Google OAuth 2.0 token endpoint | `POST /token` (JWT-bearer, `target_audience`, client credentials, users' refresh tokens) |
+//! | Compute Engine metadata server | `GET /`, `GET /computeMetadata/v1/…` (the attached account's token, ID token, email; project id) |
 //! | IAM Service Account Credentials | `POST /v1/projects/-/serviceAccounts/{sa}:generateAccessToken` (`:generateIdToken`, `:signBlob`, `:signJwt`), `GET …/{sa}/allowedLocations` |
 //! | Service-account public keys | `GET /service_accounts/v1/jwk/{sa}`, `GET /service_accounts/v1/metadata/x509/{sa}` |
 //! | The emulator's OIDC keys | `GET /oauth2/v3/certs` (JWKS), `GET /oauth2/v1/certs` (X.509), `GET /.well-known/openid-configuration` |
-//! | Google STS (workload identity federation) | `POST /v1/token` |
+//! | Google STS (workload and workforce identity federation) | `POST /v1/token`, `POST /v1/oauthtoken`, `POST /v1/introspect` |
 //! | IBM Cloud IAM | `POST /identity/token` (API key, refresh token), `GET /identity/keys` |
 //! | k0rdent IAM | `GET`/`POST /v1/regions/global/iam/service-accounts/{id}/credentials`, `DELETE …/credentials/{cred}` |
 //!
@@ -35,17 +36,19 @@ mod bearer;
 mod clock;
 mod config;
 mod error;
+mod files;
 mod random;
 mod reply;
 mod request;
 mod routes;
 mod server;
 mod state;
+mod users;
 mod world;
 
 pub use config::{
-    Config, IbmApiKeyConfig, IdentityProviderConfig, K0rdentAccountConfig, K0rdentCredentialConfig,
-    ServiceAccountConfig,
+    AuthorizedUserConfig, Config, IbmApiKeyConfig, IdentityProviderConfig, K0rdentAccountConfig,
+    K0rdentCredentialConfig, ServiceAccountConfig, WorkforceUserConfig,
 };
 pub use error::SetupError;
 pub use server::{Emulator, Options, Running};

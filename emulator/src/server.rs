@@ -11,7 +11,7 @@ use crate::world::World;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use credmint::SecretString;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -140,6 +140,13 @@ impl Emulator {
         provider.key_file.clone()
     }
 
+    /// The credential files of users and impersonation pointing here
+    /// (`authorized_user.json`, `impersonated_service_account.json`,
+    /// `external_account_authorized_user.json`), by file name.
+    pub fn credential_files(&self) -> Vec<(String, SecretString)> {
+        crate::files::credential_files(&self.shared.world, &self.shared.base_url)
+    }
+
     /// Every service account's email, in configuration order.
     pub fn service_accounts(&self) -> Vec<String> {
         self.shared
@@ -238,6 +245,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/token", post(routes::oauth::token))
         .route("/v1/token", post(routes::sts::exchange))
+        .route("/v1/oauthtoken", post(routes::workforce::oauthtoken))
+        .route("/v1/introspect", post(routes::workforce::introspect))
         .route(
             "/v1/projects/{project}/serviceAccounts/{call}",
             post(routes::iam::call),
@@ -279,6 +288,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             axum::routing::delete(routes::k0rdent::revoke),
         )
         .route("/healthz", get(routes::keys::health))
+        .route("/", any(routes::metadata::root))
+        .route("/computeMetadata", any(routes::metadata::tree))
+        .route("/computeMetadata/", any(routes::metadata::tree))
+        .route("/computeMetadata/{*path}", any(routes::metadata::tree))
         .fallback(routes::keys::not_found)
         .method_not_allowed_fallback(routes::keys::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

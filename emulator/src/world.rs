@@ -6,6 +6,7 @@ use crate::config::{Config, IdentityProviderConfig, ServiceAccountConfig};
 use crate::error::SetupError;
 use crate::random;
 use crate::state::{CredentialRecord, Persisted, hash_secret};
+use crate::users::{User, WorkforceUser, load_users, load_workforce_users};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credmint::{
@@ -28,6 +29,8 @@ pub struct Account {
     pub email: String,
     /// 21-digit unique id (`sub`/`azp` of its ID tokens).
     pub unique_id: String,
+    /// Its project (the metadata server's `project/project-id`).
+    pub project_id: String,
     /// The private key, for signBlob/signJwt and to verify its assertions.
     pub key: ServiceAccountKey,
     /// The key file text (for `--keys-dir` and in-process hosts).
@@ -81,6 +84,18 @@ pub struct K0rdentAccount {
     pub tenant_admin: bool,
 }
 
+/// What the metadata server knows about the instance it pretends to run on.
+pub struct Instance {
+    /// Index into `World::accounts` of the attached service account, if any.
+    pub account: Option<usize>,
+    /// `universe/universe-domain`, if configured.
+    pub universe_domain: Option<String>,
+    /// Numeric instance id (derived from the account).
+    pub id: String,
+    /// When the emulator started, as the instance's creation time.
+    pub created_at: i64,
+}
+
 /// Everything fixed for the life of the server.
 pub struct World {
     /// `iss` of ID tokens.
@@ -99,6 +114,12 @@ pub struct World {
     pub k0rdent: HashMap<String, K0rdentAccount>,
     /// Access-token minter.
     pub minter: TokenMinter,
+    /// The metadata server's instance.
+    pub instance: Instance,
+    /// Google users with refresh tokens.
+    pub users: Vec<User>,
+    /// Workforce identity federation users.
+    pub workforce_users: Vec<WorkforceUser>,
 }
 
 impl World {
@@ -184,7 +205,37 @@ impl World {
                     .insert(account.id.clone(), records);
             }
         }
+        let account = match &config.metadata_service_account {
+            Some(email) => Some(accounts.iter().position(|a| &a.email == email).ok_or_else(
+                || {
+                    SetupError::new(format!(
+                        "metadata_service_account {email} is not a configured service account"
+                    ))
+                },
+            )?),
+            None => (!accounts.is_empty()).then_some(0),
+        };
+        let instance = Instance {
+            id: account
+                .map(|i| derived_unique_id(&format!("instance:{}", accounts[i].email)))
+                .unwrap_or_else(|| derived_unique_id("instance")),
+            account,
+            universe_domain: config.metadata_universe_domain.clone(),
+            created_at: crate::clock::now().as_secs(),
+        };
+        if instance
+            .universe_domain
+            .as_deref()
+            .is_some_and(|d| d.is_empty() || d.contains(['/', ' ']))
+        {
+            return Err(SetupError::new(
+                "metadata_universe_domain must be a domain name",
+            ));
+        }
         Ok(World {
+            instance,
+            users: load_users(&config.authorized_users, derived_unique_id)?,
+            workforce_users: load_workforce_users(&config.workforce_users)?,
             oidc_certificate: certificate(&oidc_key)?,
             oidc_issuer: config
                 .oidc_issuer
@@ -205,6 +256,20 @@ impl World {
             .iter()
             .find(|a| a.email == id || a.unique_id == id)
     }
+
+    /// The service account attached to the metadata server's instance.
+    pub fn instance_account(&self) -> Option<&Account> {
+        self.instance.account.and_then(|i| self.accounts.get(i))
+    }
+}
+
+/// A stable 12-digit project number for `project_id` (the emulator has no
+/// resource manager to ask).
+pub fn project_number(project_id: &str) -> u64 {
+    let digest = Sha256::digest(format!("project:{project_id}").as_bytes());
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&digest[..8]);
+    100_000_000_000 + u64::from_be_bytes(n) % 900_000_000_000
 }
 
 fn optional_time(text: Option<&str>) -> Result<Option<i64>, SetupError> {
@@ -248,7 +313,8 @@ fn certificate(key: &ServiceAccountKey) -> Result<String, SetupError> {
     )?)
 }
 
-fn derived_unique_id(email: &str) -> String {
+/// A 21-digit id like Google's, stable for `email`.
+pub fn derived_unique_id(email: &str) -> String {
     let digest = Sha256::digest(email.as_bytes());
     let mut n = [0u8; 8];
     n.copy_from_slice(&digest[..8]);
@@ -284,7 +350,20 @@ fn load_account(
             config.email
         )));
     }
+    let project_id = config
+        .project
+        .clone()
+        .or_else(|| key.project_id().map(str::to_owned))
+        .or_else(|| {
+            config
+                .email
+                .split_once('@')
+                .and_then(|(_, domain)| domain.strip_suffix(".iam.gserviceaccount.com"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "credmint-emulator".to_owned());
     Ok(Account {
+        project_id,
         email: config.email.clone(),
         unique_id: config
             .unique_id

@@ -1,26 +1,35 @@
 """Real clients that credmint did not write, against `credmint serve`.
 
-google-auth (service-account refresh, ID tokens, impersonation, verify_token),
-ibm-cloud-sdk-core (IAMAuthenticator), PyJWT (JWKS client) and cryptography
-(the emulator's X.509 certificates) talk to the emulator over loopback.
-Needs CREDMINT_BIN (the `credmint` binary); run by `make test-interop`.
+google-auth (service-account refresh, ID tokens, impersonation, verify_token,
+the metadata server, authorized-user, impersonated and workforce credential
+files), ibm-cloud-sdk-core (IAMAuthenticator), PyJWT (JWKS client) and
+cryptography (the emulator's X.509 certificates) talk to the emulator over
+loopback. Needs CREDMINT_BIN (the `credmint` binary); run by `make test-interop`.
 """
 
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.parse
 import urllib.request
+import warnings
 
+import google.auth
 import jwt
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from google.auth import exceptions as google_exceptions
 from google.auth import impersonated_credentials
 from google.auth.transport.requests import Request
+from google.auth import external_account_authorized_user
+from google.oauth2 import credentials as user_credentials
 from google.oauth2 import id_token, service_account
 from ibm_cloud_sdk_core import ApiException
 from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
@@ -30,6 +39,16 @@ DEPLOYER = "deployer@demo-project.iam.gserviceaccount.com"
 SIGNER = "storage-signer@demo-project.iam.gserviceaccount.com"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 APIKEY = "demo-ibm-apikey-0123456789"
+USER = "developer@example.com"
+WORKFORCE_SUBJECT = "alice@example.com"
+
+
+def load_credentials_from_file(path, **kwargs):
+    """google.auth.load_credentials_from_file, without its DeprecationWarning about
+    loading files from untrusted sources (these are the emulator's own)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return google.auth.load_credentials_from_file(path, **kwargs)
 
 
 def read_json(path):
@@ -69,6 +88,23 @@ class Emulator:
     def get_json(self, path):
         with urllib.request.urlopen(self.base + path) as response:
             return json.load(response)
+
+    def credential_file(self, name):
+        return os.path.join(self.dir.name, "keys", name)
+
+    def iam_status(self, token, target):
+        """The status of `generateAccessToken` on `target` with `token` as the caller."""
+        request = urllib.request.Request(
+            self.iam(target, "generateAccessToken"),
+            data=json.dumps({"scope": [CLOUD_PLATFORM]}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
 
     def stop(self):
         self.process.terminate()
@@ -192,6 +228,251 @@ class GoogleAuthAgainstEmulator(EmulatorTestCase):
         )
         self.assertEqual(cert.version, x509.Version.v3)
         self.assertIn(SIGNER, cert.subject.rfc4514_string())
+
+
+def metadata_environment(base, gcloud_dir):
+    """The environment of a process that should find the emulator as its metadata
+    server through google-auth's own variables, and no other credentials."""
+    host = urllib.parse.urlsplit(base).netloc
+    env = dict(os.environ)
+    for name in (
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_CLOUD_PROJECT",
+        "GCLOUD_PROJECT",
+        "GOOGLE_CLOUD_QUOTA_PROJECT",
+        "GCE_METADATA_ROOT",
+        "NO_GCE_CHECK",
+    ):
+        env.pop(name, None)
+    env.update(GCE_METADATA_HOST=host, GCE_METADATA_IP=host, CLOUDSDK_CONFIG=gcloud_dir)
+    return env
+
+
+def run_python(code, env):
+    """Runs `code` in a fresh interpreter (google-auth reads GCE_METADATA_HOST when
+    it is imported) and returns the JSON it prints last."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"child failed ({result.returncode}):\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class GoogleHostsToEmulator(requests.adapters.HTTPAdapter):
+    """A transport that sends requests for Google's hosts to the emulator and
+    records them, for google-auth code paths that ignore the endpoints in a
+    credential file."""
+
+    def __init__(self, base, hosts):
+        super().__init__()
+        self.base = base
+        self.hosts = hosts
+        self.rerouted = []
+
+    def send(self, request, **kwargs):
+        parts = urllib.parse.urlsplit(request.url)
+        if parts.hostname in self.hosts:
+            self.rerouted.append((parts.hostname, parts.path))
+            request.url = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().send(request, **kwargs)
+
+
+class MetadataServerAgainstGoogleAuth(EmulatorTestCase):
+    """google-auth's Compute Engine support with the emulator as the metadata server."""
+
+    def setUp(self):
+        self.gcloud = tempfile.TemporaryDirectory(prefix="credmint-gcloud-")
+        self.addCleanup(self.gcloud.cleanup)
+        self.env = metadata_environment(self.emulator.base, self.gcloud.name)
+
+    def test_compute_engine_credentials_refresh_and_impersonate(self):
+        result = run_python(
+            f"""
+import json
+from google.auth import compute_engine, impersonated_credentials
+from google.auth.transport.requests import Request
+credentials = compute_engine.Credentials()
+credentials.refresh(Request())
+target = impersonated_credentials.Credentials(
+    source_credentials=credentials,
+    target_principal={DEPLOYER!r},
+    target_scopes=[{CLOUD_PLATFORM!r}],
+    iam_endpoint_override={self.emulator.iam(DEPLOYER, "generateAccessToken")!r},
+)
+target.refresh(Request())
+print(json.dumps({{
+    "token": credentials.token,
+    "email": credentials.service_account_email,
+    "scopes": credentials.scopes,
+    "valid": credentials.valid,
+    "universe": credentials.universe_domain,
+    "target_token": target.token,
+}}))
+""",
+            self.env,
+        )
+        self.assertTrue(result["token"].startswith("ya29."))
+        self.assertTrue(result["valid"])
+        self.assertEqual(result["email"], CI)
+        self.assertEqual(result["scopes"], [CLOUD_PLATFORM])
+        # universe/universe-domain is a 404, which google-auth reads as the default.
+        self.assertEqual(result["universe"], "googleapis.com")
+        # The metadata token is ci-runner's: a token creator on deployer, not on storage-signer.
+        self.assertEqual(self.emulator.iam_status(result["token"], DEPLOYER), 200)
+        self.assertEqual(self.emulator.iam_status(result["token"], SIGNER), 403)
+        # The impersonated token is deployer's: deployer may act as storage-signer.
+        self.assertEqual(self.emulator.iam_status(result["target_token"], SIGNER), 200)
+
+    def test_default_finds_the_metadata_server(self):
+        result = run_python(
+            """
+import json
+import google.auth
+from google.auth import compute_engine
+from google.auth.transport.requests import Request
+credentials, project = google.auth.default()
+credentials.refresh(Request())
+print(json.dumps({
+    "compute_engine": isinstance(credentials, compute_engine.Credentials),
+    "project": project,
+    "email": credentials.service_account_email,
+    "token": credentials.token,
+}))
+""",
+            self.env,
+        )
+        self.assertTrue(result["compute_engine"])
+        self.assertEqual(result["project"], "demo-project")
+        self.assertEqual(result["email"], CI)
+        self.assertEqual(self.emulator.iam_status(result["token"], DEPLOYER), 200)
+
+    def test_fetch_id_token_from_the_metadata_server(self):
+        result = run_python(
+            """
+import json
+from google.oauth2 import id_token
+from google.auth.transport.requests import Request
+print(json.dumps({"token": id_token.fetch_id_token(Request(), "https://svc.example")}))
+""",
+            self.env,
+        )
+        token = result["token"]
+        certs = f"{self.emulator.base}/oauth2/v1/certs"
+        claims = id_token.verify_token(token, Request(), audience="https://svc.example", certs_url=certs)
+        self.assertEqual(claims["email"], CI)
+        self.assertTrue(claims["email_verified"])
+        self.assertEqual(claims["iss"], "https://accounts.google.com")
+        self.assertEqual(claims["google"]["compute_engine"]["project_id"], "demo-project")
+        with self.assertRaises(ValueError):
+            id_token.verify_token(token, Request(), audience="https://other.example", certs_url=certs)
+
+    def test_without_the_metadata_flavor_header_nothing_is_served(self):
+        url = f"{self.emulator.base}/computeMetadata/v1/instance/service-accounts/default/token"
+        with self.assertRaises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url)
+        self.assertEqual(caught.exception.code, 403)
+        self.assertEqual(caught.exception.headers["Metadata-Flavor"], "Google")
+        self.assertIn('Missing required header "Metadata-Flavor": "Google"', caught.exception.read().decode())
+
+
+class CredentialFilesAgainstGoogleAuth(EmulatorTestCase):
+    """The credential files of `credmint serve --keys-dir`, loaded by google-auth."""
+
+    def test_authorized_user_file_refreshes(self):
+        path = self.emulator.credential_file("authorized_user.json")
+        info = read_json(path)
+        self.assertEqual(info["token_uri"], f"{self.emulator.base}/token")
+        scopes = ["openid", "https://www.googleapis.com/auth/userinfo.email", CLOUD_PLATFORM]
+        credentials = user_credentials.Credentials.from_authorized_user_file(path, scopes=scopes)
+        # google-auth ignores an authorized_user file's token_uri (it always uses
+        # oauth2.googleapis.com); its public with_token_uri points it at the file's.
+        credentials = credentials.with_token_uri(info["token_uri"])
+        credentials.refresh(Request())
+        self.assertTrue(credentials.token.startswith("ya29."))
+        self.assertTrue(credentials.valid)
+        self.assertEqual(credentials.quota_project_id, "demo-project")
+        self.assertEqual(sorted(credentials.granted_scopes), sorted(scopes))
+        claims = id_token.verify_token(
+            credentials.id_token,
+            Request(),
+            audience=info["client_id"],
+            certs_url=f"{self.emulator.base}/oauth2/v1/certs",
+        )
+        self.assertEqual(claims["email"], USER)
+        # user:developer@example.com is a token creator on deployer only.
+        self.assertEqual(self.emulator.iam_status(credentials.token, DEPLOYER), 200)
+        self.assertEqual(self.emulator.iam_status(credentials.token, SIGNER), 403)
+
+    def test_authorized_user_refusals_reach_google_auth(self):
+        info = read_json(self.emulator.credential_file("authorized_user.json"))
+        for change, expected in (
+            ({"client_secret": "not-the-secret"}, "invalid_client"),
+            ({"refresh_token": "1//revoked"}, "invalid_grant"),
+        ):
+            credentials = user_credentials.Credentials.from_authorized_user_info(
+                {**info, **change}
+            ).with_token_uri(info["token_uri"])
+            with self.assertRaises(google_exceptions.RefreshError) as caught:
+                credentials.refresh(Request())
+            self.assertIn(expected, str(caught.exception))
+
+    def test_impersonated_service_account_file_refreshes(self):
+        path = self.emulator.credential_file("impersonated_service_account.json")
+        info = read_json(path)
+        url = urllib.parse.urlsplit(info["service_account_impersonation_url"])
+        self.assertEqual(f"{url.scheme}://{url.netloc}", self.emulator.base)
+        self.assertEqual(info["source_credentials"]["type"], "authorized_user")
+        credentials, project = load_credentials_from_file(path, scopes=[CLOUD_PLATFORM])
+        self.assertIsInstance(credentials, impersonated_credentials.Credentials)
+        self.assertIsNone(project)
+        # google-auth 2.62 takes only the target out of service_account_impersonation_url
+        # and the authorized_user source ignores its token_uri, so both calls go to
+        # Google's hosts: this transport delivers them to the emulator instead.
+        session = requests.Session()
+        reroute = GoogleHostsToEmulator(
+            self.emulator.base, {"oauth2.googleapis.com", "iamcredentials.googleapis.com"}
+        )
+        session.mount("https://", reroute)
+        credentials.refresh(Request(session))
+        self.assertEqual(
+            reroute.rerouted,
+            [("oauth2.googleapis.com", "/token"), ("iamcredentials.googleapis.com", url.path)],
+        )
+        self.assertTrue(credentials.token.startswith("ya29."))
+        # The token is deployer's (the file's target): deployer may act as storage-signer.
+        self.assertEqual(self.emulator.iam_status(credentials.token, SIGNER), 200)
+
+    def test_external_account_authorized_user_file_refreshes(self):
+        path = self.emulator.credential_file("external_account_authorized_user.json")
+        info = read_json(path)
+        self.assertEqual(info["token_url"], f"{self.emulator.base}/v1/oauthtoken")
+        credentials, _ = load_credentials_from_file(path)
+        self.assertIsInstance(credentials, external_account_authorized_user.Credentials)
+        credentials.refresh(Request())
+        self.assertTrue(credentials.token.startswith("ya29."))
+        self.assertTrue(credentials.valid)
+        # The workforce pool may act as deployer, not as storage-signer.
+        self.assertEqual(self.emulator.iam_status(credentials.token, DEPLOYER), 200)
+        self.assertEqual(self.emulator.iam_status(credentials.token, SIGNER), 403)
+        # The token_info_url introspects the token (RFC 7662), with the same client.
+        introspection = requests.post(
+            info["token_info_url"],
+            data={"token": credentials.token},
+            auth=(info["client_id"], info["client_secret"]),
+            timeout=10,
+        )
+        self.assertEqual(introspection.status_code, 200, introspection.text)
+        self.assertEqual(introspection.json()["username"], WORKFORCE_SUBJECT)
+        # A wrong client secret and an unknown refresh token are refused at STS.
+        for change, expected in (
+            ({"client_secret": "not-the-secret"}, "invalid_client"),
+            ({"refresh_token": "revoked"}, "invalid_grant"),
+        ):
+            wrong = external_account_authorized_user.Credentials.from_info({**info, **change})
+            with self.assertRaises(google_exceptions.OAuthError) as caught:
+                wrong.refresh(Request())
+            self.assertIn(expected, str(caught.exception))
 
 
 class IbmSdkAgainstEmulator(EmulatorTestCase):

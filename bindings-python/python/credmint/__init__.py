@@ -16,17 +16,20 @@ from ._credentials import (
     ImpersonatedCredentials,
     ServiceAccountCredentials,
 )
+from ._default import DocumentCredentials, default, load_credentials_from_file
 from ._keys import KeySet, ServiceAccountKey, SignedBlob, SignedJwt, verify
 from ._native import __version__
 from ._tokens import AccessToken, IdToken
 from .errors import (
     AudienceMismatchError,
+    CredentialsNotFoundError,
     CredmintError,
     InvalidArgumentError,
     InvalidKeyError,
     InvalidResponseError,
     IssuerMismatchError,
     MalformedTokenError,
+    NotSupportedError,
     RemoteError,
     SignatureInvalidError,
     SigningError,
@@ -48,6 +51,9 @@ __all__ = [
     "AccessToken",
     "IdToken",
     "Credentials",
+    "DocumentCredentials",
+    "default",
+    "load_credentials_from_file",
     "ServiceAccountCredentials",
     "ImpersonatedCredentials",
     "ExternalAccountCredentials",
@@ -67,4 +73,6 @@ __all__ = [
     "RemoteError",
     "InvalidResponseError",
     "TransportError",
+    "CredentialsNotFoundError",
+    "NotSupportedError",
 ]

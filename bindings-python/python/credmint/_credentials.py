@@ -119,6 +119,27 @@ class Credentials(abc.ABC):
         """Forgets the cached token, e.g. after an API answered 401 with it."""
         self._access.invalidate()
 
+    @staticmethod
+    def from_json(text: str, **options: Any) -> Credentials:
+        """Credentials from a credential document of any ``type`` (its JSON text)."""
+        from ._default import from_json
+
+        return from_json(text, **options)
+
+    @staticmethod
+    def from_info(info: Dict[str, Any], **options: Any) -> Credentials:
+        """Credentials from a parsed credential document (a dict)."""
+        from ._default import from_info
+
+        return from_info(info, **options)
+
+    @staticmethod
+    def from_file(path: Union[str, os.PathLike[str]], **options: Any) -> Credentials:
+        """Credentials from a credential file of any ``type``."""
+        from ._default import load_credentials_from_file
+
+        return load_credentials_from_file(path, **options)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(...)"
 

@@ -1,6 +1,16 @@
 """HTTP for the core's conversations: the standard library by default,
 ``requests`` or ``httpx`` (sync and async) when the caller passes a session
-or client. A transport only moves bytes; every protocol rule is the core's."""
+or client. A transport only moves bytes; every protocol rule is the core's,
+the time limit of each request included.
+
+Time limits: every ``send`` step carries the core's limit for that request
+(connect, send and read the whole answer; ``timeout_millis``, 20 s unless the
+conversation says otherwise). ``drive`` passes it to the transport as
+``timeout=`` seconds, and a transport abandons the request when it has
+passed; no transport here has a limit of its own. A custom transport's
+``send(method, url, headers, body)`` gets ``timeout=`` too when it accepts that
+keyword (or ``**kwargs``); one that does not cannot be bounded by credmint when
+it is synchronous (an async one is cancelled at the limit)."""
 
 from __future__ import annotations
 
@@ -11,14 +21,17 @@ from . import _native
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
-    from typing import Any, List, Tuple
+    from typing import Any, Callable, List, Optional, Tuple
 
     Headers = List[Tuple[str, str]]
 
 #: The most response body any conversation reads; the core refuses more.
 MAX_BODY: int = _native.MAX_RESPONSE_BODY
-#: Seconds before a request is abandoned (the core then retries or fails).
-DEFAULT_TIMEOUT = 30.0
+#: Seconds a request may take when ``send`` is called without ``timeout=``: the
+#: core's default limit (``DEFAULT_TIMEOUT_MILLIS``), never a choice of this module.
+DEFAULT_TIMEOUT: float = _native.DEFAULT_TIMEOUT_MILLIS / 1000
+#: Bytes read at a time from a streamed body, between looks at the deadline.
+_CHUNK = 64 * 1024
 
 
 class Response(tuple):  # type: ignore[type-arg]
@@ -49,108 +62,257 @@ class TransportFailure(Exception):
     """The request could not be completed; the core decides whether to retry."""
 
 
-class UrllibTransport:
-    """The standard library's ``urllib.request``, without following redirects."""
+def _limit(timeout: Optional[float]) -> float:
+    return DEFAULT_TIMEOUT if timeout is None else max(0.0, float(timeout))
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+
+def _timed_out(timeout: float) -> TransportFailure:
+    return TransportFailure(f"no complete answer within {timeout:g} s")
+
+
+def _read_by(deadline: float, timeout: float, read: Callable[[int], bytes]) -> bytes:
+    """Reads a streamed body until its end, ``MAX_BODY + 1`` bytes or the deadline."""
+    data = bytearray()
+    while len(data) <= MAX_BODY:
+        if time.monotonic() >= deadline:
+            raise _timed_out(timeout)
+        chunk = read(_CHUNK)
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data[: MAX_BODY + 1])
+
+
+def _remaining(deadline: float) -> float:
+    """Seconds left before ``deadline``; a socket timeout once it has passed."""
+    import socket
+
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("the request's time limit has passed")
+    return left
+
+
+class _DeadlineSocket:
+    """A connected socket whose every operation ends by one deadline. urllib's
+    own ``timeout`` bounds each socket operation, so a server that trickles its
+    answer could otherwise hold a request far past its limit. Closing follows
+    ``socket.socket``: the socket stays open while a file made from it is."""
+
+    def __init__(self, sock: Any, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._files = 0
+        self._closing = False
+
+    def sendall(self, data: Any, *flags: Any) -> None:
+        self._sock.settimeout(_remaining(self._deadline))
+        self._sock.sendall(data, *flags)
+
+    def recv_into(self, buffer: Any, *args: Any) -> int:
+        self._sock.settimeout(_remaining(self._deadline))
+        result: int = self._sock.recv_into(buffer, *args)
+        return result
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> Any:
+        import io
+        import socket
+
+        self._files += 1
+        return io.BufferedReader(socket.SocketIO(self, "rb"))  # type: ignore[arg-type]
+
+    def _decref_socketios(self) -> None:
+        self._files -= 1
+        if self._closing and self._files <= 0:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closing = True
+        if self._files <= 0:
+            self._sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+if TYPE_CHECKING:
+    from http.client import HTTPConnection as _Connection
+else:
+    _Connection = object  # a mixin at run time: see _deadline_connection
+
+
+class _Deadline(_Connection):
+    """What ``_deadline_connection`` adds to an ``http.client`` connection."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        timeout: Any = self.timeout  # urllib passes the request's limit
+        self._deadline = time.monotonic() + timeout
+
+    def connect(self) -> None:
+        self.timeout = _remaining(self._deadline)
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, self._deadline)
+
+
+def _deadline_connection(base: Any) -> Any:
+    """``base`` (``http.client.HTTPConnection`` or ``HTTPSConnection``) bounded
+    as a whole by the ``timeout`` it is made with: the connection attempt gets
+    the time left, then every socket operation does (a TLS handshake is bounded
+    per operation)."""
+    return type("DeadlineConnection", (_Deadline, base), {})
+
+
+class UrllibTransport:
+    """The standard library's ``urllib.request``, without following redirects,
+    each request bounded as a whole by its ``timeout`` (proxies from the
+    environment are honoured as urllib does)."""
+
+    def __init__(self) -> None:
         import urllib.request
 
         class _NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args: Any, **kwargs: Any) -> None:
                 return None
 
-        self._timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        class _Http(urllib.request.HTTPHandler):
+            def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> Any:
+                return super().do_open(_deadline_connection(http_class), req, **kwargs)
 
-    def send(self, method: str, url: str, headers: Headers, body: bytes) -> Response:
+        handlers: List[Any] = [_NoRedirect, _Http]
+        if hasattr(urllib.request, "HTTPSHandler"):  # Python built without ssl has none
+
+            class _Https(urllib.request.HTTPSHandler):
+                def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> Any:
+                    return super().do_open(_deadline_connection(http_class), req, **kwargs)
+
+            handlers.append(_Https)
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def send(
+        self, method: str, url: str, headers: Headers, body: bytes, timeout: Optional[float] = None
+    ) -> Response:
         import http.client
+        import socket
         import urllib.error
         import urllib.request
 
+        limit = _limit(timeout)
         request = urllib.request.Request(
             url, data=body if method != "GET" else None, headers=dict(headers), method=method
         )
         try:
-            with self._opener.open(request, timeout=self._timeout) as answer:
+            with self._opener.open(request, timeout=limit) as answer:
                 return Response(answer.status, list(answer.getheaders()), answer.read(MAX_BODY + 1))
         except urllib.error.HTTPError as answer:
-            with answer:
-                return Response(answer.code, list(answer.headers.items()), answer.read(MAX_BODY + 1))
+            try:
+                with answer:
+                    return Response(answer.code, list(answer.headers.items()), answer.read(MAX_BODY + 1))
+            except (OSError, http.client.HTTPException) as failure:
+                if isinstance(failure, socket.timeout):
+                    raise _timed_out(limit) from None
+                raise TransportFailure(_describe(failure)) from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as failure:
+            if isinstance(failure, socket.timeout) or isinstance(getattr(failure, "reason", None), socket.timeout):
+                raise _timed_out(limit) from None
             raise TransportFailure(_describe(failure)) from None
 
 
 class RequestsTransport:
-    """A ``requests.Session``."""
+    """A ``requests.Session``. Connecting and waiting for the answer share the
+    request's ``timeout`` (urllib3's ``total``); the body is read by chunks
+    until the same deadline, so a trickling body overruns it by one read at most."""
 
-    def __init__(self, session: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, session: Any) -> None:
         self._session = session
-        self._timeout = timeout
 
-    def send(self, method: str, url: str, headers: Headers, body: bytes) -> Response:
+    def send(
+        self, method: str, url: str, headers: Headers, body: bytes, timeout: Optional[float] = None
+    ) -> Response:
+        import functools
+
         import requests
+        from urllib3.util import Timeout
 
+        limit = _limit(timeout)
+        deadline = time.monotonic() + limit
         try:
             with self._session.request(
                 method,
                 url,
                 headers=dict(headers),
                 data=body or None,
-                timeout=self._timeout,
+                timeout=Timeout(total=limit),
                 allow_redirects=False,
                 stream=True,
             ) as answer:
-                data = answer.raw.read(MAX_BODY + 1, decode_content=True)
+                raw = answer.raw
+                read = functools.partial(getattr(raw, "read1", raw.read), decode_content=True)
+                data = _read_by(deadline, limit, read)
                 return Response(answer.status_code, list(answer.headers.items()), data)
+        except requests.Timeout:
+            raise _timed_out(limit) from None
         except requests.RequestException as failure:
             raise TransportFailure(_describe(failure)) from None
 
 
-def _read_limited(chunks: Any) -> bytes:
+def _read_limited(chunks: Any, deadline: float, timeout: float) -> bytes:
     data = bytearray()
     for chunk in chunks:
         data += chunk
         if len(data) > MAX_BODY:
             break
+        if time.monotonic() >= deadline:
+            raise _timed_out(timeout)
     return bytes(data[: MAX_BODY + 1])
 
 
 class HttpxTransport:
-    """An ``httpx.Client``."""
+    """An ``httpx.Client``. httpx bounds each operation (connect, write, every
+    read) by the request's ``timeout``; the answer is given up once that has
+    passed since the start, so a trickling answer overruns it by one read at most."""
 
-    def __init__(self, client: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, client: Any) -> None:
         self._client = client
-        self._timeout = timeout
 
-    def send(self, method: str, url: str, headers: Headers, body: bytes) -> Response:
+    def send(
+        self, method: str, url: str, headers: Headers, body: bytes, timeout: Optional[float] = None
+    ) -> Response:
         import httpx
 
+        limit = _limit(timeout)
+        deadline = time.monotonic() + limit
         try:
             with self._client.stream(
-                method, url, headers=headers, content=body or None, timeout=self._timeout,
+                method, url, headers=headers, content=body or None, timeout=limit,
                 follow_redirects=False,
             ) as answer:
-                data = _read_limited(answer.iter_bytes())
+                data = _read_limited(answer.iter_bytes(), deadline, limit)
                 return Response(answer.status_code, list(answer.headers.items()), data)
+        except httpx.TimeoutException:
+            raise _timed_out(limit) from None
         except httpx.HTTPError as failure:
             raise TransportFailure(_describe(failure)) from None
 
 
 class AsyncHttpxTransport:
-    """An ``httpx.AsyncClient``."""
+    """An ``httpx.AsyncClient``: httpx bounds each operation by the request's
+    ``timeout``, and ``drive_async`` cancels the request once it has passed."""
 
     is_async = True
 
-    def __init__(self, client: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, client: Any) -> None:
         self._client = client
-        self._timeout = timeout
 
-    async def send(self, method: str, url: str, headers: Headers, body: bytes) -> Response:
+    async def send(
+        self, method: str, url: str, headers: Headers, body: bytes, timeout: Optional[float] = None
+    ) -> Response:
         import httpx
 
+        limit = _limit(timeout)
         try:
             async with self._client.stream(
-                method, url, headers=headers, content=body or None, timeout=self._timeout,
+                method, url, headers=headers, content=body or None, timeout=limit,
                 follow_redirects=False,
             ) as answer:
                 data = bytearray()
@@ -159,6 +321,8 @@ class AsyncHttpxTransport:
                     if len(data) > MAX_BODY:
                         break
                 return Response(answer.status_code, list(answer.headers.items()), bytes(data))
+        except httpx.TimeoutException:
+            raise _timed_out(limit) from None
         except httpx.HTTPError as failure:
             raise TransportFailure(_describe(failure)) from None
 
@@ -171,7 +335,8 @@ def _describe(failure: BaseException) -> str:
 def resolve(transport: Any) -> Any:
     """The transport for what the caller passed: nothing (urllib), a
     ``requests.Session``, an ``httpx.Client``/``AsyncClient``, or an object
-    with a ``send(method, url, headers, body)`` method."""
+    with a ``send(method, url, headers, body)`` method (given ``timeout=``
+    seconds too when it accepts that keyword: see the module's note)."""
     if transport is None:
         return UrllibTransport()
     module = type(transport).__module__
@@ -199,6 +364,32 @@ def is_async(transport: Any) -> bool:
     return bool(code is not None and code.co_flags & 0x80)  # CO_COROUTINE
 
 
+def takes_timeout(send: Any) -> bool:
+    """Whether ``send`` accepts a ``timeout`` keyword (or any keyword)."""
+    code = getattr(getattr(send, "__func__", send), "__code__", None)
+    if code is not None:
+        named = code.co_varnames[code.co_posonlyargcount : code.co_argcount + code.co_kwonlyargcount]
+        return "timeout" in named or bool(code.co_flags & 0x08)  # CO_VARKEYWORDS
+    import inspect
+
+    try:
+        parameters = inspect.signature(send).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(
+        (p.name == "timeout" and p.kind is not p.POSITIONAL_ONLY) or p.kind is p.VAR_KEYWORD
+        for p in parameters
+    )
+
+
+def _send(transport: Any, step: Tuple[Any, ...]) -> Any:
+    """Calls ``transport.send`` for a ``send`` step, with its time limit in seconds."""
+    _, method, url, headers, body, timeout_millis = step
+    if takes_timeout(transport.send):
+        return transport.send(method, url, headers, body, timeout=timeout_millis / 1000)
+    return transport.send(method, url, headers, body)
+
+
 def now() -> int:
     """The clock the core is given: whole Unix seconds."""
     return int(time.time())
@@ -213,7 +404,7 @@ def drive(conversation: Any, transport: Any) -> Any:
         kind = step[0]
         if kind == "send":
             try:
-                answer = transport.send(step[1], step[2], step[3], step[4])
+                answer = _send(transport, step)
             except TransportFailure as failure:
                 conversation.feed_transport_error(str(failure))
                 continue
@@ -237,8 +428,13 @@ async def drive_async(conversation: Any, transport: Any) -> Any:
         step = conversation.poll(now())
         kind = step[0]
         if kind == "send":
+            limit = step[5] / 1000
             try:
-                answer = await transport.send(step[1], step[2], step[3], step[4])
+                # Bounded here too, for custom async transports that take no timeout.
+                answer = await asyncio.wait_for(_send(transport, step), limit)
+            except asyncio.TimeoutError:
+                conversation.feed_transport_error(str(_timed_out(limit)))
+                continue
             except TransportFailure as failure:
                 conversation.feed_transport_error(str(failure))
                 continue

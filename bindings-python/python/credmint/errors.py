@@ -24,6 +24,8 @@ __all__ = [
     "RemoteError",
     "InvalidResponseError",
     "TransportError",
+    "CredentialsNotFoundError",
+    "NotSupportedError",
 ]
 
 
@@ -112,3 +114,13 @@ class InvalidResponseError(CredmintError):
 
 class TransportError(CredmintError):
     """The request could not be completed (connection, timeout), after retries."""
+
+
+class CredentialsNotFoundError(CredmintError):
+    """Application Default Credentials found nothing (``credentials_not_found``),
+    or ``GOOGLE_APPLICATION_CREDENTIALS`` names a file that does not exist."""
+
+
+class NotSupportedError(CredmintError):
+    """This kind of credential cannot do that (``not_supported``): an ID token
+    from a person's ``authorized_user`` credentials, say."""

@@ -338,6 +338,11 @@ RustBuffer uniffi_credmint_ffi_fn_method_httprequest_headers(uint64_t ptr, RustC
 RustBuffer uniffi_credmint_ffi_fn_method_httprequest_method(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_HTTPREQUEST_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_HTTPREQUEST_TIMEOUT_MILLIS
+uint64_t uniffi_credmint_ffi_fn_method_httprequest_timeout_millis(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_HTTPREQUEST_URL
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_HTTPREQUEST_URL
 RustBuffer uniffi_credmint_ffi_fn_method_httprequest_url(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1049,6 +1054,12 @@ uint16_t uniffi_credmint_ffi_checksum_method_httprequest_headers(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_HTTPREQUEST_METHOD
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_HTTPREQUEST_METHOD
 uint16_t uniffi_credmint_ffi_checksum_method_httprequest_method(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_HTTPREQUEST_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_HTTPREQUEST_TIMEOUT_MILLIS
+uint16_t uniffi_credmint_ffi_checksum_method_httprequest_timeout_millis(void
     
 );
 #endif

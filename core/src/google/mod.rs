@@ -7,7 +7,9 @@ mod executable;
 mod grant;
 mod iam;
 mod impersonation;
+pub mod metadata;
 mod sts;
+pub mod user;
 
 pub use account::{ServiceAccountId, ServiceAccountIdentity};
 pub use aws::{AwsCredentials, AwsMetadataFlow, AwsMetadataUrls, region_from_availability_zone};
@@ -17,4 +19,6 @@ pub use iam::{AllowedLocations, IamCredentials};
 pub use impersonation::{
     AccessTokenSource, IamAnswer, IamCall, IamFlow, ImpersonatedFlow, SourceToken,
 };
+pub use metadata::{MetadataAccount, MetadataServer};
 pub use sts::{CredentialSource, ExternalAccount, ExternalAccountFlow, SubjectTokenFormat};
+pub use user::{AuthorizedUser, WorkforceUser};

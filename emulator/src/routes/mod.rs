@@ -4,8 +4,11 @@ pub mod iam;
 pub mod ibm;
 pub mod k0rdent;
 pub mod keys;
+pub mod metadata;
 pub mod oauth;
 pub mod sts;
+pub mod user;
+pub mod workforce;
 
 use crate::bearer::Grant;
 use crate::server::Shared;

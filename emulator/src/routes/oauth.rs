@@ -1,6 +1,7 @@
 //! Google's OAuth 2.0 token endpoint (`POST /token`): the JWT-bearer grant for
 //! access tokens and ID tokens (`target_audience`), and the client-credentials
-//! grant for k0rdent credentials.
+//! grant for k0rdent credentials, and the refresh-token grant of Google users
+//! (in [`super::user`]).
 
 use super::same_digest;
 use crate::bearer::Grant;
@@ -38,6 +39,7 @@ pub async fn token(
     match form.get("grant_type").map(String::as_str) {
         Some(JWT_BEARER) => jwt_bearer(&shared, &form),
         Some("client_credentials") => client_credentials(&shared, &headers, &form, peer),
+        Some("refresh_token") => super::user::refresh_grant(&shared, &headers, &form),
         Some(other) => reply::oauth(
             400,
             "unsupported_grant_type",

@@ -69,9 +69,15 @@ pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub text: String,
+    /// Every response header, names lowercase (last value wins).
+    pub headers: std::collections::HashMap<String, String>,
 }
 
 impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text)
             .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text))
@@ -81,6 +87,7 @@ impl Answer {
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
         .build()
         .into()
 }
@@ -96,9 +103,20 @@ pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> A
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                value.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
     Answer {
         status: response.status().as_u16(),
         content_type,
+        headers,
         text: response.body_mut().read_to_string().unwrap(),
     }
 }

@@ -79,8 +79,13 @@ def rfc3339(secs, fraction=""):
     return stamp + fraction + "Z"
 
 
-def send(method, url, headers, body=""):
-    return {"send": {"method": method, "url": url, "headers": headers, "body": body}}
+#: HttpRequest::timeout_millis unless the conversation or FlowOptions says otherwise.
+DEFAULT_TIMEOUT_MILLIS = 20_000
+
+
+def send(method, url, headers, body="", timeout_millis=DEFAULT_TIMEOUT_MILLIS):
+    return {"send": {"method": method, "url": url, "headers": headers, "body": body,
+                     "timeout_millis": timeout_millis}}
 
 
 def respond(status, body, headers=None):
@@ -207,6 +212,18 @@ class Builder:
             step(NOW, {"wait": NOW + d}),
             step(NOW + d, request, respond=respond(200, ok)),
             step(NOW + d, {"done": token_out("ya29.c.granted", NOW + d, NOW + d + 3599)}),
+        ])
+        # FlowOptions.request_timeout_millis: every attempt carries the shorter
+        # limit; the host reports the abandoned request as a transport error.
+        quick = {**request, "send": {**request["send"], "timeout_millis": 1500}}
+        jitter = Jitter(5)
+        d = delay_after(DEFAULT_RETRY, 1, None, jitter)
+        self.add("a shorter request time limit from FlowOptions", {**flow, "jitter_seed": 5,
+                                                                   "request_timeout_millis": 1500}, [
+            step(NOW, quick, transport_error="no complete answer within 1500 ms"),
+            step(NOW + 2, {"wait": NOW + 2 + d}),
+            step(NOW + 2 + d, quick, respond=respond(200, ok)),
+            step(NOW + 2 + d, {"done": token_out("ya29.c.granted", NOW + 2 + d, NOW + 2 + d + 3599)}),
         ])
         for label, body in [
             ("HTML page with status 200", "<html></html>"),

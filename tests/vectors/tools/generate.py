@@ -675,7 +675,14 @@ FILES = {
     "flows.json": ("Scripted conversations: exact requests, responses, waits, signatures, results and errors.",
                    flow_vectors),
     "cache.json": ("Token cache decisions over time.", cache_vectors),
+    "credentials.json": ("Credential documents of every type: what they are, the conversations they start, "
+                         "and each way of being invalid.", lambda: credential_vectors.credential_vectors()),
+    "adc.json": ("Application Default Credentials: environment, files and metadata answers in; the chosen "
+                 "source or the error out.", lambda: credential_vectors.adc_vectors()),
 }
+
+
+import credential_vectors  # noqa: E402  (beside this file)
 
 
 def render(description, cases):

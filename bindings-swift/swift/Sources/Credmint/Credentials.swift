@@ -350,7 +350,7 @@ public final class ExternalAccountCredentials: Credentials {
             }
             let answer: HttpAnswer
             do {
-                answer = try await http.transport.send(request)
+                answer = try await exchange(http.transport, request)
             } catch {
                 throw CredmintError.Transport(code: "transport_error", detail: "the credential source URL did not answer")
             }

@@ -1307,6 +1307,13 @@ public protocol HttpRequestProtocol: AnyObject, Sendable {
     func method()  -> String
     
     /**
+     * How long the host may spend on this request, in milliseconds: connect,
+     * send and read the whole answer. Past it, abandon the request and call
+     * `feedTransportError`. The core's limit; a transport never picks its own.
+     */
+    func timeoutMillis()  -> UInt64
+    
+    /**
      * The absolute URL.
      */
     func url()  -> String
@@ -1399,6 +1406,20 @@ open func method() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_method_httprequest_method(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How long the host may spend on this request, in milliseconds: connect,
+     * send and read the whole answer. Past it, abandon the request and call
+     * `feedTransportError`. The core's limit; a transport never picks its own.
+     */
+open func timeoutMillis() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_httprequest_timeout_millis(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -3977,7 +3998,8 @@ public func FfiConverterTypeRefreshStyle_lower(_ value: RefreshStyle) -> RustBuf
 public enum Step {
     
     /**
-     * Send this request with the platform's HTTP client, then `feedResponse`.
+     * Send this request with the platform's HTTP client within its
+     * `timeoutMillis()`, then `feedResponse` (or `feedTransportError`).
      */
     case send(
         /**
@@ -4778,6 +4800,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_httprequest_method() != 36709) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_httprequest_timeout_millis() != 28878) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_httprequest_url() != 30675) {

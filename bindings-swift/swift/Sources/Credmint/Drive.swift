@@ -32,8 +32,34 @@ public struct SecKeySigner: Signer, @unchecked Sendable {
 }
 #endif
 
+/// The request's time limit passed before its answer was complete.
+struct TimeLimitExceeded: Error, CustomStringConvertible {
+    let millis: UInt64
+    var description: String { "no complete answer within \(millis) ms" }
+}
+
+/// `request` sent by `transport`, given up once its time limit (the core's,
+/// `timeoutMillis()`) has passed: the call is cancelled (URLSession stops the
+/// task), and the limit reported as `TimeLimitExceeded`.
+func exchange(_ transport: Transport, _ request: HttpRequest) async throws -> HttpAnswer {
+    let millis = request.timeoutMillis()
+    return try await withThrowingTaskGroup(of: HttpAnswer?.self) { group in
+        group.addTask { try await transport.send(request) }
+        group.addTask {
+            try await Task.sleep(nanoseconds: millis.multipliedReportingOverflow(by: 1_000_000).partialValue)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let answer = first else {
+            throw TimeLimitExceeded(millis: millis)
+        }
+        return answer
+    }
+}
+
 /// Runs `conversation` to its next end (`done`) with `transport` and `clock`;
-/// `signer` answers `sign` steps.
+/// `signer` answers `sign` steps; each request is abandoned at its time limit
+/// and reported as a transport failure.
 public func drive(
     _ conversation: Conversation, transport: Transport, clock: Clock, signer: Signer? = nil
 ) async throws -> Output {
@@ -42,7 +68,10 @@ public func drive(
         case .send(let request):
             let answer: HttpAnswer
             do {
-                answer = try await transport.send(request)
+                answer = try await exchange(transport, request)
+            } catch let limit as TimeLimitExceeded {
+                try conversation.feedTransportError(reason: limit.description)
+                continue
             } catch {
                 try conversation.feedTransportError(reason: "\(type(of: error)): \(error.localizedDescription)")
                 continue

@@ -23,6 +23,8 @@ public final class HttpAnswer: CustomStringConvertible, CustomDebugStringConvert
 }
 
 /// Sends one request; throws when no answer came (the core decides whether to retry).
+/// Apply the request's own time limit, `timeoutMillis()` (the core's: connect, send and
+/// read the whole answer); `drive` gives up on a call still running past it either way.
 public protocol Transport: Sendable {
     func send(_ request: HttpRequest) async throws -> HttpAnswer
 }
@@ -39,23 +41,25 @@ public struct SystemClock: Clock {
 }
 
 /// `URLSession`, never following redirects, refusing bodies over the core's limit.
+/// Each request's `timeoutInterval` is its own time limit (the core's); `drive`
+/// cancels the request once that has passed since the start.
 public final class URLSessionTransport: NSObject, Transport, URLSessionTaskDelegate, @unchecked Sendable {
-    private let timeout: TimeInterval
     private lazy var session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
         configuration.urlCache = nil
         configuration.httpCookieStorage = nil
         return URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
     }()
 
-    public init(timeout: TimeInterval = 30) {
-        self.timeout = timeout
+    public override init() {
+        super.init()
     }
 
     public func send(_ request: HttpRequest) async throws -> HttpAnswer {
         guard let url = URL(string: request.url()) else { throw URLError(.badURL) }
         var urlRequest = URLRequest(url: url)
+        // URLSession's interval bounds each wait for data, not the whole exchange.
+        urlRequest.timeoutInterval = TimeInterval(request.timeoutMillis()) / 1000
         urlRequest.httpMethod = request.method()
         let headers = request.headers()
         for index in stride(from: 0, to: headers.count - 1, by: 2) {

@@ -89,6 +89,38 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    /// Never answers, and ignores the request's time limit (but not cancellation).
+    struct DeafTransport: Transport {
+        func send(_ request: HttpRequest) async throws -> HttpAnswer {
+            try await Task.sleep(nanoseconds: 3_600_000_000_000)
+            throw URLError(.timedOut)
+        }
+    }
+
+    func testAStalledRequestEndsInTransportErrorAtItsLimit() async throws {
+        // Two attempts of 300 ms (the conformance flow's FlowOptions), 0 to 1 s of back-off between them.
+        let keyText = try String(contentsOf: Vectors.dir.appendingPathComponent("keys/sa_2048_pkcs8.json"), encoding: .utf8)
+        var key = try JSONSerialization.jsonObject(with: Data(keyText.utf8)) as? [String: Any] ?? [:]
+        key["token_uri"] = "http://127.0.0.1:9/token"
+        let spec: [String: Any] = [
+            "kind": "jwt_bearer", "key": ["text": try Vectors.json(key)],
+            "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            "retry": ["max_attempts": 2, "initial_delay_secs": 1, "max_delay_secs": 1, "max_retry_after_secs": 60],
+            "request_timeout_millis": 300,
+        ]
+        let conversation = try conformanceFlow(specJson: try Vectors.json(spec))
+        let started = Date()
+        do {
+            _ = try await drive(conversation, transport: DeafTransport(), clock: SystemClock())
+            XCTFail("expected transport_error")
+        } catch let error as CredmintError {
+            XCTAssertEqual(error.code, "transport_error")
+            XCTAssertTrue(error.retryable)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertTrue(elapsed >= 0.55 && elapsed < 3.5, "\(elapsed)")
+    }
+
     func testARefusedConnectionIsATransportError() async throws {
         let key = try ServiceAccountKey.fromJson(text: try emulator.keyFile(Emulator.ci))
         do {

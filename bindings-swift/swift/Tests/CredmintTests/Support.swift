@@ -25,6 +25,40 @@ enum Vectors {
         }
         return reference["text"] as? String ?? ""
     }
+
+    /// Replaces `{"file": …}` references by `{"text": …}` (the core reads no files).
+    static func inlined(_ value: Any) throws -> Any {
+        if let object = value as? [String: Any] {
+            var out: [String: Any] = [:]
+            for (name, item) in object {
+                if name == "file", let file = item as? String {
+                    out["text"] = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                } else {
+                    out[name] = try inlined(item)
+                }
+            }
+            return out
+        }
+        if let array = value as? [Any] { return try array.map { try inlined($0) } }
+        return value
+    }
+
+    /// `[[name, value], …]` flattened as the bindings pass headers: `[name0, value0, …]`.
+    static func flattened(_ pairs: Any?) -> [String] {
+        (pairs as? [[String]] ?? []).flatMap { $0 }
+    }
+
+    /// Unpadded base64url, decoded.
+    static func fromBase64Url(_ text: String) -> Data {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64) ?? Data()
+    }
+
+    /// A JSON value as the text a conformance flow takes.
+    static func json(_ value: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)
+    }
 }
 
 /// The error code a call threw, or nil when it returned.

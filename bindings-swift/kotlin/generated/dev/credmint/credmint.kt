@@ -719,6 +719,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_httprequest_method(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_httprequest_timeout_millis(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_httprequest_url(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_audience(
@@ -849,6 +851,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_httprequest_method(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_httprequest_timeout_millis(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_credmint_ffi_fn_method_httprequest_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_httprequest_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1160,6 +1164,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_httprequest_method() and 0xFFFF) != 36709) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_httprequest_timeout_millis() and 0xFFFF) != 28878) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_httprequest_url() and 0xFFFF) != 30675) {
@@ -2888,6 +2895,13 @@ public interface HttpRequestInterface {
     fun `method`(): kotlin.String
     
     /**
+     * How long the host may spend on this request, in milliseconds: connect,
+     * send and read the whole answer. Past it, abandon the request and call
+     * `feedTransportError`. The core's limit; a transport never picks its own.
+     */
+    fun `timeoutMillis`(): kotlin.ULong
+    
+    /**
      * The absolute URL.
      */
     fun `url`(): kotlin.String
@@ -3039,6 +3053,24 @@ open class HttpRequest: Disposable, AutoCloseable, HttpRequestInterface
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_credmint_ffi_fn_method_httprequest_method(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How long the host may spend on this request, in milliseconds: connect,
+     * send and read the whole answer. Past it, abandon the request and call
+     * `feedTransportError`. The core's limit; a transport never picks its own.
+     */override fun `timeoutMillis`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_httprequest_timeout_millis(
         it,
         _status)
 }
@@ -6507,7 +6539,8 @@ public object FfiConverterTypeRefreshStyle: FfiConverterRustBuffer<RefreshStyle>
 sealed class Step: Disposable  {
     
     /**
-     * Send this request with the platform's HTTP client, then `feedResponse`.
+     * Send this request with the platform's HTTP client within its
+     * `timeoutMillis()`, then `feedResponse` (or `feedTransportError`).
      */
     data class Send(
         /**

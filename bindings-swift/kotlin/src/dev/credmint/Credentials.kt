@@ -229,7 +229,7 @@ class ExternalAccountCredentials(
         val request = account.subjectTokenRequest()
             ?: throw CredmintException.InvalidArgument("invalid_argument", "the credential source is not a URL")
         val answer = try {
-            request.use { withContext(Dispatchers.IO) { http.transport.send(it) } }
+            exchange(http.transport, request)
         } catch (failure: IOException) {
             throw CredmintException.Transport("transport_error", "the credential source URL did not answer")
         }

@@ -3,9 +3,13 @@
 package dev.credmint
 
 import java.io.IOException
+import java.net.SocketTimeoutException
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
-import kotlinx.coroutines.withContext
+import kotlinx.coroutines.runInterruptible
+import kotlinx.coroutines.withTimeoutOrNull
 
 /**
  * Signs RS256 payloads with a key the platform holds (Android Keystore, a JCA
@@ -28,15 +32,34 @@ class JcaSigner(private val privateKey: java.security.PrivateKey) : Signer {
 }
 
 /**
+ * [request] sent by [transport] on the IO dispatcher, given up once its time
+ * limit (the core's, [HttpRequest.timeoutMillis]) has passed even if the
+ * transport is still blocked: that call is interrupted and left to end in the
+ * background (the built-in transport bounds each of its reads by the same
+ * limit). Closes [request].
+ */
+internal suspend fun exchange(transport: Transport, request: HttpRequest): HttpAnswer {
+    val limit = request.timeoutMillis().toLong()
+    val call = CoroutineScope(Dispatchers.IO).async { runInterruptible { request.use { transport.send(it) } } }
+    try {
+        return withTimeoutOrNull(limit) { call.await() }
+            ?: throw SocketTimeoutException("no complete answer within $limit ms")
+    } finally {
+        call.cancel()
+    }
+}
+
+/**
  * Runs [conversation] to its next end (`Done`) with [transport] and [clock];
- * [signer] answers `Sign` steps. The caller closes the conversation.
+ * [signer] answers `Sign` steps; each request is abandoned at its time limit
+ * and reported as a transport failure. The caller closes the conversation.
  */
 suspend fun drive(conversation: Conversation, transport: Transport, clock: Clock, signer: Signer? = null): Output {
     while (true) {
         when (val step = conversation.poll(clock.now())) {
             is Step.Send -> {
                 val answer = try {
-                    step.request.use { request -> withContext(Dispatchers.IO) { transport.send(request) } }
+                    exchange(transport, step.request)
                 } catch (failure: IOException) {
                     conversation.feedTransportError(failure.javaClass.simpleName + ": " + (failure.message ?: "no answer"))
                     continue

@@ -223,6 +223,58 @@ class EndToEndTest {
         }
     }
 
+    /** The JWT-bearer conversation to [tokenUri], two attempts of 300 ms each (the flow's options). */
+    private fun stalledGrant(tokenUri: String): Conversation {
+        val key = com.google.gson.JsonParser.parseString(File(Vectors.dir, "keys/sa_2048_pkcs8.json").readText()).asJsonObject
+        key.addProperty("token_uri", tokenUri)
+        val spec = com.google.gson.JsonObject().apply {
+            addProperty("kind", "jwt_bearer")
+            add("key", com.google.gson.JsonObject().apply { addProperty("text", key.toString()) })
+            add("scopes", com.google.gson.JsonArray().apply { add(CLOUD_PLATFORM) })
+            add("retry", com.google.gson.JsonParser.parseString(
+                """{"max_attempts":2,"initial_delay_secs":1,"max_delay_secs":1,"max_retry_after_secs":60}""",
+            ))
+            addProperty("request_timeout_millis", 300)
+        }
+        return conformanceFlow(spec.toString())
+    }
+
+    private fun assertStalledEndsInTransportError(transport: Transport, tokenUri: String) {
+        val started = System.nanoTime()
+        val failure = failure<CredmintException.Transport> {
+            stalledGrant(tokenUri).use { drive(it, transport, Clock.SYSTEM) }
+        }
+        val elapsed = (System.nanoTime() - started) / 1e9
+        assertEquals("transport_error", failure.code)
+        assertTrue(failure.retryable)
+        // 2 × 300 ms, and 0 to 1 s of back-off (whole seconds), plus slack for a busy machine.
+        assertTrue("$elapsed", elapsed >= 0.55 && elapsed < 3.0)
+    }
+
+    @Test
+    fun aStalledEndpointEndsInTransportErrorWithinTheLimit() {
+        val server = java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())
+        val held = java.util.Collections.synchronizedList(mutableListOf<java.net.Socket>())
+        val accepting = Thread {
+            try {
+                while (true) held.add(server.accept()) // accepted, never answered
+            } catch (closed: java.io.IOException) {
+                // the test is over
+            }
+        }.apply { isDaemon = true; start() }
+        try {
+            assertStalledEndsInTransportError(HttpUrlConnectionTransport(), "http://127.0.0.1:${server.localPort}/token")
+            assertEquals("both attempts reached the server", 2, held.size)
+            // A transport that ignores the limit is abandoned at it all the same.
+            val deaf = Transport { Thread.sleep(60_000); throw java.io.IOException("unreachable") }
+            assertStalledEndsInTransportError(deaf, "http://127.0.0.1:${server.localPort}/token")
+        } finally {
+            server.close()
+            held.forEach { it.close() }
+            accepting.join(1000)
+        }
+    }
+
     @Test
     fun anHtmlGatewayErrorAndARefusedConnectionAreTypedErrors() {
         val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)

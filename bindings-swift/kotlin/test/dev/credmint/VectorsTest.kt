@@ -177,6 +177,7 @@ class VectorsTest {
                     val headers = want["headers"].asJsonArray.flatMap { pair -> pair.asJsonArray.map { it.asString } }
                     assertEquals(where, headers, request.headers())
                     assertEquals(where, want.str("body"), String(request.body()))
+                    assertEquals(where, want["timeout_millis"].asLong.toULong(), request.timeoutMillis())
                     step.obj("respond")?.let { answer ->
                         val answerHeaders = answer["headers"].asJsonArray.flatMap { pair -> pair.asJsonArray.map { it.asString } }
                         conversation.feedResponse(answer["status"].asInt.toUShort(), answerHeaders, answer.str("body")!!.toByteArray())
