@@ -4,6 +4,7 @@
 use crate::conversation::Conversation;
 use crate::errors::IntoPy;
 use crate::flows::ExternalAccount;
+use crate::keys::ServiceAccountKey;
 use credmint::{
     AdcStep, CredentialOptions, Credentials as CoreCredentials, DefaultCredentialsFlow,
     Environment, HttpResponse, SecretString, UnixTime,
@@ -34,6 +35,17 @@ impl Credentials {
         let options = parse_options(options)?;
         Ok(Credentials {
             inner: CoreCredentials::from_json_with(text, &options).py_err()?,
+        })
+    }
+
+    /// Credentials of a loaded service-account key (signed in-process).
+    #[staticmethod]
+    #[pyo3(signature = (key, options=None))]
+    fn from_key(key: &ServiceAccountKey, options: Option<&str>) -> PyResult<Self> {
+        let options = parse_options(options)?;
+        Ok(Credentials {
+            inner: CoreCredentials::from_service_account_key(&key.inner, false, &options)
+                .py_err()?,
         })
     }
 

@@ -3,15 +3,11 @@
 
 use crate::conversation::Conversation;
 use crate::errors::{IntoPy, invalid_argument};
-use crate::keys::ServiceAccountKey;
 use crate::tokens::AccessToken;
 use credmint::google::{ExternalAccount as CoreExternalAccount, IamCall};
-use credmint::ibm::IbmIam;
 use credmint::k0rdent::{ListCredentials, StatusFilter};
 use credmint::{
-    Claims, ClientAuth, ClientCredentials, Endpoint, FlowOptions, IamCredentials, IdTokenAssertion,
-    JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
-    ServiceAccountIdentity, SourceToken,
+    Claims, Endpoint, FlowOptions, IamCredentials, SecretString, ServiceAccountId, SourceToken,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -20,60 +16,10 @@ fn endpoint(url: &str) -> PyResult<Endpoint> {
     Endpoint::new(url).py_err()
 }
 
-fn identity(key: &ServiceAccountKey, token_uri: Option<&str>) -> PyResult<ServiceAccountIdentity> {
-    let key = &key.inner;
-    let uri = endpoint(token_uri.unwrap_or(key.token_uri()))?;
-    ServiceAccountIdentity::new(key.client_email(), key.key_id(), uri).py_err()
-}
-
-/// JWT-bearer grant: an access token for `scopes` (and `subject` for domain-wide delegation).
-#[pyfunction]
-#[pyo3(signature = (key, scopes, subject=None, token_uri=None))]
-pub fn service_account_token(
-    key: &ServiceAccountKey,
-    scopes: Vec<String>,
-    subject: Option<String>,
-    token_uri: Option<&str>,
-) -> PyResult<Conversation> {
-    let identity = identity(key, token_uri)?;
-    let mut assertion = JwtBearerAssertion::for_identity(&identity, scopes).py_err()?;
-    if let Some(subject) = subject {
-        assertion = assertion.subject(subject).py_err()?;
-    }
-    let flow: credmint::ServiceAccountTokenFlow = JwtGrantFlow::new(
-        identity.token_uri().clone(),
-        key.inner.signer(),
-        assertion,
-        FlowOptions::default(),
-    );
-    Ok(Conversation::new(flow))
-}
-
-/// JWT-bearer grant with `target_audience`: an ID token.
-#[pyfunction]
-#[pyo3(signature = (key, audience, token_uri=None))]
-pub fn service_account_id_token(
-    key: &ServiceAccountKey,
-    audience: String,
-    token_uri: Option<&str>,
-) -> PyResult<Conversation> {
-    let identity = identity(key, token_uri)?;
-    let assertion = IdTokenAssertion::for_identity(&identity, audience).py_err()?;
-    let flow: credmint::ServiceAccountIdTokenFlow = JwtGrantFlow::new(
-        identity.token_uri().clone(),
-        key.inner.signer(),
-        assertion,
-        FlowOptions::default(),
-    );
-    Ok(Conversation::new(flow))
-}
-
-/// The IAM Credentials client for `endpoint`, or for `universe_domain`.
-fn iam(endpoint_url: Option<&str>, universe_domain: &str) -> PyResult<IamCredentials> {
-    match endpoint_url {
-        Some(url) => Ok(IamCredentials::with_endpoint(endpoint(url)?)),
-        None => IamCredentials::new(universe_domain).py_err(),
-    }
+/// The IAM Credentials client for `endpoint`, or for `universe_domain` (the core's by default).
+fn iam(endpoint_url: Option<&str>, universe_domain: Option<&str>) -> PyResult<IamCredentials> {
+    let endpoint = endpoint_url.map(endpoint).transpose()?;
+    IamCredentials::resolve(endpoint, universe_domain).py_err()
 }
 
 fn accounts(ids: Vec<String>) -> PyResult<Vec<ServiceAccountId>> {
@@ -84,7 +30,7 @@ fn accounts(ids: Vec<String>) -> PyResult<Vec<ServiceAccountId>> {
 
 /// One IAM Credentials call made with a caller's token.
 #[pyfunction]
-#[pyo3(signature = (method, source, target, delegates, endpoint=None, universe_domain="googleapis.com", scopes=None, lifetime_secs=3600, audience=None, include_email=false, payload=None, claims_json=None))]
+#[pyo3(signature = (method, source, target, delegates, endpoint=None, universe_domain=None, scopes=None, lifetime_secs=None, audience=None, include_email=false, payload=None, claims_json=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn iam_call(
     method: &str,
@@ -92,9 +38,9 @@ pub fn iam_call(
     target: String,
     delegates: Vec<String>,
     endpoint: Option<&str>,
-    universe_domain: &str,
+    universe_domain: Option<&str>,
     scopes: Option<Vec<String>>,
-    lifetime_secs: u64,
+    lifetime_secs: Option<u64>,
     audience: Option<String>,
     include_email: bool,
     payload: Option<Vec<u8>>,
@@ -105,10 +51,7 @@ pub fn iam_call(
     let target = ServiceAccountId::new(target).py_err()?;
     let delegates = accounts(delegates)?;
     let call = match method {
-        "generateAccessToken" => IamCall::GenerateAccessToken {
-            scopes: scopes.ok_or_else(|| invalid_argument("scopes are required"))?,
-            lifetime: Lifetime::from_secs(lifetime_secs).py_err()?,
-        },
+        "generateAccessToken" => IamCall::generate_access_token(scopes, lifetime_secs).py_err()?,
         "generateIdToken" => IamCall::GenerateIdToken {
             audience: audience.ok_or_else(|| invalid_argument("audience is required"))?,
             include_email,
@@ -129,73 +72,20 @@ pub fn iam_call(
     Ok(Conversation::new(flow))
 }
 
-/// IBM Cloud IAM: an API key (or, with `refresh=True`, a refresh token) for a token.
-#[pyfunction]
-#[pyo3(signature = (secret, refresh=false, url=None, client_id=None, client_secret=None))]
-pub fn ibm_token(
-    secret: String,
-    refresh: bool,
-    url: Option<&str>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-) -> PyResult<Conversation> {
-    let mut iam = match url {
-        Some(url) => IbmIam::with_endpoint(&endpoint(url)?),
-        None => IbmIam::new(),
-    };
-    iam = iam
-        .client_if_given(client_id, client_secret.map(SecretString::from))
-        .py_err()?;
-    let secret = SecretString::from(secret);
-    let options = FlowOptions::default();
-    let flow = if refresh {
-        iam.refresh_flow(&secret, &options)
-    } else {
-        iam.api_key_flow(&secret, &options)
-    }
-    .py_err()?;
-    Ok(Conversation::new(flow))
-}
-
-/// OAuth 2.0 client credentials (k0rdent credentials, any RFC 6749 server).
-#[pyfunction]
-#[pyo3(signature = (token_url, client_id, client_secret, scopes=None, basic_auth=true))]
-pub fn client_credentials(
-    token_url: &str,
-    client_id: String,
-    client_secret: String,
-    scopes: Option<Vec<String>>,
-    basic_auth: bool,
-) -> PyResult<Conversation> {
-    let mut client = ClientCredentials::new(
-        endpoint(token_url)?,
-        client_id,
-        SecretString::from(client_secret),
-    )
-    .py_err()?;
-    if let Some(scopes) = scopes.filter(|s| !s.is_empty()) {
-        client = client.scopes(scopes).py_err()?;
-    }
-    if !basic_auth {
-        client = client.auth(ClientAuth::Form);
-    }
-    Ok(Conversation::new(client.flow(&FlowOptions::default())))
-}
-
 /// k0rdent: every page of a service account's credentials.
 #[pyfunction]
-#[pyo3(signature = (base_url, account_id, bearer, status=None, page_size=50))]
+#[pyo3(signature = (base_url, account_id, bearer, status=None, page_size=None))]
 pub fn list_credentials(
     base_url: &str,
     account_id: String,
     bearer: &AccessToken,
     status: Option<&str>,
-    page_size: u32,
+    page_size: Option<u32>,
 ) -> PyResult<Conversation> {
-    let mut list = ListCredentials::new(endpoint(base_url)?, account_id)
-        .py_err()?
-        .page_size(page_size)
-        .py_err()?;
+    let mut list = ListCredentials::new(endpoint(base_url)?, account_id).py_err()?;
+    if let Some(size) = page_size {
+        list = list.page_size(size).py_err()?;
+    }
     list = match status {
         None => list,
         Some("active") => list.status(StatusFilter::Active),

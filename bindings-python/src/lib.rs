@@ -25,11 +25,11 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<credentials::Credentials>()?;
     module.add_class::<credentials::DefaultCredentials>()?;
     module.add("ADC_VARIABLES", credmint::ADC_VARIABLES.to_vec())?;
-    module.add_function(wrap_pyfunction!(flows::service_account_token, module)?)?;
-    module.add_function(wrap_pyfunction!(flows::service_account_id_token, module)?)?;
+    module.add(
+        "MAX_CREDENTIAL_FILE_SIZE",
+        credmint::MAX_CREDENTIAL_FILE_SIZE,
+    )?;
     module.add_function(wrap_pyfunction!(flows::iam_call, module)?)?;
-    module.add_function(wrap_pyfunction!(flows::ibm_token, module)?)?;
-    module.add_function(wrap_pyfunction!(flows::client_credentials, module)?)?;
     module.add_function(wrap_pyfunction!(flows::list_credentials, module)?)?;
     module.add_function(wrap_pyfunction!(flows::bearer_token, module)?)?;
     module.add_function(wrap_pyfunction!(flows::_conformance_flow, module)?)?;

@@ -36,5 +36,6 @@ if [ "${1:-}" = "--test" ]; then
   "$kotlin/bin/kotlinc" -Werror bindings-swift/kotlin/test/dev/credmint/*.kt -cp "$tests" -d "$out/credmint-tests.jar"
   java -Djna.library.path="$target/debug" -Dcredmint.bin="$target/debug/credmint" -Dcredmint.vectors=tests/vectors \
     -cp "$tests:$out/credmint-tests.jar:$kotlin/lib/kotlin-stdlib.jar:$java/hamcrest-core.jar" \
-    org.junit.runner.JUnitCore dev.credmint.VectorsTest dev.credmint.EndToEndTest dev.credmint.ErrorsAndRedactionTest
+    org.junit.runner.JUnitCore dev.credmint.VectorsTest dev.credmint.CredentialsTest dev.credmint.EndToEndTest \
+    dev.credmint.ErrorsAndRedactionTest
 fi

@@ -2,6 +2,7 @@
 //! refresh in the background, refresh first, wait) is the core's; the host
 //! layers only act on it and report back.
 
+use crate::credentials::CoreCredentials;
 use crate::tokens::{AccessToken, IdToken};
 use credmint::{AnyToken, Jitter, Lookup, RefreshPolicy, TokenCache as CoreCache, UnixTime};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -101,6 +102,15 @@ impl TokenCache {
         let max_jitter = max_jitter_secs.unwrap_or(credmint::DEFAULT_MAX_JITTER_SECS);
         TokenCache {
             inner: Mutex::new(CoreCache::with_jitter(policy, max_jitter, jitter)),
+        }
+    }
+
+    /// An empty cache for the tokens of `credentials`, refreshed as the core
+    /// says for their kind (IBM's rule, the metadata server's slack, Google's).
+    #[uniffi::constructor]
+    pub fn for_credentials(credentials: Arc<CoreCredentials>) -> Self {
+        TokenCache {
+            inner: Mutex::new(CoreCache::new(credentials.inner.refresh_policy())),
         }
     }
 

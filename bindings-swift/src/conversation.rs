@@ -63,11 +63,7 @@ impl Conversation {
 
     /// The response to the last `Send` step (`headers` as name/value pairs, flattened).
     pub fn feed_response(&self, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<()> {
-        let headers = headers
-            .chunks_exact(2)
-            .map(|pair| (pair[0].clone(), pair[1].clone()))
-            .collect();
-        let response = HttpResponse::new(status, headers, body);
+        let response = response(status, headers, body);
         Ok(self.with_flow(|flow| flow.feed_response(response))?)
     }
 
@@ -80,6 +76,15 @@ impl Conversation {
     pub fn feed_signature(&self, signature: Vec<u8>) -> Result<()> {
         Ok(self.with_flow(|flow| flow.feed_signature(&signature))?)
     }
+}
+
+/// A response from its parts, `headers` flattened as `[name0, value0, …]`.
+pub(crate) fn response(status: u16, headers: Vec<String>, body: Vec<u8>) -> HttpResponse {
+    let headers = headers
+        .chunks_exact(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect();
+    HttpResponse::new(status, headers, body)
 }
 
 /// What the host does next.

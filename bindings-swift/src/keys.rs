@@ -167,9 +167,10 @@ pub struct VerifyOptions {
     /// Accepted issuers; empty: `iss` is not checked.
     #[uniffi(default = [])]
     pub issuers: Vec<String>,
-    /// Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300).
-    #[uniffi(default = 60)]
-    pub leeway_secs: u64,
+    /// Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300); none:
+    /// the core's default (60).
+    #[uniffi(default = None)]
+    pub leeway_secs: Option<u64>,
     /// Longest accepted `exp - iat`, seconds.
     #[uniffi(default = None)]
     pub max_lifetime_secs: Option<u64>,
@@ -179,7 +180,10 @@ pub struct VerifyOptions {
 
 impl VerifyOptions {
     fn validation(&self) -> Result<Validation> {
-        let mut validation = Validation::new().leeway(self.leeway_secs)?;
+        let mut validation = Validation::new();
+        if let Some(secs) = self.leeway_secs {
+            validation = validation.leeway(secs)?;
+        }
         for audience in &self.audiences {
             validation = validation.audience(audience.clone());
         }

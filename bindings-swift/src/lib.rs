@@ -8,6 +8,7 @@
 
 mod cache;
 mod conversation;
+mod credentials;
 mod errors;
 mod flows;
 mod keys;
@@ -17,11 +18,11 @@ pub use cache::{CacheLookup, RefreshStyle, Token, TokenCache};
 pub use conversation::{
     AccountCredential, Conversation, CredentialPage, HttpRequest, Output, Step, max_response_body,
 };
+pub use credentials::{AdcConversation, AdcStep, CoreCredentials, adc_variables};
 pub use errors::CredmintError;
 pub use flows::{
-    AssertionSigner, CredentialFilter, ExecutableRun, ExternalAccount, IamMethod, IbmGrant,
-    SubjectTokenSource, allow_executables_var, client_credentials, conformance_flow,
-    credential_pages, iam_call, ibm_token, service_account_id_token, service_account_token,
+    CredentialFilter, ExecutableRun, ExternalAccount, IamMethod, SubjectTokenSource,
+    allow_executables_var, conformance_flow, credential_pages, iam_call,
 };
 pub use keys::{KeySet, ServiceAccountKey, SignedBlob, SignedJwt, VerifyOptions, verify};
 pub use tokens::{AccessToken, IdToken};

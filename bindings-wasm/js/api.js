@@ -9,7 +9,6 @@ import { host } from './host.js';
 
 export { CredmintError };
 
-const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 const REDACTED = Symbol.for('nodejs.util.inspect.custom');
 
 /** Whole Unix seconds now. */
@@ -101,7 +100,8 @@ async function exchange(fetch, url, init, timeoutMillis) {
 /**
  * Drives a core conversation to its next `done`: sends with `fetch` (each
  * request abandoned at its time limit, then reported as a transport error),
- * waits out backoffs, and answers `sign` steps with `sign(keyId, bytes)`.
+ * waits out backoffs, answers `sign` steps with `sign(keyId, bytes)` and
+ * (ADC) `read_file` steps from the host's file system.
  */
 export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
   for (;;) {
@@ -126,6 +126,10 @@ export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
       }
       case 'wait':
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, step[1] * 1000 - Date.now())));
+        break;
+      case 'read_file':
+        if (!host.readFile) throw invalid('this conversation reads files: Node or Deno only');
+        await answerRead(conversation, step[1]);
         break;
       case 'sign':
         if (!sign) throw invalid('this conversation needs a signer');
@@ -385,14 +389,62 @@ class Cached {
 const completeAccess = (cache, token) => cache.completeAccess(token);
 const completeId = (cache, token) => cache.completeId(token);
 
+/**
+ * The core's overrides (`CredentialOptions`) as JSON: the package's camelCase
+ * names become the core's (`tokenUri` → `token_uri`, `lifetime` → `lifetime_secs`);
+ * the core refuses names it does not know. `fetch`, `signing` and
+ * `subjectTokenSupplier` are the host's and stay here.
+ */
+function coreOptions(options = {}) {
+  const { fetch, signing, subjectTokenSupplier, ...rest } = options;
+  const core = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (value === undefined) continue;
+    const key = name === 'lifetime' ? 'lifetime_secs' : name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    core[key] = name === 'scopes' ? list(value) : value;
+  }
+  return JSON.stringify(core);
+}
+
+const textOf = (document) => (typeof document === 'string' ? document : JSON.stringify(document));
+
 /** Base of every credential: `getAccessToken()` from a cache refreshed once when due. */
-class Credentials {
+export class Credentials {
   #access;
   #fetch;
 
-  constructor({ fetch, policy = 'google' } = {}) {
+  /** @internal `policy`: the core's refresh policy name for these credentials' tokens. */
+  constructor({ fetch, policy }) {
     this.#fetch = fetch ?? globalFetch;
     this.#access = new Cached(policy, () => this.fetchAccessToken());
+  }
+
+  /**
+   * Credentials from a credential document (JSON text or the parsed object) of
+   * any type: `service_account`, `authorized_user`, `impersonated_service_account`,
+   * `external_account`, `external_account_authorized_user`, `gce_metadata`,
+   * `ibm_api_key`, `oauth_client_credentials`. `options` are the core's
+   * overrides (`scopes`, `tokenUri`, `iamEndpoint`, `metadataBase`, `lifetime`,
+   * `delegates`, `quotaProjectId`, `subject`) and `fetch`.
+   */
+  static fromJson(document, options = {}) {
+    const text = textOf(document);
+    let parsed;
+    try { parsed = JSON.parse(text); } catch { /* the core says what is wrong */ }
+    // A key file goes through ServiceAccountKey so that WebCrypto signs where the
+    // runtime has it (no RSA key loaded into wasm), as ServiceAccountKey.fromJSON
+    // chooses; the core keeps the file's quota project either way.
+    if (parsed?.type === 'service_account') {
+      const key = ServiceAccountKey.fromJSON(text, { signing: options.signing });
+      return new ServiceAccountCredentials(key, { fetch: options.fetch }, coreOptions(options));
+    }
+    return fromNative(native.Credentials.fromJSON(text, coreOptions(options)), options);
+  }
+
+  /** `Credentials.fromJson` of a file's contents (Node and Deno). */
+  static async fromFile(path, options = {}) {
+    if (!host.readFile) throw invalid('Credentials.fromFile needs a file system (Node, Deno); use Credentials.fromJson here');
+    return Credentials.fromJson(new TextDecoder().decode(await host.readFile(path)), options);
   }
 
   /** @internal */ get fetchFn() { return this.#fetch; }
@@ -422,9 +474,11 @@ class Credentials {
 
 class IdTokens {
   #caches = new Map();
+  #policy;
   #make;
 
-  constructor(make) {
+  constructor(policy, make) {
+    this.#policy = policy;
     this.#make = make;
   }
 
@@ -432,48 +486,69 @@ class IdTokens {
     const key = `${includeEmail ? 1 : 0}:${audience}`;
     let cached = this.#caches.get(key);
     if (!cached) {
-      cached = new Cached('google', () => this.#make(audience, includeEmail));
+      cached = new Cached(this.#policy, () => this.#make(audience, includeEmail));
       this.#caches.set(key, cached);
     }
     return idToken(await cached.get(completeId));
   }
 }
 
-/** A service-account key traded for access tokens (JWT-bearer grant) and ID tokens. */
-export class ServiceAccountCredentials extends Credentials {
-  #key;
-  #scopes;
-  #subject;
-  #tokenUri;
+const fromNative = (nativeCredentials, options = {}) => (nativeCredentials.kind === 'external_account'
+  ? new ExternalAccountCredentials(nativeCredentials, options)
+  : new DocumentCredentials(nativeCredentials, options));
+
+/**
+ * Credentials the core built from a document (or from a key, an API key, an
+ * OAuth client): every request, default and refresh rule is the core's.
+ */
+export class DocumentCredentials extends Credentials {
+  #native;
+  #sign;
   #ids;
 
-  constructor(key, { scopes = [CLOUD_PLATFORM], subject, tokenUri, fetch } = {}) {
-    super({ fetch });
-    if (!(key instanceof ServiceAccountKey)) throw invalid('key must be a ServiceAccountKey');
-    this.#key = key;
-    this.#scopes = list(scopes);
-    this.#subject = subject;
-    this.#tokenUri = tokenUri;
-    this.#ids = new IdTokens(async (audience) => {
-      const external = key.usesWebCrypto();
-      const conversation = native.serviceAccountIdToken(key.native, audience, this.#tokenUri, external);
-      return this.drive(conversation, key.signer());
-    });
+  /** @internal Use `Credentials.fromJson`, `Credentials.fromFile` or `defaultCredentials()`. */
+  constructor(nativeCredentials, { fetch, sign } = {}) {
+    if (!(nativeCredentials instanceof native.Credentials)) throw invalid('use Credentials.fromJson or Credentials.fromFile');
+    super({ fetch, policy: nativeCredentials.refreshPolicy });
+    this.#native = nativeCredentials;
+    this.#sign = sign;
+    this.#ids = new IdTokens(nativeCredentials.refreshPolicy,
+      (audience) => this.drive(this.#native.idToken(audience), this.#sign));
   }
 
-  get serviceAccountEmail() { return this.#key.clientEmail; }
+  /** The document's `type`. */
+  get kind() { return this.#native.kind; }
+  get quotaProjectId() { return this.#native.quotaProjectId; }
+  get universeDomain() { return this.#native.universeDomain; }
+  get projectId() { return this.#native.projectId; }
+  get serviceAccountEmail() { return this.#native.serviceAccountEmail; }
+  /** @internal */ get native() { return this.#native; }
 
-  /** @internal */ async fetchAccessToken() {
-    const external = this.#key.usesWebCrypto();
-    const conversation = native.serviceAccountToken(
-      this.#key.native, JSON.stringify(this.#scopes), this.#subject, this.#tokenUri, external,
-    );
-    return this.drive(conversation, this.#key.signer());
+  /** @internal */ fetchAccessToken() {
+    return this.drive(this.#native.accessToken(), this.#sign);
   }
 
-  /** An ID token `{ token, expiresAt }` for `audience` (cached per audience). */
+  /**
+   * An ID token `{ token, expiresAt }` for `audience` (cached per audience): keys,
+   * impersonation and the metadata server; `not_supported` for other kinds.
+   */
   getIdToken(audience, { includeEmail = false } = {}) {
     return this.#ids.get(audience, includeEmail);
+  }
+
+  toString() { return `${this.constructor.name}(${this.kind})`; }
+  toJSON() { return { type: this.constructor.name, kind: this.kind }; }
+}
+
+/** A service-account key traded for access tokens (JWT-bearer grant) and ID tokens. */
+export class ServiceAccountCredentials extends DocumentCredentials {
+  /** Scopes left out are the core's default (cloud-platform); `subject` for domain-wide delegation. */
+  constructor(key, { scopes, subject, tokenUri, fetch } = {}, /** @internal */ optionsJson = undefined) {
+    if (!(key instanceof ServiceAccountKey)) throw invalid('key must be a ServiceAccountKey');
+    const nativeCredentials = native.Credentials.fromServiceAccountKey(
+      key.native, key.usesWebCrypto(), optionsJson ?? coreOptions({ scopes, subject, tokenUri }),
+    );
+    super(nativeCredentials, { fetch, sign: key.signer() });
   }
 }
 
@@ -488,27 +563,28 @@ export class ImpersonatedCredentials extends Credentials {
   #universeDomain;
   #ids;
 
-  constructor(source, target, {
-    scopes = [CLOUD_PLATFORM], delegates = [], lifetime = 3600, endpoint, universeDomain = 'googleapis.com', fetch,
-  } = {}) {
-    super({ fetch });
+  /** Scopes, lifetime and IAM endpoint left out are the core's defaults. */
+  constructor(source, target, { scopes, delegates, lifetime, endpoint, universeDomain, fetch } = {}) {
+    // The source is any credentials of this package, so the core assembles no
+    // document here; the cache keeps Google's refresh policy (the core's "google").
+    super({ fetch, policy: 'google' });
     if (!(source instanceof Credentials)) throw invalid('source must be credmint credentials');
     this.#source = source;
     this.#target = target;
-    this.#scopes = list(scopes);
-    this.#delegates = list(delegates);
+    this.#scopes = scopes === undefined ? undefined : list(scopes);
+    this.#delegates = delegates === undefined ? undefined : list(delegates);
     this.#lifetime = lifetime;
     this.#endpoint = endpoint;
     this.#universeDomain = universeDomain;
-    this.#ids = new IdTokens((audience, includeEmail) => this.#call('generateIdToken', { audience, includeEmail }));
+    this.#ids = new IdTokens('google', (audience, includeEmail) => this.#call('generateIdToken', { audience, includeEmail }));
   }
 
-  async #call(method, { scopes, lifetime = 3600, audience, includeEmail = false, payload, claims } = {}) {
+  async #call(method, { scopes, lifetime, audience, includeEmail = false, payload, claims } = {}) {
     const source = await this.#source.nativeAccessToken();
+    const json = (value) => (value === undefined ? undefined : JSON.stringify(value));
     const conversation = native.iamCall(
-      method, source, this.#target, JSON.stringify(this.#delegates), this.#endpoint, this.#universeDomain,
-      scopes ? JSON.stringify(scopes) : undefined, lifetime, audience, includeEmail, payload,
-      claims ? JSON.stringify(claims) : undefined,
+      method, source, this.#target, json(this.#delegates), this.#endpoint, this.#universeDomain,
+      json(scopes), lifetime, audience, includeEmail, payload, json(claims),
     );
     return this.drive(conversation);
   }
@@ -541,16 +617,26 @@ export class ImpersonatedCredentials extends Credentials {
   }
 }
 
+function externalAccountDocument(config, { scopes }) {
+  // An empty scope list means "none given", as it always has here.
+  const given = scopes === undefined || list(scopes).length === 0 ? undefined : scopes;
+  const nativeCredentials = native.Credentials.fromJSON(textOf(config), coreOptions({ scopes: given }));
+  if (nativeCredentials.kind !== 'external_account') {
+    throw new CredmintError('credential file type is not "external_account"', 'invalid_key', undefined, false);
+  }
+  return nativeCredentials;
+}
+
 /** Workload identity federation: a subject token from a URL or a supplier, exchanged at STS. */
-export class ExternalAccountCredentials extends Credentials {
+export class ExternalAccountCredentials extends DocumentCredentials {
   #account;
   #supplier;
 
-  constructor(config, { scopes, subjectTokenSupplier, fetch } = {}) {
-    super({ fetch });
-    const text = typeof config === 'string' ? config : JSON.stringify(config);
-    this.#account = native.ExternalAccount.fromJSON(text, scopes ? JSON.stringify(list(scopes)) : undefined);
-    this.#supplier = subjectTokenSupplier;
+  constructor(config, options = {}) {
+    const nativeCredentials = config instanceof native.Credentials ? config : externalAccountDocument(config, options);
+    super(nativeCredentials, { fetch: options.fetch });
+    this.#account = nativeCredentials.externalAccount();
+    this.#supplier = options.subjectTokenSupplier;
   }
 
   async #subjectToken() {
@@ -603,60 +689,73 @@ export class ExternalAccountCredentials extends Credentials {
   }
 
   /** @internal */ async fetchAccessToken() {
-    return this.drive(this.#account.flow(await this.#subjectToken()));
+    return this.drive(this.native.accessToken(await this.#subjectToken()));
   }
 }
 
 /** An IBM Cloud API key traded for IAM tokens (refreshed at 80 % of their life). */
-export class IbmApiKeyCredentials extends Credentials {
-  #apikey;
-  #url;
-  #clientId;
-  #clientSecret;
-
+export class IbmApiKeyCredentials extends DocumentCredentials {
   constructor(apikey, { url, clientId, clientSecret, fetch } = {}) {
-    super({ fetch, policy: 'ibm' });
     if (typeof apikey !== 'string' || !apikey) throw invalid('apikey must be a non-empty string');
-    this.#apikey = apikey;
-    this.#url = url;
-    this.#clientId = clientId;
-    this.#clientSecret = clientSecret;
-  }
-
-  /** @internal */ fetchAccessToken() {
-    return this.drive(native.ibmToken(this.#apikey, false, this.#url, this.#clientId, this.#clientSecret));
+    const document = { type: 'ibm_api_key', apikey, url, client_id: clientId, client_secret: clientSecret };
+    super(native.Credentials.fromJSON(JSON.stringify(document)), { fetch });
   }
 }
 
 /** The OAuth 2.0 client-credentials grant (k0rdent service-account credentials). */
-export class ClientCredentials extends Credentials {
-  #tokenUrl;
-  #clientId;
-  #secret;
-  #scopes;
-  #basic;
-
-  constructor({ tokenUrl, clientId, clientSecret, scopes = [], basicAuth = true, fetch }) {
-    super({ fetch });
-    native.clientCredentials(tokenUrl, clientId, clientSecret, JSON.stringify(list(scopes)), basicAuth);
-    this.#tokenUrl = tokenUrl;
-    this.#clientId = clientId;
-    this.#secret = clientSecret;
-    this.#scopes = list(scopes);
-    this.#basic = basicAuth;
+export class ClientCredentials extends DocumentCredentials {
+  constructor({ tokenUrl, clientId, clientSecret, scopes, basicAuth, fetch }) {
+    const document = {
+      type: 'oauth_client_credentials', token_url: tokenUrl, client_id: clientId, client_secret: clientSecret,
+      scopes: scopes === undefined ? undefined : list(scopes),
+      client_auth: basicAuth === undefined ? undefined : basicAuth ? 'basic' : 'form',
+    };
+    super(native.Credentials.fromJSON(JSON.stringify(document)), { fetch });
   }
+}
 
-  /** @internal */ fetchAccessToken() {
-    return this.drive(native.clientCredentials(
-      this.#tokenUrl, this.#clientId, this.#secret, JSON.stringify(this.#scopes), this.#basic,
-    ));
+// ------------------------------------------------------------------ ADC
+
+/** Answers the core's `read_file` step: contents, missing (ENOENT) or the host's error code. */
+async function answerRead(adc, path) {
+  let contents;
+  try {
+    contents = await host.readFile(path);
+  } catch (error) {
+    if (error?.code === 'ENOENT' || error?.name === 'NotFound') adc.feedFileMissing();
+    else adc.feedFileError(String(error?.code ?? error?.name ?? 'unreadable'));
+    return;
   }
+  adc.feedFile(contents);
+}
+
+/**
+ * Application Default Credentials, as Google's libraries find them:
+ * `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file, then the metadata server
+ * (Node and Deno). Resolves to `{ credentials, projectId }`; `credentials_not_found`
+ * when there is nothing to find. The core decides the order, the paths and
+ * what each answer means; this reads the variables and files it names and
+ * sends the requests it builds.
+ */
+export async function defaultCredentials(options = {}) {
+  if (!host.env || !host.readFile) {
+    throw invalid('defaultCredentials() needs an environment and a file system (Node, Deno); '
+      + 'in Workers and browsers use Credentials.fromJson(env.GOOGLE_CREDENTIALS)');
+  }
+  const env = [];
+  for (const name of native.adcVariables()) {
+    const value = host.env(name);
+    if (value !== undefined) env.push([name, value]);
+  }
+  const adc = new native.DefaultCredentialsFlow(env, host.windows, coreOptions(options));
+  const found = await drive(adc, { fetch: options.fetch ?? globalFetch });
+  return { credentials: fromNative(found.credentials, options), projectId: found.projectId };
 }
 
 // ------------------------------------------------------------------ k0rdent
 
 /** Every credential of a k0rdent service account, fetching pages as iteration needs them. */
-export async function* listCredentials({ baseUrl, accountId, token, status, pageSize = 50, fetch }) {
+export async function* listCredentials({ baseUrl, accountId, token, status, pageSize, fetch }) {
   let bearer;
   if (token instanceof Credentials) bearer = await token.nativeAccessToken();
   else if (typeof token === 'string') bearer = native.bearerToken(token, nowSecs(), 3600);
@@ -682,6 +781,8 @@ export const conformance = {
   flow: (specJson) => native.conformanceFlow(specJson),
   tokenCache: (policy, maxJitterSecs, jitterSeed) => new native.TokenCache(policy, maxJitterSecs, jitterSeed),
   bearerToken: (token, now, ttl) => native.bearerToken(token, now, ttl),
+  credentials: (text, optionsJson) => native.Credentials.fromJSON(text, optionsJson),
+  defaultCredentialsFlow: (env, windows, optionsJson) => new native.DefaultCredentialsFlow(env, windows, optionsJson),
 };
 
 export const version = () => native.version();

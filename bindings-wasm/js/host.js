@@ -1,5 +1,6 @@
 // What the runtime's loader adds to the portable API (not re-exported), where
-// the host has them (Node, Deno): `readFile(path) → Promise<Uint8Array>`,
-// `env(name) → string | undefined`, and
+// the host has them (Node, Deno): `readFile(path) → Promise<Uint8Array>`
+// (rejecting with the platform's error: `code` ENOENT, or Deno's NotFound, when missing),
+// `env(name) → string | undefined`, `windows` (paths of gcloud's file), and
 // `runExecutable(program, args, env, timeoutMillis) → Promise<Uint8Array>` (stdout).
-export const host = { readFile: null, env: null, runExecutable: null };
+export const host = { readFile: null, env: null, windows: false, runExecutable: null };

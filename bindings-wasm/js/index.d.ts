@@ -91,15 +91,69 @@ export function verify(token: string, keys: Keys, options?: VerifyOptions): Clai
 /** `verify` with the signature checked by WebCrypto; same checks, order and errors. */
 export function verifyAsync(token: string, keys: Keys, options?: VerifyOptions): Promise<Claims>;
 
-declare abstract class Credentials {
+/** A credential document's `type`. */
+export type CredentialKind =
+  | 'service_account' | 'authorized_user' | 'impersonated_service_account' | 'external_account'
+  | 'external_account_authorized_user' | 'gce_metadata' | 'ibm_api_key' | 'oauth_client_credentials';
+
+/** The core's overrides, the same for every credential type (fields a type has no use for are ignored). */
+export interface CredentialOptions {
+  scopes?: string | string[];
+  /** A key's `token_uri`, a user's refresh endpoint, STS `oauthtoken`, IBM's IAM, an OAuth client's token URL. */
+  tokenUri?: string;
+  iamEndpoint?: string;
+  /** The metadata server (`http://host:port`). */
+  metadataBase?: string;
+  /** Lifetime of impersonated access tokens, seconds. */
+  lifetime?: number;
+  delegates?: string[];
+  quotaProjectId?: string;
+  /** The user a service account acts for (domain-wide delegation). */
+  subject?: string;
+  /** Seed of the backoff jitter (reproducible tests). */
+  jitterSeed?: number;
+  fetch?: Fetch;
+}
+
+/** Options of `Credentials.fromJson`: the core's overrides and, per type, the host's parts. */
+export interface DocumentOptions extends CredentialOptions {
+  /** For `service_account` documents (see `ServiceAccountKey.fromJSON`). */
+  signing?: 'auto' | 'webcrypto' | 'wasm';
+  /** For `external_account` documents whose source this runtime cannot read. */
+  subjectTokenSupplier?: () => string | Promise<string>;
+}
+
+export abstract class Credentials {
+  /** Credentials from a credential document of any `type` (JSON text or parsed). */
+  static fromJson(document: string | { [field: string]: JsonValue }, options?: DocumentOptions): DocumentCredentials;
+  /** `fromJson` of a file's contents (Node and Deno). */
+  static fromFile(path: string | URL, options?: DocumentOptions): Promise<DocumentCredentials>;
   getAccessToken(): Promise<AccessToken>;
   invalidate(): void;
 }
 
-export class ServiceAccountCredentials extends Credentials {
+/** Credentials the core built from a document: every default and request is the core's. */
+export class DocumentCredentials extends Credentials {
+  protected constructor();
+  readonly kind: CredentialKind;
+  readonly quotaProjectId: string | undefined;
+  readonly universeDomain: string;
+  readonly projectId: string | undefined;
+  readonly serviceAccountEmail: string | undefined;
+  /** `not_supported` for kinds without ID tokens (a person's credentials, IBM, OAuth clients, federation). */
+  getIdToken(audience: string, options?: { includeEmail?: boolean }): Promise<IdToken>;
+}
+
+/**
+ * Application Default Credentials (Node and Deno): `GOOGLE_APPLICATION_CREDENTIALS`,
+ * gcloud's file, then the metadata server. Not in Workers or browsers: use
+ * `Credentials.fromJson(env.GOOGLE_CREDENTIALS)` there.
+ */
+export function defaultCredentials(options?: DocumentOptions): Promise<{ credentials: DocumentCredentials; projectId: string | undefined }>;
+
+export class ServiceAccountCredentials extends DocumentCredentials {
   constructor(key: ServiceAccountKey, options?: { scopes?: string | string[]; subject?: string; tokenUri?: string; fetch?: Fetch });
   readonly serviceAccountEmail: string;
-  getIdToken(audience: string, options?: { includeEmail?: boolean }): Promise<IdToken>;
 }
 
 export class ImpersonatedCredentials extends Credentials {
@@ -112,17 +166,17 @@ export class ImpersonatedCredentials extends Credentials {
   allowedLocations(): Promise<{ locations: string[]; encodedLocations: string }>;
 }
 
-export class ExternalAccountCredentials extends Credentials {
+export class ExternalAccountCredentials extends DocumentCredentials {
   constructor(config: string | { [field: string]: JsonValue }, options?: {
     scopes?: string | string[]; subjectTokenSupplier?: () => string | Promise<string>; fetch?: Fetch;
   });
 }
 
-export class IbmApiKeyCredentials extends Credentials {
+export class IbmApiKeyCredentials extends DocumentCredentials {
   constructor(apikey: string, options?: { url?: string; clientId?: string; clientSecret?: string; fetch?: Fetch });
 }
 
-export class ClientCredentials extends Credentials {
+export class ClientCredentials extends DocumentCredentials {
   constructor(options: { tokenUrl: string; clientId: string; clientSecret: string; scopes?: string | string[]; basicAuth?: boolean; fetch?: Fetch });
 }
 

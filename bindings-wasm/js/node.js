@@ -11,6 +11,7 @@ initSync({ module: readFileSync(new URL('./credmint_wasm_bg.wasm', import.meta.u
 setErrorClass(CredmintError);
 host.readFile = async (path) => new Uint8Array(await readFile(path));
 host.env = (name) => process.env[name];
+host.windows = process.platform === 'win32';
 host.runExecutable = (program, args, env, timeoutMillis) => new Promise((resolve, reject) => {
   const options = {
     env: { ...process.env, ...env }, timeout: timeoutMillis, maxBuffer: 1024 * 1024, encoding: 'buffer',

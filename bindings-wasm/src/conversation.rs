@@ -8,7 +8,7 @@ use crate::errors::IntoJs;
 use crate::keys::now_of;
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::CredentialPage;
-use credmint::{Flow, FlowOutput as Output, HttpResponse, Step, UnixTime};
+use credmint::{Flow, FlowOutput as Output, HttpRequest, HttpResponse, Step, UnixTime};
 use js_sys::{Array, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -42,22 +42,7 @@ impl Conversation {
     pub fn poll(&mut self, now: f64) -> Result<Array, JsValue> {
         let step = self.flow.poll(now_of(now)?).js_err()?;
         Ok(match step {
-            Step::Send(request) => {
-                let headers = Array::new();
-                for (name, value) in request.headers() {
-                    headers.push(&pair(name.as_str(), value.as_str()));
-                }
-                let body = Uint8Array::from(request.body());
-                let step = Array::of3(
-                    &"send".into(),
-                    &request.method().as_str().into(),
-                    &request.url().into(),
-                );
-                step.push(&headers);
-                step.push(&body);
-                step.push(&(request.timeout_millis() as f64).into());
-                step
-            }
+            Step::Send(request) => send_step(&request),
             Step::Wait(until) => Array::of2(&"wait".into(), &(until.as_secs() as f64).into()),
             Step::Sign(request) => Array::of3(
                 &"sign".into(),
@@ -76,19 +61,8 @@ impl Conversation {
         headers: Array,
         body: &[u8],
     ) -> Result<(), JsValue> {
-        let mut pairs = Vec::new();
-        for entry in headers.iter() {
-            let entry = Array::from(&entry);
-            let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
-            else {
-                return Err(crate::errors::invalid_argument(
-                    "headers must be [name, value] string pairs",
-                ));
-            };
-            pairs.push((name, value));
-        }
         self.flow
-            .feed_response(HttpResponse::new(status, pairs, body.to_vec()))
+            .feed_response(response(status, &headers, body)?)
             .js_err()
     }
 
@@ -103,6 +77,48 @@ impl Conversation {
     pub fn feed_signature(&mut self, signature: &[u8]) -> Result<(), JsValue> {
         self.flow.feed_signature(signature).js_err()
     }
+}
+
+/// `["send", method, url, [[name, value], …], body, timeoutMillis]`.
+pub(crate) fn send_step(request: &HttpRequest) -> Array {
+    let headers = Array::new();
+    for (name, value) in request.headers() {
+        headers.push(&pair(name.as_str(), value.as_str()));
+    }
+    let step = Array::of3(
+        &"send".into(),
+        &request.method().as_str().into(),
+        &request.url().into(),
+    );
+    step.push(&headers);
+    step.push(&Uint8Array::from(request.body()));
+    step.push(&(request.timeout_millis() as f64).into());
+    step
+}
+
+/// `[[name, value], …]` string pairs (headers, environment variables).
+pub(crate) fn string_pairs(pairs: &Array) -> Result<Vec<(String, String)>, JsValue> {
+    pairs
+        .iter()
+        .map(|entry| {
+            let entry = Array::from(&entry);
+            match (entry.get(0).as_string(), entry.get(1).as_string()) {
+                (Some(name), Some(value)) => Ok((name, value)),
+                _ => Err(crate::errors::invalid_argument(
+                    "expected [name, value] string pairs",
+                )),
+            }
+        })
+        .collect()
+}
+
+/// An answer to a `send` step.
+pub(crate) fn response(status: u16, headers: &Array, body: &[u8]) -> Result<HttpResponse, JsValue> {
+    Ok(HttpResponse::new(
+        status,
+        string_pairs(headers)?,
+        body.to_vec(),
+    ))
 }
 
 fn output_value(output: Output) -> JsValue {

@@ -2,84 +2,18 @@
 
 use crate::conversation::Conversation;
 use crate::errors::{IntoJs, invalid_argument};
-use crate::keys::{ServiceAccountKey, now_of, strings};
+use crate::keys::{now_of, strings};
 use crate::tokens::AccessToken;
 use credmint::google::{CredentialSource, ExternalAccount as CoreExternalAccount, IamCall};
-use credmint::ibm::IbmIam;
 use credmint::k0rdent::{ListCredentials, StatusFilter};
 use credmint::{
-    Claims, ClientAuth, ClientCredentials, Endpoint, FlowOptions, IamCredentials, IdTokenAssertion,
-    JwtBearerAssertion, JwtGrantFlow, Lifetime, SecretString, ServiceAccountId,
-    ServiceAccountIdentity, Signer, SourceToken,
+    Claims, Endpoint, FlowOptions, IamCredentials, SecretString, ServiceAccountId, SourceToken,
 };
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
 fn endpoint(url: &str) -> Result<Endpoint, JsValue> {
     Endpoint::new(url).js_err()
-}
-
-fn identity(
-    key: &ServiceAccountKey,
-    token_uri: Option<String>,
-) -> Result<ServiceAccountIdentity, JsValue> {
-    let key = &key.inner;
-    let uri = endpoint(token_uri.as_deref().unwrap_or(key.token_uri()))?;
-    ServiceAccountIdentity::new(key.client_email(), key.key_id(), uri).js_err()
-}
-
-/// Local signing in wasm, or `sign` steps for WebCrypto.
-fn signer(key: &ServiceAccountKey, external: bool) -> Signer {
-    if external {
-        Signer::External {
-            key_id: key.inner.key_id().to_owned(),
-        }
-    } else {
-        key.inner.signer()
-    }
-}
-
-/// JWT-bearer grant: an access token.
-#[wasm_bindgen(js_name = serviceAccountToken)]
-pub fn service_account_token(
-    key: &ServiceAccountKey,
-    scopes_json: &str,
-    subject: Option<String>,
-    token_uri: Option<String>,
-    external: bool,
-) -> Result<Conversation, JsValue> {
-    let identity = identity(key, token_uri)?;
-    let mut assertion =
-        JwtBearerAssertion::for_identity(&identity, strings(scopes_json)?).js_err()?;
-    if let Some(subject) = subject {
-        assertion = assertion.subject(subject).js_err()?;
-    }
-    let flow: credmint::ServiceAccountTokenFlow = JwtGrantFlow::new(
-        identity.token_uri().clone(),
-        signer(key, external),
-        assertion,
-        FlowOptions::default(),
-    );
-    Ok(Conversation::new(flow))
-}
-
-/// JWT-bearer grant with `target_audience`: an ID token.
-#[wasm_bindgen(js_name = serviceAccountIdToken)]
-pub fn service_account_id_token(
-    key: &ServiceAccountKey,
-    audience: String,
-    token_uri: Option<String>,
-    external: bool,
-) -> Result<Conversation, JsValue> {
-    let identity = identity(key, token_uri)?;
-    let assertion = IdTokenAssertion::for_identity(&identity, audience).js_err()?;
-    let flow: credmint::ServiceAccountIdTokenFlow = JwtGrantFlow::new(
-        identity.token_uri().clone(),
-        signer(key, external),
-        assertion,
-        FlowOptions::default(),
-    );
-    Ok(Conversation::new(flow))
 }
 
 /// One IAM Credentials call with a caller's token. `method` is
@@ -90,31 +24,30 @@ pub fn iam_call(
     method: &str,
     source: &AccessToken,
     target: String,
-    delegates_json: &str,
+    delegates_json: Option<String>,
     endpoint_url: Option<String>,
-    universe_domain: String,
+    universe_domain: Option<String>,
     scopes_json: Option<String>,
-    lifetime_secs: u32,
+    lifetime_secs: Option<u32>,
     audience: Option<String>,
     include_email: bool,
     payload: Option<Vec<u8>>,
     claims_json: Option<String>,
 ) -> Result<Conversation, JsValue> {
     let source = SourceToken::Token(source.inner.clone());
-    let iam = match endpoint_url {
-        Some(url) => IamCredentials::with_endpoint(endpoint(&url)?),
-        None => IamCredentials::new(&universe_domain).js_err()?,
-    };
+    let endpoint = endpoint_url.map(|url| endpoint(&url)).transpose()?;
+    let iam = IamCredentials::resolve(endpoint, universe_domain.as_deref()).js_err()?;
     let target = ServiceAccountId::new(target).js_err()?;
-    let delegates = strings(delegates_json)?
+    let delegates = strings(delegates_json.as_deref().unwrap_or("[]"))?
         .into_iter()
         .map(|id| ServiceAccountId::new(id).js_err())
         .collect::<Result<Vec<_>, _>>()?;
     let call = match method {
-        "generateAccessToken" => IamCall::GenerateAccessToken {
-            scopes: strings(scopes_json.as_deref().unwrap_or("[]"))?,
-            lifetime: Lifetime::from_secs(u64::from(lifetime_secs)).js_err()?,
-        },
+        "generateAccessToken" => IamCall::generate_access_token(
+            scopes_json.map(|json| strings(&json)).transpose()?,
+            lifetime_secs.map(u64::from),
+        )
+        .js_err()?,
         "generateIdToken" => IamCall::GenerateIdToken {
             audience: audience.ok_or_else(|| invalid_argument("audience is required"))?,
             include_email,
@@ -135,58 +68,6 @@ pub fn iam_call(
     Ok(Conversation::new(flow))
 }
 
-/// IBM Cloud IAM: an API key (or with `refresh`, a refresh token) for a token.
-#[wasm_bindgen(js_name = ibmToken)]
-pub fn ibm_token(
-    secret: String,
-    refresh: bool,
-    url: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-) -> Result<Conversation, JsValue> {
-    let mut iam = match url {
-        Some(url) => IbmIam::with_endpoint(&endpoint(&url)?),
-        None => IbmIam::new(),
-    };
-    iam = iam
-        .client_if_given(client_id, client_secret.map(SecretString::from))
-        .js_err()?;
-    let secret = SecretString::from(secret);
-    let options = FlowOptions::default();
-    let flow = if refresh {
-        iam.refresh_flow(&secret, &options)
-    } else {
-        iam.api_key_flow(&secret, &options)
-    }
-    .js_err()?;
-    Ok(Conversation::new(flow))
-}
-
-/// OAuth 2.0 client credentials.
-#[wasm_bindgen(js_name = clientCredentials)]
-pub fn client_credentials(
-    token_url: &str,
-    client_id: String,
-    client_secret: String,
-    scopes_json: &str,
-    basic_auth: bool,
-) -> Result<Conversation, JsValue> {
-    let mut client = ClientCredentials::new(
-        endpoint(token_url)?,
-        client_id,
-        SecretString::from(client_secret),
-    )
-    .js_err()?;
-    let scopes = strings(scopes_json)?;
-    if !scopes.is_empty() {
-        client = client.scopes(scopes).js_err()?;
-    }
-    if !basic_auth {
-        client = client.auth(ClientAuth::Form);
-    }
-    Ok(Conversation::new(client.flow(&FlowOptions::default())))
-}
-
 /// k0rdent: every page of a service account's credentials (`done` values are
 /// pages as JSON text, then `null`).
 #[wasm_bindgen(js_name = listCredentials)]
@@ -195,12 +76,12 @@ pub fn list_credentials(
     account_id: String,
     bearer: &AccessToken,
     status: Option<String>,
-    page_size: u32,
+    page_size: Option<u32>,
 ) -> Result<Conversation, JsValue> {
-    let mut list = ListCredentials::new(endpoint(base_url)?, account_id)
-        .js_err()?
-        .page_size(page_size)
-        .js_err()?;
+    let mut list = ListCredentials::new(endpoint(base_url)?, account_id).js_err()?;
+    if let Some(size) = page_size {
+        list = list.page_size(size).js_err()?;
+    }
     list = match status.as_deref() {
         None => list,
         Some("active") => list.status(StatusFilter::Active),
@@ -230,27 +111,22 @@ pub fn conformance_flow(spec_json: &str) -> Result<Conversation, JsValue> {
     Ok(Conversation::new(flow))
 }
 
-/// A workload identity federation credential file.
+/// The federation configuration of an `external_account` document
+/// (`Credentials.externalAccount()`): where its subject token comes from.
 #[wasm_bindgen]
 pub struct ExternalAccount {
     inner: CoreExternalAccount,
 }
 
+impl ExternalAccount {
+    /// Wraps the configuration of a core `external_account` document.
+    pub(crate) fn from_core(inner: CoreExternalAccount) -> Self {
+        ExternalAccount { inner }
+    }
+}
+
 #[wasm_bindgen]
 impl ExternalAccount {
-    /// Parses the file's JSON text; `scopes_json` applies when not impersonating.
-    #[wasm_bindgen(js_name = fromJSON)]
-    pub fn from_json(text: &str, scopes_json: Option<String>) -> Result<ExternalAccount, JsValue> {
-        let mut inner = CoreExternalAccount::from_json(text).js_err()?;
-        if let Some(scopes) = scopes_json {
-            let scopes = strings(&scopes)?;
-            if !scopes.is_empty() {
-                inner = inner.scopes(scopes).js_err()?;
-            }
-        }
-        Ok(ExternalAccount { inner })
-    }
-
     /// Where the subject token comes from, as JSON text: `{"kind": "file"|"url"|…}`.
     #[wasm_bindgen(js_name = credentialSource)]
     pub fn credential_source(&self) -> String {
@@ -335,14 +211,5 @@ impl ExternalAccount {
             .js_err()?
             .expose_secret()
             .to_owned())
-    }
-
-    /// The STS exchange (then impersonation, if configured).
-    pub fn flow(&self, subject_token: String) -> Result<Conversation, JsValue> {
-        let flow = self
-            .inner
-            .flow(&SecretString::from(subject_token), FlowOptions::default())
-            .js_err()?;
-        Ok(Conversation::new(flow))
     }
 }

@@ -5,6 +5,7 @@
 
 mod cache;
 mod conversation;
+mod credentials;
 mod errors;
 mod flows;
 mod keys;
@@ -13,6 +14,7 @@ mod warm;
 
 pub use cache::TokenCache;
 pub use conversation::Conversation;
+pub use credentials::{Credentials, DefaultCredentialsFlow, adc_variables};
 pub use flows::ExternalAccount;
 pub use keys::{KeySet, ServiceAccountKey, UnsignedJwt};
 pub use tokens::{AccessToken, IdToken};

@@ -6,7 +6,7 @@
 //! first request. Nothing it makes is kept or can sign: the placeholder key is
 //! not an RSA key (its "primes" are 3 and 5), and no RSA arithmetic runs.
 
-use crate::flows::service_account_token;
+use crate::credentials::Credentials;
 use crate::keys::{KeySet, ServiceAccountKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -24,8 +24,8 @@ pub fn warm_up() -> bool {
 
 fn warm_token_path() -> Result<(), JsValue> {
     let key = ServiceAccountKey::from_json_for_keystore(&placeholder_key_file())?;
-    let scopes = r#"["https://www.googleapis.com/auth/cloud-platform"]"#;
-    let mut conversation = service_account_token(&key, scopes, None, None, true)?;
+    let mut conversation =
+        Credentials::from_service_account_key(&key, true, None)?.access_token(None)?;
     conversation.poll(NOW)?;
     conversation.feed_signature(&[0; 256])?;
     conversation.poll(NOW)?;

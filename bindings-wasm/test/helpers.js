@@ -38,6 +38,7 @@ export async function startEmulator() {
   return {
     base,
     keyFile: (email) => readFileSync(join(dir, 'keys', `${email}.json`), 'utf8'),
+    keyPath: (name) => join(dir, 'keys', name),
     async stop() {
       lines.close();
       child.kill();

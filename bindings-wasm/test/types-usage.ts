@@ -1,8 +1,9 @@
 // Compiled with `tsc --strict --noEmit` in CI against index.d.ts: the public
 // surface is typed precisely (no `any`), error codes are a literal union.
 import {
-  ClientCredentials, CredmintError, ImpersonatedCredentials, KeySet, ServiceAccountCredentials,
-  ServiceAccountKey, listCredentials, verify, verifyAsync, type AccessToken, type Claims, type ErrorCode,
+  ClientCredentials, Credentials, CredmintError, DocumentCredentials, ImpersonatedCredentials, KeySet,
+  ServiceAccountCredentials, ServiceAccountKey, defaultCredentials, listCredentials, verify, verifyAsync,
+  type AccessToken, type Claims, type CredentialKind, type ErrorCode,
 } from 'credmint';
 
 export async function mint(keyJson: string): Promise<Date> {
@@ -39,4 +40,14 @@ export async function list(baseUrl: string, admin: ClientCredentials): Promise<s
 
 export function checkAsync(token: string, keys: KeySet): Promise<Claims> {
   return verifyAsync(token, keys, { issuer: ['https://accounts.google.com'], maxLifetime: 3600 });
+}
+
+export async function adc(secret: string): Promise<[CredentialKind, string | undefined]> {
+  const { credentials, projectId } = await defaultCredentials({ scopes: ['openid'], fetch });
+  const fromSecret: DocumentCredentials = Credentials.fromJson(secret, { quotaProjectId: 'billed', lifetime: 600 });
+  const fromFile = await Credentials.fromFile('/etc/credentials.json', { tokenUri: 'http://127.0.0.1:1/token' });
+  const id = await fromFile.getIdToken('https://run.example');
+  const email: string | undefined = fromSecret.serviceAccountEmail;
+  void id; void email; void (await credentials.getAccessToken());
+  return [credentials.kind, projectId ?? fromSecret.quotaProjectId ?? fromSecret.universeDomain];
 }

@@ -110,6 +110,7 @@ pub fn demo() -> Result<(), Failure> {
         .provider_key_file(POOL_PROVIDER)
         .ok_or_else(|| Failure::io("the demo world has no generated provider key".into()))?;
     let provider_key = ServiceAccountKey::from_json(provider_key.expose_secret())?;
+    let files = emulator.credential_files();
     let setup_ms = started.elapsed().as_secs_f64() * 1000.0;
     let running = emulator
         .spawn()
@@ -124,6 +125,7 @@ pub fn demo() -> Result<(), Failure> {
         demo.base
     ))?;
     google(&mut demo, &ci_key)?;
+    application_default(&mut demo, &files)?;
     federation(&mut demo, &provider_key)?;
     ibm(&mut demo)?;
     k0rdent(&mut demo)?;
@@ -141,6 +143,85 @@ pub fn demo() -> Result<(), Failure> {
     running
         .stop()
         .map_err(|err| Failure::io(format!("stopping the emulator: {err}")))
+}
+
+/// The ID token's `email`, after checking its signature against the emulator's keys.
+fn verified_email(demo: &Demo, token: &credmint::IdToken) -> Result<String, Failure> {
+    let keys = KeySet::parse(&demo.get("/oauth2/v3/certs")?)?;
+    let validation = Validation::new().audience(AUDIENCE);
+    let verified = credmint::verify(token.token().expose_secret(), &keys, &validation, now())?;
+    Ok(verified
+        .claims()
+        .get("email")
+        .and_then(|e| e.as_str())
+        .unwrap_or("?")
+        .to_owned())
+}
+
+fn credential_file<'a>(
+    files: &'a [(String, SecretString)],
+    name: &str,
+) -> Result<&'a SecretString, Failure> {
+    files
+        .iter()
+        .find(|(file, _)| file == name)
+        .map(|(_, text)| text)
+        .ok_or_else(|| Failure::io(format!("the demo world wrote no {name}")))
+}
+
+fn application_default(demo: &mut Demo, files: &[(String, SecretString)]) -> Result<(), Failure> {
+    demo.step("ADC from the metadata server", |d| {
+        let host = d.base.trim_start_matches("http://").to_owned();
+        let mut env = credmint::Environment::new(false);
+        env.set("GCE_METADATA_HOST", host);
+        env.set("METADATA_SERVER_DETECTION", "ping-only");
+        let mut adc =
+            credmint::DefaultCredentialsFlow::new(env, credmint::CredentialOptions::default());
+        let found = d.transport.drive_adc(&mut adc)?;
+        let token = d
+            .transport
+            .drive(&mut found.credentials.access_token_flow()?)?;
+        let id_token = d
+            .transport
+            .drive(&mut found.credentials.id_token_flow(AUDIENCE)?)?;
+        let email = verified_email(d, &id_token)?;
+        Ok((
+            (),
+            format!(
+                "found {} (project {}), token {}; ID token for {email} ✓",
+                found.source.as_str(),
+                found.project_id.as_deref().unwrap_or("?"),
+                until(token.expires_at())
+            ),
+        ))
+    })?;
+    demo.step("gcloud user credentials (authorized_user)", |d| {
+        let text = credential_file(files, "authorized_user.json")?;
+        let user = credmint::Credentials::from_json(text.expose_secret())?;
+        let token = d.transport.drive(&mut user.access_token_flow()?)?;
+        let refused = match user.id_token_flow(AUDIENCE) {
+            Err(err) => err.code(),
+            Ok(_) => "an ID token?",
+        };
+        Ok((
+            (),
+            format!(
+                "refresh_token grant, {}; ID token: {refused}",
+                until(token.expires_at())
+            ),
+        ))
+    })?;
+    demo.step("impersonated_service_account file", |d| {
+        let text = credential_file(files, "impersonated_service_account.json")?;
+        let target = credmint::Credentials::from_json(text.expose_secret())?;
+        let token = d.transport.drive(&mut target.access_token_flow()?)?;
+        let id_token = d.transport.drive(&mut target.id_token_flow(AUDIENCE)?)?;
+        let email = verified_email(d, &id_token)?;
+        Ok((
+            (),
+            format!("acts as {email}, {}; ID token ✓", until(token.expires_at())),
+        ))
+    })
 }
 
 fn google(demo: &mut Demo, ci_key: &ServiceAccountKey) -> Result<(), Failure> {

@@ -104,6 +104,36 @@ impl Transport {
         };
         Ok(credmint::drive(flow, clock, |r| self.send(r), sign, sleep)?)
     }
+
+    /// Drives Application Default Credentials: files from the local file
+    /// system, requests over this transport, waits with `thread::sleep`.
+    pub fn drive_adc(
+        &self,
+        adc: &mut credmint::DefaultCredentialsFlow,
+    ) -> Result<credmint::DefaultCredentials, Failure> {
+        loop {
+            match adc.poll(input::now(None).unwrap_or(UnixTime::from_secs(0)))? {
+                credmint::AdcStep::ReadFile(path) => match std::fs::read(&path) {
+                    Ok(bytes) => adc.feed_file(bytes)?,
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                        adc.feed_file_missing()?;
+                    }
+                    Err(err) => adc.feed_file_error(&err.kind().to_string())?,
+                },
+                credmint::AdcStep::Send(request) => match self.send(&request) {
+                    Ok(response) => adc.feed_response(response)?,
+                    Err(reason) => adc.feed_transport_error(&reason)?,
+                },
+                credmint::AdcStep::Wait(until) => {
+                    let secs = until.as_secs() - input::now(None).map_or(0, UnixTime::as_secs);
+                    std::thread::sleep(Duration::from_secs(
+                        u64::try_from(secs.clamp(0, 60)).unwrap_or(0),
+                    ));
+                }
+                credmint::AdcStep::Done(found) => return Ok(*found),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ pub use claims::Claims;
 pub use credentials::{
     ADC_VARIABLES, AccessTokenFlow, AdcSource, AdcStep, CLOUD_PLATFORM_SCOPE, CredentialKind,
     CredentialOptions, Credentials, DefaultCredentials, DefaultCredentialsFlow, Environment,
-    GOOGLE_UNIVERSE, IdTokenFlow, WELL_KNOWN_FILE,
+    GOOGLE_UNIVERSE, IdTokenFlow, MAX_CREDENTIAL_FILE_SIZE, WELL_KNOWN_FILE,
 };
 pub use crypto::Backend;
 pub use datetime::{Lifetime, format_rfc3339, parse_rfc3339};

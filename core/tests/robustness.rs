@@ -116,3 +116,39 @@ fn mutated_key_documents_never_panic() {
         }
     }
 }
+
+#[test]
+fn mutated_credential_documents_never_panic_and_never_echo_secrets() {
+    let mut rng = Rng(0x5EED_CAFE_F00D_0003);
+    let user = r#"{"type":"authorized_user","client_id":"c.apps.googleusercontent.com","client_secret":"S3CRET-client","refresh_token":"1//S3CRET-refresh","quota_project_id":"q"}"#;
+    let impersonated = format!(
+        r#"{{"type":"impersonated_service_account","service_account_impersonation_url":"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/t@p.iam.gserviceaccount.com:generateAccessToken","delegates":[],"source_credentials":{user}}}"#
+    );
+    let workforce = r#"{"type":"external_account_authorized_user","audience":"//iam.googleapis.com/locations/global/workforcePools/p/providers/o","refresh_token":"S3CRET-refresh","token_url":"https://sts.googleapis.com/v1/oauthtoken","client_id":"c","client_secret":"S3CRET-client"}"#;
+    let documents = [user.to_owned(), impersonated, workforce.to_owned()];
+    let mut parsed = 0;
+    for document in &documents {
+        for _ in 0..1_000 {
+            let bytes = mutate(&mut rng, document.as_bytes());
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            match credmint::Credentials::from_json(&text) {
+                Ok(creds) => {
+                    parsed += 1;
+                    assert!(!format!("{creds:?}").contains("S3CRET"));
+                    let _ = creds.access_token_flow();
+                    let _ = creds.id_token_flow("https://svc.example");
+                }
+                Err(err) => {
+                    assert!(credmint::Error::CODES.contains(&err.code()));
+                    assert!(!err.to_string().contains("S3CRET"), "{err}");
+                }
+            }
+        }
+    }
+    assert!(
+        parsed > 0,
+        "no mutation parsed: the documents themselves are broken"
+    );
+}

@@ -301,8 +301,7 @@ fn external_verify_outcome(case: &Value, backend: Backend) -> Outcome {
 
 fn refresh_outcome(case: &Value) -> Outcome {
     let policy = match &case["policy"] {
-        Value::String(name) if name == "google" => RefreshPolicy::GOOGLE,
-        Value::String(name) if name == "ibm" => RefreshPolicy::IBM,
+        Value::String(name) => RefreshPolicy::named(name).unwrap(),
         custom => RefreshPolicy::Margin {
             refresh_before: custom["margin"]["refresh_before"].as_u64().unwrap(),
             expired_before: custom["margin"]["expired_before"].as_u64().unwrap(),

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Credentials",
+    "DocumentCredentials",
     "ServiceAccountCredentials",
     "ImpersonatedCredentials",
     "ExternalAccountCredentials",
@@ -27,7 +28,6 @@ __all__ = [
     "ClientCredentials",
 ]
 
-CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 #: How long a waiting thread sleeps between looks at an in-flight refresh.
 _WAIT_SECONDS = 0.05
 
@@ -163,15 +163,86 @@ class _IdTokens:
             return cached
 
 
-def _scopes(scopes: Union[None, str, Iterable[str]], default: Sequence[str]) -> List[str]:
+def _scopes(scopes: Union[None, str, Iterable[str]]) -> Optional[List[str]]:
+    """The caller's scopes as a list; ``None`` leaves the choice to the core."""
     if scopes is None:
-        return list(default)
+        return None
     if isinstance(scopes, str):
         return [scopes]
     return list(scopes)
 
 
-class ServiceAccountCredentials(Credentials):
+def _options_json(scopes: Union[None, str, Iterable[str]] = None, **options: Any) -> Optional[str]:
+    """The core's ``CredentialOptions`` as JSON: only what the caller gave."""
+    import json
+
+    chosen: Dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    if scopes is not None:
+        chosen["scopes"] = [scopes] if isinstance(scopes, str) else list(scopes)
+    return json.dumps(chosen) if chosen else None
+
+
+class DocumentCredentials(Credentials):
+    """Credentials the core built from a credential document (or a loaded
+    key): ``service_account``, ``authorized_user``,
+    ``impersonated_service_account``, ``external_account_authorized_user``,
+    ``gce_metadata``, ``ibm_api_key``, ``oauth_client_credentials``. Every
+    endpoint, scope, lifetime, retry and refresh rule is the core's."""
+
+    def __init__(self, native: Any, transport: Any = None) -> None:
+        self._native_credentials = native
+        self._policy = native.refresh_policy or "google"
+        super().__init__(transport)
+        self._id_tokens = _IdTokens(self._id_conversation)
+
+    @property
+    def kind(self) -> str:
+        """The document's ``type``."""
+        result: str = self._native_credentials.kind
+        return result
+
+    @property
+    def quota_project_id(self) -> Optional[str]:
+        result: Optional[str] = self._native_credentials.quota_project_id
+        return result
+
+    @property
+    def universe_domain(self) -> str:
+        result: str = self._native_credentials.universe_domain
+        return result
+
+    @property
+    def project_id(self) -> Optional[str]:
+        result: Optional[str] = self._native_credentials.project_id
+        return result
+
+    @property
+    def service_account_email(self) -> Optional[str]:
+        result: Optional[str] = self._native_credentials.service_account_email
+        return result
+
+    def _access_conversation(self) -> Any:
+        return self._native_credentials.access_token()
+
+    def _id_conversation(self, audience: str, include_email: bool) -> Callable[[], Any]:
+        return lambda: self._native_credentials.id_token(audience)
+
+    def id_token(self, audience: str, include_email: bool = False) -> IdToken:
+        """An ID token for ``audience`` (cached per audience; it carries the
+        account's ``email`` whatever ``include_email`` says). ``NotSupportedError``
+        for kinds that have none (a person's credentials)."""
+        self._native_credentials.id_token(audience)  # fail at once where the kind has none
+        return IdToken(self._id_tokens.cache(audience, True).get(self._transport))
+
+    async def id_token_async(self, audience: str, include_email: bool = False) -> IdToken:
+        self._native_credentials.id_token(audience)
+        return IdToken(await self._id_tokens.cache(audience, True).get_async(self._transport))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kind={self.kind!r}, service_account_email={self.service_account_email!r})"
+
+
+class ServiceAccountCredentials(DocumentCredentials):
     """A service-account key traded for access tokens (OAuth 2.0 JWT-bearer
     grant) and ID tokens (``target_audience``)."""
 
@@ -186,29 +257,13 @@ class ServiceAccountCredentials(Credentials):
         if not isinstance(key, ServiceAccountKey):
             raise InvalidArgumentError("key must be a credmint.ServiceAccountKey")
         self.key = key
-        self.scopes = _scopes(scopes, [CLOUD_PLATFORM])
         self.subject = subject
-        self._token_uri = token_uri
-        super().__init__(transport)
-        self._id_tokens = _IdTokens(self._id_conversation)
+        options = _options_json(scopes, subject=subject, token_uri=token_uri)
+        super().__init__(_native.Credentials.from_key(key._native, options), transport)
 
     @property
     def service_account_email(self) -> str:
         return self.key.client_email
-
-    def _access_conversation(self) -> Any:
-        return _native.service_account_token(self.key._native, self.scopes, self.subject, self._token_uri)
-
-    def _id_conversation(self, audience: str, include_email: bool) -> Callable[[], Any]:
-        # The token endpoint always includes the email in ID tokens it signs for keys.
-        return lambda: _native.service_account_id_token(self.key._native, audience, self._token_uri)
-
-    def id_token(self, audience: str, include_email: bool = False) -> IdToken:
-        """An ID token for ``audience`` (cached per audience)."""
-        return IdToken(self._id_tokens.cache(audience, include_email).get(self._transport))
-
-    async def id_token_async(self, audience: str, include_email: bool = False) -> IdToken:
-        return IdToken(await self._id_tokens.cache(audience, include_email).get_async(self._transport))
 
     def __repr__(self) -> str:
         return f"ServiceAccountCredentials(service_account_email={self.key.client_email!r})"
@@ -224,16 +279,16 @@ class ImpersonatedCredentials(Credentials):
         target: str,
         scopes: Union[None, str, Iterable[str]] = None,
         delegates: Sequence[str] = (),
-        lifetime: int = 3600,
+        lifetime: Optional[int] = None,
         transport: Any = None,
         endpoint: Optional[str] = None,
-        universe_domain: str = "googleapis.com",
+        universe_domain: Optional[str] = None,
     ) -> None:
         if not isinstance(source, Credentials):
             raise InvalidArgumentError("source must be credmint credentials")
         self.source = source
         self.target = target
-        self.scopes = _scopes(scopes, [CLOUD_PLATFORM])
+        self.scopes = _scopes(scopes)
         self.delegates = list(delegates)
         self.lifetime = lifetime
         self._endpoint = endpoint
@@ -306,7 +361,7 @@ class ExternalAccountCredentials(Credentials):
         import json
 
         self._account = _native.ExternalAccount.from_json(
-            json.dumps(info), _scopes(scopes, [CLOUD_PLATFORM])
+            json.dumps(info), _scopes(scopes)
         )
         self._supplier = subject_token_supplier
         super().__init__(transport)
@@ -405,10 +460,14 @@ class ExternalAccountCredentials(Credentials):
         return f"ExternalAccountCredentials(audience={self._account.audience!r})"
 
 
-class IbmApiKeyCredentials(Credentials):
-    """An IBM Cloud API key traded for IAM tokens (refreshed at 80 % of their life)."""
+def _document(kind: str, **fields: Any) -> str:
+    import json
 
-    _policy = "ibm"
+    return json.dumps({"type": kind, **{k: v for k, v in fields.items() if v is not None}})
+
+
+class IbmApiKeyCredentials(DocumentCredentials):
+    """An IBM Cloud API key traded for IAM tokens (refreshed at 80 % of their life)."""
 
     def __init__(
         self,
@@ -420,19 +479,15 @@ class IbmApiKeyCredentials(Credentials):
     ) -> None:
         if not isinstance(apikey, str) or not apikey:
             raise InvalidArgumentError("apikey must be a non-empty string")
-        self._apikey = apikey
         self._url = url
-        self._client = (client_id, client_secret)
-        super().__init__(transport)
-
-    def _access_conversation(self) -> Any:
-        return _native.ibm_token(self._apikey, False, self._url, *self._client)
+        document = _document("ibm_api_key", apikey=apikey, url=url, client_id=client_id, client_secret=client_secret)
+        super().__init__(_native.Credentials.from_json(document, None), transport)
 
     def __repr__(self) -> str:
         return f"IbmApiKeyCredentials(apikey=[redacted], url={self._url!r})"
 
 
-class ClientCredentials(Credentials):
+class ClientCredentials(DocumentCredentials):
     """The OAuth 2.0 client-credentials grant (k0rdent service-account credentials)."""
 
     def __init__(
@@ -446,16 +501,15 @@ class ClientCredentials(Credentials):
     ) -> None:
         self.token_url = token_url
         self.client_id = client_id
-        self._secret = client_secret
-        self.scopes = _scopes(scopes, [])
-        self._basic_auth = basic_auth
-        _native.client_credentials(token_url, client_id, client_secret, self.scopes, basic_auth)
-        super().__init__(transport)
-
-    def _access_conversation(self) -> Any:
-        return _native.client_credentials(
-            self.token_url, self.client_id, self._secret, self.scopes, self._basic_auth
+        document = _document(
+            "oauth_client_credentials",
+            token_url=token_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=None if scopes is None else ([scopes] if isinstance(scopes, str) else list(scopes)),
+            client_auth="basic" if basic_auth else "form",
         )
+        super().__init__(_native.Credentials.from_json(document, None), transport)
 
     def __repr__(self) -> str:
         return f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r}, client_secret=[redacted])"

@@ -8,88 +8,18 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing costs ~10 ms to import; only the type checker needs it
 
 from . import _native
-from ._credentials import Credentials, ExternalAccountCredentials, _IdTokens
-from ._tokens import IdToken
+from ._credentials import Credentials, DocumentCredentials, ExternalAccountCredentials, _options_json
 from ._transport import TransportFailure, _send, is_async, now, resolve
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import os
-    from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
+    from typing import Any, Dict, Iterable, Optional, Tuple, Union
 
 __all__ = ["DocumentCredentials", "default", "load_credentials_from_file"]
 
-#: Largest file the core reads (credential documents are a few KiB).
-_MAX_FILE = 1024 * 1024
-
-
-def _options_json(
-    scopes: Union[None, str, Iterable[str]] = None, **options: Any
-) -> Optional[str]:
-    import json
-
-    chosen: Dict[str, Any] = {k: v for k, v in options.items() if v is not None}
-    if scopes is not None:
-        chosen["scopes"] = [scopes] if isinstance(scopes, str) else list(scopes)
-    return json.dumps(chosen) if chosen else None
-
-
-class DocumentCredentials(Credentials):
-    """Credentials read from a document (``service_account``,
-    ``authorized_user``, ``impersonated_service_account``,
-    ``external_account_authorized_user``, ``gce_metadata``, ``ibm_api_key``,
-    ``oauth_client_credentials``), refreshed as the core's flows say."""
-
-    def __init__(self, native: Any, transport: Any = None) -> None:
-        self._native_credentials = native
-        self._policy = native.refresh_policy or "google"
-        super().__init__(transport)
-        self._id_tokens = _IdTokens(self._id_conversation)
-
-    @property
-    def kind(self) -> str:
-        """The document's ``type``."""
-        result: str = self._native_credentials.kind
-        return result
-
-    @property
-    def quota_project_id(self) -> Optional[str]:
-        result: Optional[str] = self._native_credentials.quota_project_id
-        return result
-
-    @property
-    def universe_domain(self) -> str:
-        result: str = self._native_credentials.universe_domain
-        return result
-
-    @property
-    def project_id(self) -> Optional[str]:
-        result: Optional[str] = self._native_credentials.project_id
-        return result
-
-    @property
-    def service_account_email(self) -> Optional[str]:
-        result: Optional[str] = self._native_credentials.service_account_email
-        return result
-
-    def _access_conversation(self) -> Any:
-        return self._native_credentials.access_token()
-
-    def _id_conversation(self, audience: str, include_email: bool) -> Callable[[], Any]:
-        return lambda: self._native_credentials.id_token(audience)
-
-    def id_token(self, audience: str) -> IdToken:
-        """An ID token for ``audience`` (cached per audience); ``NotSupportedError``
-        for kinds that have none (a person's credentials)."""
-        self._native_credentials.id_token(audience)  # fail at once where the kind has none
-        return IdToken(self._id_tokens.cache(audience, True).get(self._transport))
-
-    async def id_token_async(self, audience: str) -> IdToken:
-        self._native_credentials.id_token(audience)
-        return IdToken(await self._id_tokens.cache(audience, True).get_async(self._transport))
-
-    def __repr__(self) -> str:
-        return f"DocumentCredentials(kind={self.kind!r}, service_account_email={self.service_account_email!r})"
+#: Bytes read of any file: one more than the core accepts, so it can refuse it.
+_MAX_FILE = _native.MAX_CREDENTIAL_FILE_SIZE + 1
 
 
 def _from_native(native: Any, text: str, scopes: Any, transport: Any) -> Credentials:

@@ -91,6 +91,8 @@ class ExternalAccount:
 class Credentials:
     @staticmethod
     def from_json(text: str, options: Optional[str] = None) -> Credentials: ...
+    @staticmethod
+    def from_key(key: ServiceAccountKey, options: Optional[str] = None) -> Credentials: ...
     @property
     def kind(self) -> str: ...
     @property
@@ -117,37 +119,24 @@ class DefaultCredentials:
     def feed_transport_error(self, reason: str) -> None: ...
 
 ADC_VARIABLES: List[str]
+MAX_CREDENTIAL_FILE_SIZE: int
 
-def service_account_token(
-    key: ServiceAccountKey, scopes: List[str], subject: Optional[str] = None, token_uri: Optional[str] = None
-) -> Conversation: ...
-def service_account_id_token(key: ServiceAccountKey, audience: str, token_uri: Optional[str] = None) -> Conversation: ...
 def iam_call(
     method: str,
     source: AccessToken,
     target: str,
     delegates: List[str],
     endpoint: Optional[str] = None,
-    universe_domain: str = "googleapis.com",
+    universe_domain: Optional[str] = None,
     scopes: Optional[List[str]] = None,
-    lifetime_secs: int = 3600,
+    lifetime_secs: Optional[int] = None,
     audience: Optional[str] = None,
     include_email: bool = False,
     payload: Optional[bytes] = None,
     claims_json: Optional[str] = None,
 ) -> Conversation: ...
-def ibm_token(
-    secret: str,
-    refresh: bool = False,
-    url: Optional[str] = None,
-    client_id: Optional[str] = None,
-    client_secret: Optional[str] = None,
-) -> Conversation: ...
-def client_credentials(
-    token_url: str, client_id: str, client_secret: str, scopes: Optional[List[str]] = None, basic_auth: bool = True
-) -> Conversation: ...
 def list_credentials(
-    base_url: str, account_id: str, bearer: AccessToken, status: Optional[str] = None, page_size: int = 50
+    base_url: str, account_id: str, bearer: AccessToken, status: Optional[str] = None, page_size: Optional[int] = None
 ) -> Conversation: ...
 def bearer_token(token: str, now: int, ttl_secs: int) -> AccessToken: ...
 def _conformance_flow(spec_json: str) -> Conversation: ...

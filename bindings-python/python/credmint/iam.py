@@ -6,7 +6,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing costs ~10 ms to import; only the type checker needs it
 
 from . import _native
-from ._credentials import CLOUD_PLATFORM, _scopes
+from ._credentials import _scopes
 from ._keys import SignedBlob, SignedJwt, _claims_json
 from ._tokens import AccessToken, IdToken
 from ._transport import drive, now, resolve
@@ -35,7 +35,7 @@ def _call(
     target: str,
     delegates: Sequence[str],
     endpoint: Optional[str],
-    universe_domain: str,
+    universe_domain: Optional[str],
     transport: Any,
     **arguments: Any,
 ) -> Any:
@@ -57,15 +57,15 @@ def generate_access_token(
     scopes: Union[None, str, Iterable[str]] = None,
     *,
     delegates: Sequence[str] = (),
-    lifetime: int = 3600,
+    lifetime: Optional[int] = None,
     endpoint: Optional[str] = None,
-    universe_domain: str = "googleapis.com",
+    universe_domain: Optional[str] = None,
     transport: Any = None,
 ) -> AccessToken:
     """``generateAccessToken``: an access token of ``target``."""
     native = _call(
         "generateAccessToken", token, target, delegates, endpoint, universe_domain, transport,
-        scopes=_scopes(scopes, [CLOUD_PLATFORM]), lifetime_secs=lifetime,
+        scopes=_scopes(scopes), lifetime_secs=lifetime,
     )
     return AccessToken(native)
 
@@ -78,7 +78,7 @@ def generate_id_token(
     include_email: bool = False,
     delegates: Sequence[str] = (),
     endpoint: Optional[str] = None,
-    universe_domain: str = "googleapis.com",
+    universe_domain: Optional[str] = None,
     transport: Any = None,
 ) -> IdToken:
     """``generateIdToken``: an ID token of ``target`` for ``audience``."""
@@ -96,7 +96,7 @@ def sign_blob(
     *,
     delegates: Sequence[str] = (),
     endpoint: Optional[str] = None,
-    universe_domain: str = "googleapis.com",
+    universe_domain: Optional[str] = None,
     transport: Any = None,
 ) -> SignedBlob:
     """``signBlob``: ``data`` signed with ``target``'s key."""
@@ -113,7 +113,7 @@ def sign_jwt(
     *,
     delegates: Sequence[str] = (),
     endpoint: Optional[str] = None,
-    universe_domain: str = "googleapis.com",
+    universe_domain: Optional[str] = None,
     transport: Any = None,
 ) -> SignedJwt:
     """``signJwt``: ``claims`` signed as ``target`` (the server adds ``exp``)."""
@@ -129,7 +129,7 @@ def allowed_locations(
     target: str,
     *,
     endpoint: Optional[str] = None,
-    universe_domain: str = "googleapis.com",
+    universe_domain: Optional[str] = None,
     transport: Any = None,
 ) -> Dict[str, Any]:
     """``allowedLocations``: ``{"locations": [...], "encoded_locations": "0x…"}``."""

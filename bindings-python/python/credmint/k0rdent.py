@@ -75,7 +75,7 @@ def list_credentials(
     *,
     token: Union[str, AccessToken, Credentials],
     status: Optional[str] = None,
-    page_size: int = 50,
+    page_size: Optional[int] = None,
     transport: Any = None,
 ) -> Iterator[Credential]:
     """Every credential of ``account_id``, fetching pages as the iteration needs them."""

@@ -4,6 +4,8 @@
 
 use super::{CredentialOptions, Credentials, GOOGLE_UNIVERSE, Source};
 use crate::error::{Error, Result, quoted};
+use crate::flow::Signer;
+use crate::google::ServiceAccountIdentity;
 use crate::google::metadata::{MetadataAccount, MetadataServer};
 use crate::google::user::{GOOGLE_TOKEN_URI, STS_OAUTHTOKEN_URL};
 use crate::google::{
@@ -19,7 +21,8 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// Largest credential document read (64 KiB; a key file is about 2.3 KiB).
-pub(crate) const MAX_DOCUMENT_SIZE: usize = 64 * 1024;
+/// Hosts read at most one byte more of any file ADC names.
+pub const MAX_CREDENTIAL_FILE_SIZE: usize = 64 * 1024;
 /// Longest impersonation URL accepted (as Google's Node library caps it).
 const MAX_IMPERSONATION_URL: usize = 256;
 /// How deep `source_credentials` may nest (an impersonated source of an impersonated source…).
@@ -83,7 +86,7 @@ impl<'a> Doc<'a> {
 }
 
 fn parse_object(text: &str) -> Result<Map<String, Value>> {
-    if text.len() > MAX_DOCUMENT_SIZE {
+    if text.len() > MAX_CREDENTIAL_FILE_SIZE {
         return Err(Error::invalid_key("credential file is over 64 KiB"));
     }
     json::parse_object(text.as_bytes()).map_err(|err| match err {
@@ -176,23 +179,70 @@ fn base(source: Source, options: &CredentialOptions, universe: String) -> Creden
 }
 
 fn service_account(text: &str, options: &CredentialOptions) -> Result<Credentials> {
-    let key = ServiceAccountKey::from_json(text)?;
+    service_account_key(ServiceAccountKey::from_json(text)?, false, options)
+}
+
+pub(super) fn service_account_key(
+    key: ServiceAccountKey,
+    external_signer: bool,
+    options: &CredentialOptions,
+) -> Result<Credentials> {
     let token_uri = match &options.token_uri {
         Some(uri) => uri.clone(),
         None => Endpoint::new(key.token_uri())?,
     };
+    let identity = ServiceAccountIdentity::new(key.client_email(), key.key_id(), token_uri)?;
+    let signer = if external_signer {
+        Signer::External {
+            key_id: key.key_id().to_owned(),
+        }
+    } else {
+        key.signer()
+    };
     let universe = key.universe_domain().to_owned();
     let project = key.project_id().map(str::to_owned);
+    let quota = options
+        .quota_project_id
+        .clone()
+        .or_else(|| key.quota_project_id().map(str::to_owned));
     let mut credentials = base(
         Source::ServiceAccount {
-            key: Arc::new(key),
-            token_uri,
+            identity,
+            signer,
+            key: Some(Arc::new(key)),
             subject: options.subject.clone(),
         },
         options,
         universe,
     );
     credentials.project_id = project;
+    credentials.quota_project_id = quota;
+    Ok(credentials)
+}
+
+pub(super) fn external_signer(
+    client_email: &str,
+    key_id: &str,
+    options: &CredentialOptions,
+) -> Result<Credentials> {
+    let token_uri = match &options.token_uri {
+        Some(uri) => uri.clone(),
+        None => Endpoint::new(GOOGLE_TOKEN_URI)?,
+    };
+    let identity = ServiceAccountIdentity::new(client_email, key_id, token_uri)?;
+    let mut credentials = base(
+        Source::ServiceAccount {
+            identity,
+            signer: Signer::External {
+                key_id: key_id.to_owned(),
+            },
+            key: None,
+            subject: options.subject.clone(),
+        },
+        options,
+        GOOGLE_UNIVERSE.to_owned(),
+    );
+    credentials.quota_project_id = options.quota_project_id.clone();
     Ok(credentials)
 }
 

@@ -27,9 +27,11 @@ pub use adc::{
     ADC_VARIABLES, AdcSource, AdcStep, DefaultCredentials, DefaultCredentialsFlow, Environment,
     WELL_KNOWN_FILE,
 };
+pub use document::MAX_CREDENTIAL_FILE_SIZE;
 pub use options::CredentialOptions;
 
 use crate::error::{Error, Result};
+use crate::flow::Signer;
 use crate::flow::{Flow, FlowOptions};
 use crate::google::metadata::{METADATA_RETRY, MetadataAccount, MetadataServer};
 use crate::google::{
@@ -43,7 +45,6 @@ use crate::oauth::ClientCredentials;
 use crate::retry::{Jitter, RetryPolicy};
 use crate::secret::SecretString;
 use crate::token::{AccessToken, IdToken};
-use crate::url::Endpoint;
 use crate::{IdTokenAssertion, JwtBearerAssertion, JwtGrantFlow, ServiceAccountIdentity};
 use std::sync::Arc;
 
@@ -98,8 +99,9 @@ impl CredentialKind {
 #[derive(Clone)]
 enum Source {
     ServiceAccount {
-        key: Arc<ServiceAccountKey>,
-        token_uri: Endpoint,
+        identity: ServiceAccountIdentity,
+        signer: Signer,
+        key: Option<Arc<ServiceAccountKey>>,
         subject: Option<String>,
     },
     AuthorizedUser(AuthorizedUser),
@@ -151,6 +153,27 @@ impl Credentials {
         document::metadata(server, MetadataAccount::DEFAULT, options)
     }
 
+    /// A service-account key already loaded. With `external_signer`, the flows
+    /// ask the host to sign each assertion ([`crate::Step::Sign`]: WebCrypto, a
+    /// Keychain or Keystore key) instead of signing with the key in-process.
+    pub fn from_service_account_key(
+        key: &ServiceAccountKey,
+        external_signer: bool,
+        options: &CredentialOptions,
+    ) -> Result<Self> {
+        document::service_account_key(key.clone(), external_signer, options)
+    }
+
+    /// A service account whose private key never enters credmint: every
+    /// assertion is signed by the host ([`crate::Step::Sign`] for `key_id`).
+    pub fn from_signer(
+        client_email: &str,
+        key_id: &str,
+        options: &CredentialOptions,
+    ) -> Result<Self> {
+        document::external_signer(client_email, key_id, options)
+    }
+
     /// Which kind of credential this is.
     pub fn kind(&self) -> CredentialKind {
         match &self.source {
@@ -194,7 +217,7 @@ impl Credentials {
     /// The service account these credentials act as, where the document says.
     pub fn service_account_email(&self) -> Option<&str> {
         match &self.source {
-            Source::ServiceAccount { key, .. } => Some(key.client_email()),
+            Source::ServiceAccount { identity, .. } => Some(identity.client_email()),
             Source::Impersonated { target, .. } => Some(target.as_str()),
             _ => None,
         }
@@ -203,7 +226,7 @@ impl Credentials {
     /// The service-account key inside a `service_account` document.
     pub fn service_account_key(&self) -> Option<&ServiceAccountKey> {
         match &self.source {
-            Source::ServiceAccount { key, .. } => Some(key),
+            Source::ServiceAccount { key, .. } => key.as_deref(),
             _ => None,
         }
     }
@@ -253,24 +276,24 @@ impl Credentials {
         let options = self.flow_options();
         Ok(match &self.source {
             Source::ServiceAccount {
-                key,
-                token_uri,
+                identity,
+                signer,
                 subject,
+                ..
             } => {
-                let identity = ServiceAccountIdentity::new(
-                    key.client_email(),
-                    key.key_id(),
-                    token_uri.clone(),
-                )?;
                 let mut assertion = JwtBearerAssertion::for_identity(
-                    &identity,
+                    identity,
                     self.scopes_or(&[CLOUD_PLATFORM_SCOPE]),
                 )?;
                 if let Some(subject) = subject {
                     assertion = assertion.subject(subject.clone())?;
                 }
-                let flow: crate::ServiceAccountTokenFlow =
-                    JwtGrantFlow::new(token_uri.clone(), key.signer(), assertion, options);
+                let flow: crate::ServiceAccountTokenFlow = JwtGrantFlow::new(
+                    identity.token_uri().clone(),
+                    signer.clone(),
+                    assertion,
+                    options,
+                );
                 Box::new(flow)
             }
             Source::AuthorizedUser(user) => Box::new(user.flow(&options)),
@@ -325,15 +348,16 @@ impl Credentials {
     pub fn id_token_flow(&self, audience: &str) -> Result<IdTokenFlow> {
         let options = self.flow_options();
         Ok(match &self.source {
-            Source::ServiceAccount { key, token_uri, .. } => {
-                let identity = ServiceAccountIdentity::new(
-                    key.client_email(),
-                    key.key_id(),
-                    token_uri.clone(),
-                )?;
-                let assertion = IdTokenAssertion::for_identity(&identity, audience)?;
-                let flow: crate::ServiceAccountIdTokenFlow =
-                    JwtGrantFlow::new(token_uri.clone(), key.signer(), assertion, options);
+            Source::ServiceAccount {
+                identity, signer, ..
+            } => {
+                let assertion = IdTokenAssertion::for_identity(identity, audience)?;
+                let flow: crate::ServiceAccountIdTokenFlow = JwtGrantFlow::new(
+                    identity.token_uri().clone(),
+                    signer.clone(),
+                    assertion,
+                    options,
+                );
                 Box::new(flow)
             }
             Source::Impersonated {

@@ -72,6 +72,15 @@ impl IamCredentials {
         )?))
     }
 
+    /// `endpoint` when the caller gives one, else IAM Credentials of
+    /// `universe_domain` (`googleapis.com` when that is not given either).
+    pub fn resolve(endpoint: Option<Endpoint>, universe_domain: Option<&str>) -> Result<Self> {
+        match endpoint {
+            Some(endpoint) => Ok(Self::with_endpoint(endpoint)),
+            None => Self::new(universe_domain.unwrap_or(crate::credentials::GOOGLE_UNIVERSE)),
+        }
+    }
+
     /// A custom endpoint (a regional host, an emulator).
     pub fn with_endpoint(endpoint: Endpoint) -> Self {
         IamCredentials {

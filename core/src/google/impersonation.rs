@@ -246,6 +246,24 @@ pub enum IamCall {
     AllowedLocations,
 }
 
+impl IamCall {
+    /// `generateAccessToken` with the core's defaults for what the caller left
+    /// out: the `cloud-platform` scope, a one-hour lifetime.
+    pub fn generate_access_token(
+        scopes: Option<Vec<String>>,
+        lifetime_secs: Option<u64>,
+    ) -> Result<Self> {
+        Ok(IamCall::GenerateAccessToken {
+            scopes: scopes
+                .unwrap_or_else(|| vec![crate::credentials::CLOUD_PLATFORM_SCOPE.to_owned()]),
+            lifetime: lifetime_secs
+                .map(Lifetime::from_secs)
+                .transpose()?
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// What an [`IamCall`] returns.
 #[derive(Clone, Debug)]
 pub enum IamAnswer {

@@ -35,6 +35,7 @@ pub const MAX_KEY_FILE_SIZE: usize = 64 * 1024;
 /// assert_eq!(signed.key_id(), key.key_id());
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct ServiceAccountKey {
     key: Arc<SigningKey>,
     client_email: String,
@@ -42,6 +43,7 @@ pub struct ServiceAccountKey {
     project_id: Option<String>,
     token_uri: String,
     universe_domain: String,
+    quota_project_id: Option<String>,
 }
 
 /// The key file as written by Google. `private_key` is kept as raw JSON so that
@@ -58,6 +60,7 @@ struct KeyFile<'a> {
     client_id: Option<String>,
     token_uri: Option<String>,
     universe_domain: Option<String>,
+    quota_project_id: Option<String>,
 }
 
 impl ServiceAccountKey {
@@ -117,7 +120,14 @@ impl ServiceAccountKey {
             project_id: file.project_id,
             token_uri: check_uri(file.token_uri, DEFAULT_TOKEN_URI, "token_uri")?,
             universe_domain: check_domain(file.universe_domain)?,
+            quota_project_id: file.quota_project_id.filter(|q| !q.is_empty()),
         })
+    }
+
+    /// The quota project the file names (`quota_project_id`, which `gcloud` and
+    /// users may add to key files), if any.
+    pub fn quota_project_id(&self) -> Option<&str> {
+        self.quota_project_id.as_deref()
     }
 
     /// The service account's email address: the `iss` of everything it signs.

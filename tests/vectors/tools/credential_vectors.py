@@ -108,6 +108,10 @@ def credential_vectors():
          access_steps=[{"expect": send("http://127.0.0.1:8080/token", [FORM], body_starts_with=JWT_BEARER_START),
                         "respond": respond(200, token_body())}],
          access_done=access("ya29.fresh", 3599))
+    case("service_account: the file's quota_project_id is carried", {**sa, "quota_project_id": "key-quota"},
+         {**sa_expect, "quota_project_id": "key-quota"})
+    case("service_account: the quota_project_id option wins over the file's", {**sa, "quota_project_id": "key-quota"},
+         {**sa_expect, "quota_project_id": "option-quota"}, options={"quota_project_id": "option-quota"})
     case("service_account: a file without private_key", {k: v for k, v in sa.items() if k != "private_key"},
          error="invalid_key")
 

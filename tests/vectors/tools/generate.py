@@ -614,6 +614,9 @@ def refresh_vectors():
         elif policy == "ibm":
             expired_before = 10
             refresh_at = max(obtained, obtained + (expires - obtained) * 80 // 100)
+        elif policy == "metadata":
+            refresh_before, expired_before = 240, 10
+            refresh_at = max(obtained, expires - refresh_before)
         else:
             refresh_before, expired_before = policy["margin"]["refresh_before"], policy["margin"]["expired_before"]
             refresh_at = max(obtained, expires - refresh_before)
@@ -628,6 +631,9 @@ def refresh_vectors():
     add("ibm, seed 002 token", "ibm", 1473184753, 1473188353,
         [1473184753 + 2879, 1473184753 + 2880, 1473188342, 1473188343])
     add("ibm, 100-second token", "ibm", NOW, NOW + 100, [NOW + 79, NOW + 80, NOW + 89, NOW + 90])
+    add("metadata server, 5-minute token it cached itself", "metadata", NOW, NOW + 300,
+        [NOW, NOW + 59, NOW + 60, NOW + 289, NOW + 290])
+    add("metadata server, one-hour token", "metadata", NOW, NOW + 3600, [NOW + 3359, NOW + 3360, NOW + 3590])
     add("custom margin", {"margin": {"refresh_before": 60, "expired_before": 20}}, NOW, NOW + 600,
         [NOW + 539, NOW + 540, NOW + 579, NOW + 580])
     return cases

@@ -2,7 +2,7 @@
 // refills its cache; caching, refresh timing and single flight are the core's.
 import Foundation
 
-/// The scope Google's APIs accept for everything the account may do.
+/// The scope Google's APIs accept for everything the account may do (the core asks for it when no scopes are given).
 public let cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
 
 /// Where a credential's conversations go and what time it is.
@@ -17,14 +17,16 @@ public struct Http: Sendable {
 }
 
 /// Single flight over the core's `TokenCache`: it decides, this acts and reports.
+/// A cache the core could not make (credentials it refused) fails every call with its error.
 final class Cached: @unchecked Sendable {
-    private let cache: TokenCache
+    private let made: Result<TokenCache, Error>
 
-    init(_ style: RefreshStyle) {
-        cache = TokenCache(style: style)
+    init(_ newCache: () throws -> TokenCache) {
+        made = Result(catching: newCache)
     }
 
     func get(_ clock: Clock, refresh: () async throws -> Token) async throws -> Token {
+        let cache = try made.get()
         while true {
             switch cache.lookup(now: clock.now()) {
             case .fresh(let token):
@@ -32,10 +34,10 @@ final class Cached: @unchecked Sendable {
             case .waitForRefresh:
                 try await Task.sleep(nanoseconds: 20_000_000)
             case .mustRefresh:
-                return try await refreshing(refresh)
+                return try await refreshing(cache, refresh)
             case .refreshInBackground(let token):
                 do {
-                    return try await refreshing(refresh)
+                    return try await refreshing(cache, refresh)
                 } catch is CredmintError {
                     return token // still valid; the next caller tries again
                 }
@@ -43,7 +45,7 @@ final class Cached: @unchecked Sendable {
         }
     }
 
-    private func refreshing(_ refresh: () async throws -> Token) async throws -> Token {
+    private func refreshing(_ cache: TokenCache, _ refresh: () async throws -> Token) async throws -> Token {
         let token: Token
         do {
             token = try await refresh()
@@ -55,7 +57,9 @@ final class Cached: @unchecked Sendable {
         return token
     }
 
-    func invalidate() { cache.invalidate() }
+    func invalidate() {
+        if case .success(let cache) = made { cache.invalidate() }
+    }
 }
 
 func unexpected(_ output: Output) -> CredmintError {
@@ -65,11 +69,23 @@ func unexpected(_ output: Output) -> CredmintError {
 /// Something that yields access tokens, cached and refreshed once however many callers ask.
 public class Credentials: @unchecked Sendable, CustomStringConvertible {
     let http: Http
+    private let newCache: () throws -> TokenCache
     private let cached: Cached
 
-    init(style: RefreshStyle, http: Http) {
+    init(cache newCache: @escaping () throws -> TokenCache, http: Http) {
         self.http = http
-        cached = Cached(style)
+        self.newCache = newCache
+        cached = Cached(newCache)
+    }
+
+    /// Credentials from a credential document's JSON text, of any `type`
+    /// (`service_account`, `authorized_user`, `impersonated_service_account`,
+    /// `external_account`, `external_account_authorized_user`, `gce_metadata`,
+    /// `ibm_api_key`, `oauth_client_credentials`), with `options` over it.
+    public static func fromJson(
+        text: String, options: CredentialOptions = CredentialOptions(), http: Http = Http()
+    ) throws -> DocumentCredentials {
+        try DocumentCredentials.of(try CoreCredentials.fromJson(text: text, optionsJson: try options.json()), http: http)
     }
 
     /// A valid access token (from the cache, or refreshed now).
@@ -84,6 +100,11 @@ public class Credentials: @unchecked Sendable, CustomStringConvertible {
 
     func fetchAccessToken() async throws -> AccessToken {
         throw CredmintError.InvalidArgument(code: "invalid_argument", detail: "abstract credential")
+    }
+
+    /// ID tokens per audience, each in a cache of the kind this credential's tokens use.
+    func makeIdTokens(_ fetch: @escaping (String) async throws -> IdToken) -> IdTokens {
+        IdTokens(clock: http.clock, newCache: newCache, fetch: fetch)
     }
 
     func run(_ conversation: Conversation, signer: Signer? = nil) async throws -> Output {
@@ -112,19 +133,21 @@ private func unexpectedToken() -> CredmintError {
 /// ID tokens per audience, each cached and refreshed once.
 final class IdTokens: @unchecked Sendable {
     private let clock: Clock
+    private let newCache: () throws -> TokenCache
     private let fetch: (String) async throws -> IdToken
     private var caches: [String: Cached] = [:]
     private let lock = NSLock()
 
-    init(clock: Clock, fetch: @escaping (String) async throws -> IdToken) {
+    init(clock: Clock, newCache: @escaping () throws -> TokenCache, fetch: @escaping (String) async throws -> IdToken) {
         self.clock = clock
+        self.newCache = newCache
         self.fetch = fetch
     }
 
     func get(_ audience: String) async throws -> IdToken {
         let cache: Cached = lock.withLock {
             if let cache = caches[audience] { return cache }
-            let cache = Cached(.google)
+            let cache = Cached(newCache)
             caches[audience] = cache
             return cache
         }
@@ -134,53 +157,111 @@ final class IdTokens: @unchecked Sendable {
     }
 }
 
-/// A service account's own tokens (OAuth 2.0 JWT-bearer grant), signed by its
-/// key file's key, or by a platform-held key through a `Signer`.
-public final class ServiceAccountCredentials: Credentials {
-    private let assertionSigner: AssertionSigner
+/// The core's credentials of one key or document, or why the core refused
+/// them: thrown at the first token, as the explicit classes always have.
+final class CoreSource: @unchecked Sendable {
+    private let made: Result<CoreCredentials, Error>
+
+    init(_ make: () throws -> CoreCredentials) {
+        made = Result(catching: make)
+    }
+
+    func core() throws -> CoreCredentials { try made.get() }
+
+    func newCache() throws -> TokenCache { TokenCache.forCredentials(credentials: try made.get()) }
+}
+
+/// Credentials read from a document, of any kind; what they are and every
+/// default is the core's.
+public class DocumentCredentials: Credentials {
+    let core: CoreCredentials
     private let signer: Signer?
-    private let scopes: [String]
-    private let subject: String?
-    private let tokenUri: String?
-    private lazy var idTokens = IdTokens(clock: self.http.clock) { [unowned self] audience in
-        try await self.idToken(
-            of: try serviceAccountIdToken(signer: self.assertionSigner, audience: audience, tokenUri: self.tokenUri),
-            signer: self.signer)
+    private lazy var idTokens = self.makeIdTokens { [unowned self] audience in
+        try await self.idToken(of: try self.core.idToken(audience: audience), signer: self.signer)
+    }
+
+    init(core: CoreCredentials, signer: Signer? = nil, http: Http) {
+        self.core = core
+        self.signer = signer
+        super.init(cache: { TokenCache.forCredentials(credentials: core) }, http: http)
+    }
+
+    static func of(_ core: CoreCredentials, http: Http) throws -> DocumentCredentials {
+        if core.externalAccount() != nil {
+            return try ExternalAccountCredentials(core: core, subjectTokenSupplier: nil, http: http)
+        }
+        return DocumentCredentials(core: core, http: http)
+    }
+
+    /// The document's `type` (`gce_metadata` for the metadata server).
+    public var kind: String { core.kind() }
+    /// The project billed for quota, if any.
+    public var quotaProjectId: String? { core.quotaProjectId() }
+    /// The universe domain (`googleapis.com` unless the document says).
+    public var universeDomain: String { core.universeDomain() }
+    /// The project the document names, if any.
+    public var projectId: String? { core.projectId() }
+    /// The service account these credentials act as, where known.
+    public var serviceAccountEmail: String? { core.serviceAccountEmail() }
+
+    override func fetchAccessToken() async throws -> AccessToken {
+        try await accessToken(of: try core.accessToken(subjectToken: nil), signer: signer)
+    }
+
+    /// An OIDC ID token for `audience`, cached per audience; `not_supported`
+    /// for kinds that have none (a person's credentials).
+    public func idToken(audience: String) async throws -> IdToken {
+        try await idTokens.get(audience)
+    }
+
+    public override var description: String {
+        let account = serviceAccountEmail.map { ", " + $0 } ?? ""
+        return "\(type(of: self))(\(kind)\(account))"
+    }
+}
+
+/// A service account's own tokens (OAuth 2.0 JWT-bearer grant), signed by its
+/// key file's key, or by a platform-held key through a `Signer`; `nil`s keep
+/// the core's defaults.
+public final class ServiceAccountCredentials: Credentials {
+    private let source: CoreSource
+    private let signer: Signer?
+    private lazy var idTokens = self.makeIdTokens { [unowned self] audience in
+        try await self.idToken(of: try self.source.core().idToken(audience: audience), signer: self.signer)
     }
 
     /// Signs with `key` (checked and loaded by credmint).
     public convenience init(
-        key: ServiceAccountKey, scopes: [String] = [cloudPlatformScope], subject: String? = nil,
-        tokenUri: String? = nil, http: Http = Http()
+        key: ServiceAccountKey, scopes: [String]? = nil, subject: String? = nil, tokenUri: String? = nil,
+        http: Http = Http()
     ) {
-        self.init(assertionSigner: .key(key: key), signer: nil, scopes: scopes, subject: subject, tokenUri: tokenUri, http: http)
+        let options = CredentialOptions(scopes: scopes, tokenUri: tokenUri, subject: subject)
+        let source = CoreSource {
+            try CoreCredentials.fromServiceAccountKey(key: key, externalSigner: false, optionsJson: try options.json())
+        }
+        self.init(source: source, signer: nil, http: http)
     }
 
     /// Signs assertions with a key the platform holds (Keychain): `signer` is asked each time.
     public convenience init(
-        clientEmail: String, keyId: String, signer: Signer, scopes: [String] = [cloudPlatformScope],
+        clientEmail: String, keyId: String, signer: Signer, scopes: [String]? = nil,
         subject: String? = nil, tokenUri: String? = nil, http: Http = Http()
     ) {
-        self.init(assertionSigner: .external(clientEmail: clientEmail, keyId: keyId), signer: signer,
-                  scopes: scopes, subject: subject, tokenUri: tokenUri, http: http)
+        let options = CredentialOptions(scopes: scopes, tokenUri: tokenUri, subject: subject)
+        let source = CoreSource {
+            try CoreCredentials.fromSigner(clientEmail: clientEmail, keyId: keyId, optionsJson: try options.json())
+        }
+        self.init(source: source, signer: signer, http: http)
     }
 
-    private init(
-        assertionSigner: AssertionSigner, signer: Signer?, scopes: [String], subject: String?,
-        tokenUri: String?, http: Http
-    ) {
-        self.assertionSigner = assertionSigner
+    private init(source: CoreSource, signer: Signer?, http: Http) {
+        self.source = source
         self.signer = signer
-        self.scopes = scopes
-        self.subject = subject
-        self.tokenUri = tokenUri
-        super.init(style: .google, http: http)
+        super.init(cache: source.newCache, http: http)
     }
 
     override func fetchAccessToken() async throws -> AccessToken {
-        try await accessToken(
-            of: try serviceAccountToken(signer: assertionSigner, scopes: scopes, subject: subject, tokenUri: tokenUri),
-            signer: signer)
+        try await accessToken(of: try source.core().accessToken(subjectToken: nil), signer: signer)
     }
 
     /// An OIDC ID token for `audience` (Cloud Run, IAP), cached per audience.
@@ -197,24 +278,25 @@ public struct AllowedLocations: Equatable, Sendable {
     public let encoded: String
 }
 
-/// Another service account's tokens and signatures, through IAM Service Account Credentials.
+/// Another service account's tokens and signatures, through IAM Service Account
+/// Credentials, authorized by any `source`'s tokens; `nil`s keep the core's defaults.
 public final class ImpersonatedCredentials: Credentials {
     private let source: Credentials
     private let target: String
-    private let scopes: [String]
+    private let scopes: [String]?
     private let delegates: [String]
-    private let lifetimeSecs: UInt64
+    private let lifetimeSecs: UInt64?
     private let endpoint: String?
-    private let universeDomain: String
-    private lazy var idTokens = IdTokens(clock: self.http.clock) { [unowned self] audience in
+    private let universeDomain: String?
+    private lazy var idTokens = self.makeIdTokens { [unowned self] audience in
         let output = try await self.call(.generateIdToken(audience: audience, includeEmail: true))
         guard case .idToken(let token) = output else { throw unexpected(output) }
         return token
     }
 
     public init(
-        source: Credentials, target: String, scopes: [String] = [cloudPlatformScope], delegates: [String] = [],
-        lifetimeSecs: UInt64 = 3600, endpoint: String? = nil, universeDomain: String = "googleapis.com",
+        source: Credentials, target: String, scopes: [String]? = nil, delegates: [String] = [],
+        lifetimeSecs: UInt64? = nil, endpoint: String? = nil, universeDomain: String? = nil,
         http: Http = Http()
     ) {
         self.source = source
@@ -224,7 +306,7 @@ public final class ImpersonatedCredentials: Credentials {
         self.lifetimeSecs = lifetimeSecs
         self.endpoint = endpoint
         self.universeDomain = universeDomain
-        super.init(style: .google, http: http)
+        super.init(cache: { TokenCache(style: .google) }, http: http)
     }
 
     private func call(_ method: IamMethod) async throws -> Output {
@@ -269,51 +351,49 @@ public final class ImpersonatedCredentials: Credentials {
     public override var description: String { "ImpersonatedCredentials(\(target))" }
 }
 
-/// IBM Cloud IAM tokens for an API key.
+/// IBM Cloud IAM tokens for an API key (at `url`, else IBM's), as an `ibm_api_key` document says.
 public final class IbmApiKeyCredentials: Credentials {
-    private let apiKey: String
-    private let url: String?
-    private let clientId: String?
-    private let clientSecret: String?
+    private let source: CoreSource
 
     public init(apiKey: String, url: String? = nil, clientId: String? = nil, clientSecret: String? = nil, http: Http = Http()) {
-        self.apiKey = apiKey
-        self.url = url
-        self.clientId = clientId
-        self.clientSecret = clientSecret
-        super.init(style: .ibm, http: http)
+        let source = CoreSource {
+            try CoreCredentials.fromJson(text: try jsonObject([
+                "type": "ibm_api_key", "apikey": apiKey, "url": url, "client_id": clientId, "client_secret": clientSecret,
+            ]))
+        }
+        self.source = source
+        super.init(cache: source.newCache, http: http)
     }
 
     override func fetchAccessToken() async throws -> AccessToken {
-        try await accessToken(
-            of: try ibmToken(grant: .apiKey, secret: apiKey, url: url, clientId: clientId, clientSecret: clientSecret))
+        try await accessToken(of: try source.core().accessToken(subjectToken: nil))
     }
 }
 
-/// OAuth 2.0 client-credentials tokens (k0rdent service-account credentials, any RFC 6749 server).
+/// OAuth 2.0 client-credentials tokens (k0rdent service-account credentials, any
+/// RFC 6749 server), as an `oauth_client_credentials` document says; `basicAuth`
+/// `false` sends the secret in the form body, `nil` keeps the core's default.
 public final class ClientCredentials: Credentials {
-    private let tokenUrl: String
+    private let source: CoreSource
     private let clientId: String
-    private let clientSecret: String
-    private let scopes: [String]
-    private let basicAuth: Bool
 
     public init(
-        tokenUrl: String, clientId: String, clientSecret: String, scopes: [String] = [], basicAuth: Bool = true,
+        tokenUrl: String, clientId: String, clientSecret: String, scopes: [String]? = nil, basicAuth: Bool? = nil,
         http: Http = Http()
     ) {
-        self.tokenUrl = tokenUrl
+        let source = CoreSource {
+            try CoreCredentials.fromJson(text: try jsonObject([
+                "type": "oauth_client_credentials", "token_url": tokenUrl, "client_id": clientId,
+                "client_secret": clientSecret, "scopes": scopes, "client_auth": basicAuth.map { $0 ? "basic" : "form" },
+            ]))
+        }
+        self.source = source
         self.clientId = clientId
-        self.clientSecret = clientSecret
-        self.scopes = scopes
-        self.basicAuth = basicAuth
-        super.init(style: .google, http: http)
+        super.init(cache: source.newCache, http: http)
     }
 
     override func fetchAccessToken() async throws -> AccessToken {
-        try await accessToken(
-            of: try clientCredentials(
-                tokenUrl: tokenUrl, clientId: clientId, clientSecret: clientSecret, scopes: scopes, basicAuth: basicAuth))
+        try await accessToken(of: try source.core().accessToken(subjectToken: nil))
     }
 
     public override var description: String { "ClientCredentials(\(clientId))" }
@@ -322,17 +402,27 @@ public final class ClientCredentials: Credentials {
 /// Workload identity federation (`"type": "external_account"`): a subject token
 /// from the file or URL the configuration names, or from `subjectTokenSupplier`,
 /// exchanged at STS (then impersonated, if configured).
-public final class ExternalAccountCredentials: Credentials {
+public final class ExternalAccountCredentials: DocumentCredentials {
     private let account: ExternalAccount
     private let subjectTokenSupplier: (@Sendable () async throws -> String)?
 
-    public init(
-        configJson: String, scopes: [String] = [], subjectTokenSupplier: (@Sendable () async throws -> String)? = nil,
+    /// Reads the configuration's JSON text; `scopes` (`nil`: the core's default) apply when not impersonating.
+    public convenience init(
+        configJson: String, scopes: [String]? = nil, subjectTokenSupplier: (@Sendable () async throws -> String)? = nil,
         http: Http = Http()
     ) throws {
-        account = try ExternalAccount.fromJson(text: configJson, scopes: scopes)
+        let core = try CoreCredentials.fromJson(text: configJson, optionsJson: try CredentialOptions(scopes: scopes).json())
+        try self.init(core: core, subjectTokenSupplier: subjectTokenSupplier, http: http)
+    }
+
+    init(core: CoreCredentials, subjectTokenSupplier: (@Sendable () async throws -> String)?, http: Http) throws {
+        guard let account = core.externalAccount() else {
+            throw CredmintError.InvalidArgument(
+                code: "invalid_argument", detail: "ExternalAccountCredentials need an external_account document, not \(core.kind())")
+        }
+        self.account = account
         self.subjectTokenSupplier = subjectTokenSupplier
-        super.init(style: .google, http: http)
+        super.init(core: core, signer: nil, http: http)
     }
 
     private func subjectToken() async throws -> String {
@@ -366,7 +456,7 @@ public final class ExternalAccountCredentials: Credentials {
     }
 
     override func fetchAccessToken() async throws -> AccessToken {
-        try await accessToken(of: try account.flow(subjectToken: try await subjectToken()))
+        try await accessToken(of: try core.accessToken(subjectToken: try await subjectToken()))
     }
 
     public override var description: String { "ExternalAccountCredentials(\(account.audience()))" }

@@ -840,6 +840,241 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> UInt64 {
 
 
 /**
+ * Application Default Credentials as a conversation: the core decides the
+ * order, paths and detection; the host answers with files and HTTP.
+ */
+public protocol AdcConversationProtocol: AnyObject, Sendable {
+    
+    /**
+     * The bytes of the file the last `ReadFile` step named.
+     */
+    func feedFile(contents: Data) throws 
+    
+    /**
+     * The file exists but could not be read (`reason`: the platform's words).
+     */
+    func feedFileError(reason: String) throws 
+    
+    /**
+     * The file the last `ReadFile` step named does not exist.
+     */
+    func feedFileMissing() throws 
+    
+    /**
+     * The response to the last `Send` step (`headers` flattened).
+     */
+    func feedResponse(status: UInt16, headers: [String], body: Data) throws 
+    
+    /**
+     * The last `Send` step could not be completed (refused, timed out, …).
+     */
+    func feedTransportError(reason: String) throws 
+    
+    /**
+     * The next step at `now` (Unix seconds); `credentials_not_found` when
+     * there is nothing to find.
+     */
+    func poll(now: Int64) throws  -> AdcStep
+    
+}
+/**
+ * Application Default Credentials as a conversation: the core decides the
+ * order, paths and detection; the host answers with files and HTTP.
+ */
+open class AdcConversation: AdcConversationProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_credmint_ffi_fn_clone_adcconversation(self.handle, $0) }
+    }
+    /**
+     * ADC over `env` (the variables of `adcVariables()` that are set) on a
+     * Windows host or not, with `options_json` applied to what is found.
+     */
+public convenience init(env: [String: String], windows: Bool, optionsJson: String? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_adcconversation_new(
+        FfiConverterDictionaryStringString.lower(env),
+        FfiConverterBool.lower(windows),
+        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_credmint_ffi_fn_free_adcconversation(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The bytes of the file the last `ReadFile` step named.
+     */
+open func feedFile(contents: Data)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_adcconversation_feed_file(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(contents),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The file exists but could not be read (`reason`: the platform's words).
+     */
+open func feedFileError(reason: String)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_adcconversation_feed_file_error(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The file the last `ReadFile` step named does not exist.
+     */
+open func feedFileMissing()throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_adcconversation_feed_file_missing(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The response to the last `Send` step (`headers` flattened).
+     */
+open func feedResponse(status: UInt16, headers: [String], body: Data)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_adcconversation_feed_response(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt16.lower(status),
+        FfiConverterSequenceString.lower(headers),
+        FfiConverterData.lower(body),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The last `Send` step could not be completed (refused, timed out, …).
+     */
+open func feedTransportError(reason: String)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_adcconversation_feed_transport_error(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The next step at `now` (Unix seconds); `credentials_not_found` when
+     * there is nothing to find.
+     */
+open func poll(now: Int64)throws  -> AdcStep  {
+    return try  FfiConverterTypeAdcStep_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_adcconversation_poll(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAdcConversation: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = AdcConversation
+
+    public static func lift(_ handle: UInt64) throws -> AdcConversation {
+        return AdcConversation(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: AdcConversation) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdcConversation {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AdcConversation, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdcConversation_lift(_ handle: UInt64) throws -> AdcConversation {
+    return try FfiConverterTypeAdcConversation.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdcConversation_lower(_ value: AdcConversation) -> UInt64 {
+    return FfiConverterTypeAdcConversation.lower(value)
+}
+
+
+
+
+
+
+/**
  * A conversation in progress (any of the core's flows).
  */
 public protocol ConversationProtocol: AnyObject, Sendable {
@@ -1023,7 +1258,342 @@ public func FfiConverterTypeConversation_lower(_ value: Conversation) -> UInt64 
 
 
 /**
- * A workload identity federation credential file (`"type": "external_account"`).
+ * Credentials of any kind, validated, every default decided by the core;
+ * they hand out the conversations for tokens. `toString`/`description`:
+ * the kind and account, never a secret.
+ */
+public protocol CoreCredentialsProtocol: AnyObject, Sendable {
+    
+    /**
+     * The conversation that obtains an access token; `external_account`
+     * credentials need the `subject_token` the host fetched first.
+     */
+    func accessToken(subjectToken: String?) throws  -> Conversation
+    
+    /**
+     * An `external_account` document's federation configuration: where the
+     * subject token comes from, for the host to fetch.
+     */
+    func externalAccount()  -> ExternalAccount?
+    
+    /**
+     * The conversation that obtains an ID token for `audience`
+     * (`not_supported` for kinds that have none).
+     */
+    func idToken(audience: String) throws  -> Conversation
+    
+    /**
+     * The document's `type` (`gce_metadata` for the metadata server).
+     */
+    func kind()  -> String
+    
+    /**
+     * The project the document names, if any.
+     */
+    func projectId()  -> String?
+    
+    /**
+     * The project billed for quota, if any.
+     */
+    func quotaProjectId()  -> String?
+    
+    /**
+     * How early tokens are refreshed: `google`, `ibm` or `metadata`.
+     */
+    func refreshPolicy()  -> String?
+    
+    /**
+     * The service account these credentials act as, where known.
+     */
+    func serviceAccountEmail()  -> String?
+    
+    /**
+     * The universe domain (`googleapis.com` unless the document says).
+     */
+    func universeDomain()  -> String
+    
+}
+/**
+ * Credentials of any kind, validated, every default decided by the core;
+ * they hand out the conversations for tokens. `toString`/`description`:
+ * the kind and account, never a secret.
+ */
+open class CoreCredentials: CoreCredentialsProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_credmint_ffi_fn_clone_corecredentials(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_credmint_ffi_fn_free_corecredentials(handle, $0) }
+    }
+
+    
+    /**
+     * Reads a credential document of any `type` (`service_account`,
+     * `authorized_user`, `impersonated_service_account`, `external_account`,
+     * `external_account_authorized_user`, `gce_metadata`, `ibm_api_key`,
+     * `oauth_client_credentials`), with `options_json` applied over it.
+     */
+public static func fromJson(text: String, optionsJson: String? = nil)throws  -> CoreCredentials  {
+    return try  FfiConverterTypeCoreCredentials_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_corecredentials_from_json(
+        FfiConverterString.lower(text),
+        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A loaded service-account key; with `external_signer`, the conversations
+     * ask the host to sign each assertion (`Step.Sign`) instead of the key here.
+     */
+public static func fromServiceAccountKey(key: ServiceAccountKey, externalSigner: Bool, optionsJson: String? = nil)throws  -> CoreCredentials  {
+    return try  FfiConverterTypeCoreCredentials_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_corecredentials_from_service_account_key(
+        FfiConverterTypeServiceAccountKey_lower(key),
+        FfiConverterBool.lower(externalSigner),
+        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A service account whose key never enters credmint (Keystore, Keychain):
+     * the host signs every assertion (`Step.Sign` for `key_id`).
+     */
+public static func fromSigner(clientEmail: String, keyId: String, optionsJson: String? = nil)throws  -> CoreCredentials  {
+    return try  FfiConverterTypeCoreCredentials_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_corecredentials_from_signer(
+        FfiConverterString.lower(clientEmail),
+        FfiConverterString.lower(keyId),
+        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The conversation that obtains an access token; `external_account`
+     * credentials need the `subject_token` the host fetched first.
+     */
+open func accessToken(subjectToken: String? = nil)throws  -> Conversation  {
+    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_access_token(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(subjectToken),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An `external_account` document's federation configuration: where the
+     * subject token comes from, for the host to fetch.
+     */
+open func externalAccount() -> ExternalAccount?  {
+    return try!  FfiConverterOptionTypeExternalAccount.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_external_account(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The conversation that obtains an ID token for `audience`
+     * (`not_supported` for kinds that have none).
+     */
+open func idToken(audience: String)throws  -> Conversation  {
+    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_id_token(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(audience),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The document's `type` (`gce_metadata` for the metadata server).
+     */
+open func kind() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_kind(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The project the document names, if any.
+     */
+open func projectId() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_project_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The project billed for quota, if any.
+     */
+open func quotaProjectId() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_quota_project_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How early tokens are refreshed: `google`, `ibm` or `metadata`.
+     */
+open func refreshPolicy() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_refresh_policy(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The service account these credentials act as, where known.
+     */
+open func serviceAccountEmail() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_service_account_email(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The universe domain (`googleapis.com` unless the document says).
+     */
+open func universeDomain() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_universe_domain(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_corecredentials_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCoreCredentials: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CoreCredentials
+
+    public static func lift(_ handle: UInt64) throws -> CoreCredentials {
+        return CoreCredentials(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CoreCredentials) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CoreCredentials {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CoreCredentials, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoreCredentials_lift(_ handle: UInt64) throws -> CoreCredentials {
+    return try FfiConverterTypeCoreCredentials.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoreCredentials_lower(_ value: CoreCredentials) -> UInt64 {
+    return FfiConverterTypeCoreCredentials.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The federation configuration of an `external_account` document
+ * (`CoreCredentials.externalAccount()`): where its subject token comes from.
  */
 public protocol ExternalAccountProtocol: AnyObject, Sendable {
     
@@ -1037,11 +1607,6 @@ public protocol ExternalAccountProtocol: AnyObject, Sendable {
      * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
      */
     func executableInvocation(allow: String?) throws  -> ExecutableRun?
-    
-    /**
-     * The STS exchange (then impersonation, if the file asks) for `subject_token`.
-     */
-    func flow(subjectToken: String) throws  -> Conversation
     
     /**
      * The subject token inside a file's or URL's content (text or JSON, as the file says).
@@ -1066,7 +1631,8 @@ public protocol ExternalAccountProtocol: AnyObject, Sendable {
     
 }
 /**
- * A workload identity federation credential file (`"type": "external_account"`).
+ * The federation configuration of an `external_account` document
+ * (`CoreCredentials.externalAccount()`): where its subject token comes from.
  */
 open class ExternalAccount: ExternalAccountProtocol, @unchecked Sendable, CustomDebugStringConvertible {
     fileprivate let handle: UInt64
@@ -1119,19 +1685,6 @@ open class ExternalAccount: ExternalAccountProtocol, @unchecked Sendable, Custom
     }
 
     
-    /**
-     * Parses the file's JSON text; `scopes` apply when not impersonating.
-     */
-public static func fromJson(text: String, scopes: [String] = [])throws  -> ExternalAccount  {
-    return try  FfiConverterTypeExternalAccount_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_constructor_externalaccount_from_json(
-        FfiConverterString.lower(text),
-        FfiConverterSequenceString.lower(scopes),uniffiCallStatus
-    )
-})
-}
-    
 
     
     /**
@@ -1156,19 +1709,6 @@ open func executableInvocation(allow: String?)throws  -> ExecutableRun?  {
     uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(
             self.uniffiCloneHandle(),
         FfiConverterOptionString.lower(allow),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The STS exchange (then impersonation, if the file asks) for `subject_token`.
-     */
-open func flow(subjectToken: String)throws  -> Conversation  {
-    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_flow(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(subjectToken),uniffiCallStatus
     )
 })
 }
@@ -2428,6 +2968,19 @@ public convenience init(style: RefreshStyle, maxJitterSecs: UInt64? = nil, jitte
     }
 
     
+    /**
+     * An empty cache for the tokens of `credentials`, refreshed as the core
+     * says for their kind (IBM's rule, the metadata server's slack, Google's).
+     */
+public static func forCredentials(credentials: CoreCredentials) -> TokenCache  {
+    return try!  FfiConverterTypeTokenCache_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_tokencache_for_credentials(
+        FfiConverterTypeCoreCredentials_lower(credentials),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -2948,9 +3501,10 @@ public struct VerifyOptions: Equatable, Hashable {
      */
     public var issuers: [String]
     /**
-     * Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300).
+     * Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300); none:
+     * the core's default (60).
      */
-    public var leewaySecs: UInt64
+    public var leewaySecs: UInt64?
     /**
      * Longest accepted `exp - iat`, seconds.
      */
@@ -2970,8 +3524,9 @@ public struct VerifyOptions: Equatable, Hashable {
          * Accepted issuers; empty: `iss` is not checked.
          */issuers: [String] = [], 
         /**
-         * Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300).
-         */leewaySecs: UInt64 = UInt64(60), 
+         * Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300); none:
+         * the core's default (60).
+         */leewaySecs: UInt64? = nil, 
         /**
          * Longest accepted `exp - iat`, seconds.
          */maxLifetimeSecs: UInt64? = nil, 
@@ -3003,7 +3558,7 @@ public struct FfiConverterTypeVerifyOptions: FfiConverterRustBuffer {
             try VerifyOptions(
                 audiences: FfiConverterSequenceString.read(from: &buf), 
                 issuers: FfiConverterSequenceString.read(from: &buf), 
-                leewaySecs: FfiConverterUInt64.read(from: &buf), 
+                leewaySecs: FfiConverterOptionUInt64.read(from: &buf), 
                 maxLifetimeSecs: FfiConverterOptionUInt64.read(from: &buf), 
                 now: FfiConverterInt64.read(from: &buf)
         )
@@ -3012,7 +3567,7 @@ public struct FfiConverterTypeVerifyOptions: FfiConverterRustBuffer {
     public static func write(_ value: VerifyOptions, into buf: inout [UInt8]) {
         FfiConverterSequenceString.write(value.audiences, into: &buf)
         FfiConverterSequenceString.write(value.issuers, into: &buf)
-        FfiConverterUInt64.write(value.leewaySecs, into: &buf)
+        FfiConverterOptionUInt64.write(value.leewaySecs, into: &buf)
         FfiConverterOptionUInt64.write(value.maxLifetimeSecs, into: &buf)
         FfiConverterInt64.write(value.now, into: &buf)
     }
@@ -3035,30 +3590,52 @@ public func FfiConverterTypeVerifyOptions_lower(_ value: VerifyOptions) -> RustB
 
 
 /**
- * Who signs a service account's assertions.
+ * What the host does next for ADC (as `Step` does for a `Conversation`).
  */
 
-public enum AssertionSigner {
+public enum AdcStep {
     
     /**
-     * The key file's key, in credmint.
+     * Read this file, then `feedFile`, `feedFileMissing` or `feedFileError`.
      */
-    case key(
+    case readFile(
         /**
-         * The key.
-         */key: ServiceAccountKey
+         * The path.
+         */path: String
     )
     /**
-     * A key held by the platform (Keychain, Secure Enclave, Android Keystore):
-     * the conversation asks the host to sign with a `Sign` step.
+     * Send this request within its `timeoutMillis()`, then `feedResponse`
+     * (or `feedTransportError`).
      */
-    case external(
+    case send(
         /**
-         * The service account's email.
-         */clientEmail: String, 
+         * The request.
+         */request: HttpRequest
+    )
+    /**
+     * Wait until this Unix time, then poll again.
+     */
+    case wait(
         /**
-         * The key id Google knows the key by (`kid`).
-         */keyId: String
+         * Unix seconds.
+         */until: Int64
+    )
+    /**
+     * ADC is over.
+     */
+    case done(
+        /**
+         * The credentials found.
+         */credentials: CoreCredentials, 
+        /**
+         * `environment_variable`, `well_known_file` or `metadata_server`.
+         */source: String, 
+        /**
+         * The file read, for file sources.
+         */path: String?, 
+        /**
+         * The project the environment, the file or the metadata server names.
+         */projectId: String?
     )
 
 
@@ -3068,42 +3645,60 @@ public enum AssertionSigner {
 }
 
 #if compiler(>=6)
-extension AssertionSigner: Sendable {}
+extension AdcStep: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeAssertionSigner: FfiConverterRustBuffer {
-    typealias SwiftType = AssertionSigner
+public struct FfiConverterTypeAdcStep: FfiConverterRustBuffer {
+    typealias SwiftType = AdcStep
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AssertionSigner {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdcStep {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .key(key: try FfiConverterTypeServiceAccountKey.read(from: &buf)
+        case 1: return .readFile(path: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .external(clientEmail: try FfiConverterString.read(from: &buf), keyId: try FfiConverterString.read(from: &buf)
+        case 2: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf)
+        )
+        
+        case 3: return .wait(until: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 4: return .done(credentials: try FfiConverterTypeCoreCredentials.read(from: &buf), source: try FfiConverterString.read(from: &buf), path: try FfiConverterOptionString.read(from: &buf), projectId: try FfiConverterOptionString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
 
-    public static func write(_ value: AssertionSigner, into buf: inout [UInt8]) {
+    public static func write(_ value: AdcStep, into buf: inout [UInt8]) {
         switch value {
         
         
-        case let .key(key):
+        case let .readFile(path):
             writeInt(&buf, Int32(1))
-            FfiConverterTypeServiceAccountKey.write(key, into: &buf)
+            FfiConverterString.write(path, into: &buf)
             
         
-        case let .external(clientEmail,keyId):
+        case let .send(request):
             writeInt(&buf, Int32(2))
-            FfiConverterString.write(clientEmail, into: &buf)
-            FfiConverterString.write(keyId, into: &buf)
+            FfiConverterTypeHttpRequest.write(request, into: &buf)
+            
+        
+        case let .wait(until):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(until, into: &buf)
+            
+        
+        case let .done(credentials,source,path,projectId):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeCoreCredentials.write(credentials, into: &buf)
+            FfiConverterString.write(source, into: &buf)
+            FfiConverterOptionString.write(path, into: &buf)
+            FfiConverterOptionString.write(projectId, into: &buf)
             
         }
     }
@@ -3113,15 +3708,15 @@ public struct FfiConverterTypeAssertionSigner: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeAssertionSigner_lift(_ buf: RustBuffer) throws -> AssertionSigner {
-    return try FfiConverterTypeAssertionSigner.lift(buf)
+public func FfiConverterTypeAdcStep_lift(_ buf: RustBuffer) throws -> AdcStep {
+    return try FfiConverterTypeAdcStep.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeAssertionSigner_lower(_ value: AssertionSigner) -> RustBuffer {
-    return FfiConverterTypeAssertionSigner.lower(value)
+public func FfiConverterTypeAdcStep_lower(_ value: AdcStep) -> RustBuffer {
+    return FfiConverterTypeAdcStep.lower(value)
 }
 
 
@@ -3543,11 +4138,12 @@ public enum IamMethod: Equatable, Hashable {
      */
     case generateAccessToken(
         /**
-         * OAuth scopes.
-         */scopes: [String], 
+         * OAuth scopes; none: `cloud-platform`.
+         */scopes: [String]?, 
         /**
-         * Lifetime, seconds (up to 3600, or 43200 where the organisation allows).
-         */lifetimeSecs: UInt64
+         * Lifetime, seconds (up to 3600, or 43200 where the organisation
+         * allows); none: the core's default, one hour.
+         */lifetimeSecs: UInt64?
     )
     /**
      * `generateIdToken`.
@@ -3601,7 +4197,7 @@ public struct FfiConverterTypeIamMethod: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .generateAccessToken(scopes: try FfiConverterSequenceString.read(from: &buf), lifetimeSecs: try FfiConverterUInt64.read(from: &buf)
+        case 1: return .generateAccessToken(scopes: try FfiConverterOptionSequenceString.read(from: &buf), lifetimeSecs: try FfiConverterOptionUInt64.read(from: &buf)
         )
         
         case 2: return .generateIdToken(audience: try FfiConverterString.read(from: &buf), includeEmail: try FfiConverterBool.read(from: &buf)
@@ -3625,8 +4221,8 @@ public struct FfiConverterTypeIamMethod: FfiConverterRustBuffer {
         
         case let .generateAccessToken(scopes,lifetimeSecs):
             writeInt(&buf, Int32(1))
-            FfiConverterSequenceString.write(scopes, into: &buf)
-            FfiConverterUInt64.write(lifetimeSecs, into: &buf)
+            FfiConverterOptionSequenceString.write(scopes, into: &buf)
+            FfiConverterOptionUInt64.write(lifetimeSecs, into: &buf)
             
         
         case let .generateIdToken(audience,includeEmail):
@@ -3665,82 +4261,6 @@ public func FfiConverterTypeIamMethod_lift(_ buf: RustBuffer) throws -> IamMetho
 #endif
 public func FfiConverterTypeIamMethod_lower(_ value: IamMethod) -> RustBuffer {
     return FfiConverterTypeIamMethod.lower(value)
-}
-
-
-
-/**
- * What IBM Cloud IAM trades for a token (the secret itself is a separate
- * argument, so that no generated record or enum ever prints it).
- */
-
-public enum IbmGrant: Equatable, Hashable {
-    
-    /**
-     * An API key (`grant_type=urn:ibm:params:oauth:grant-type:apikey`).
-     */
-    case apiKey
-    /**
-     * A refresh token from an earlier answer.
-     */
-    case refreshToken
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension IbmGrant: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeIbmGrant: FfiConverterRustBuffer {
-    typealias SwiftType = IbmGrant
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IbmGrant {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .apiKey
-        
-        case 2: return .refreshToken
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: IbmGrant, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .apiKey:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .refreshToken:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeIbmGrant_lift(_ buf: RustBuffer) throws -> IbmGrant {
-    return try FfiConverterTypeIbmGrant.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeIbmGrant_lower(_ value: IbmGrant) -> RustBuffer {
-    return FfiConverterTypeIbmGrant.lower(value)
 }
 
 
@@ -4345,6 +4865,30 @@ fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
     typealias SwiftType = UInt64?
 
@@ -4409,6 +4953,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeExternalAccount: FfiConverterRustBuffer {
+    typealias SwiftType = ExternalAccount?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExternalAccount.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExternalAccount.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4583,6 +5151,32 @@ fileprivate struct FfiConverterSequenceTypeAccountCredential: FfiConverterRustBu
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
 /**
  * The most response body a conversation reads; transports read at most one byte
  * more, so that the core can refuse an oversized answer.
@@ -4595,28 +5189,23 @@ public func maxResponseBody() -> UInt64  {
 })
 }
 /**
+ * Every environment variable Application Default Credentials reads; a host
+ * passes those that are set to [`AdcConversation::new`].
+ */
+public func adcVariables() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_func_adc_variables(uniffiCallStatus
+    )
+})
+}
+/**
  * The environment variable that must be `1` before an executable source runs.
  */
 public func allowExecutablesVar() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_func_allow_executables_var(uniffiCallStatus
-    )
-})
-}
-/**
- * OAuth 2.0 client credentials (k0rdent credentials, any RFC 6749 server);
- * `basic_auth = false` sends the secret in the form body.
- */
-public func clientCredentials(tokenUrl: String, clientId: String, clientSecret: String, scopes: [String] = [], basicAuth: Bool = true)throws  -> Conversation  {
-    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_func_client_credentials(
-        FfiConverterString.lower(tokenUrl),
-        FfiConverterString.lower(clientId),
-        FfiConverterString.lower(clientSecret),
-        FfiConverterSequenceString.lower(scopes),
-        FfiConverterBool.lower(basicAuth),uniffiCallStatus
     )
 })
 }
@@ -4633,9 +5222,10 @@ public func conformanceFlow(specJson: String)throws  -> Conversation  {
 })
 }
 /**
- * k0rdent: every page of `account_id`'s credentials, `page_size` (1–500) at a time.
+ * k0rdent: every page of `account_id`'s credentials, `page_size` (1–500; none:
+ * the core's default) at a time.
  */
-public func credentialPages(baseUrl: String, accountId: String, bearer: AccessToken, filter: CredentialFilter? = nil, pageSize: UInt32 = UInt32(50))throws  -> Conversation  {
+public func credentialPages(baseUrl: String, accountId: String, bearer: AccessToken, filter: CredentialFilter? = nil, pageSize: UInt32? = nil)throws  -> Conversation  {
     return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_func_credential_pages(
@@ -4643,14 +5233,15 @@ public func credentialPages(baseUrl: String, accountId: String, bearer: AccessTo
         FfiConverterString.lower(accountId),
         FfiConverterTypeAccessToken_lower(bearer),
         FfiConverterOptionTypeCredentialFilter.lower(filter),
-        FfiConverterUInt32.lower(pageSize),uniffiCallStatus
+        FfiConverterOptionUInt32.lower(pageSize),uniffiCallStatus
     )
 })
 }
 /**
- * One IAM Credentials call for `target` (through `delegates`), authorized by `source`.
+ * One IAM Credentials call for `target` (through `delegates`), authorized by
+ * `source`, at `endpoint`, else at IAM in `universe_domain` (none: Google's).
  */
-public func iamCall(method: IamMethod, source: AccessToken, target: String, delegates: [String] = [], endpoint: String? = nil, universeDomain: String = "googleapis.com")throws  -> Conversation  {
+public func iamCall(method: IamMethod, source: AccessToken, target: String, delegates: [String] = [], endpoint: String? = nil, universeDomain: String? = nil)throws  -> Conversation  {
     return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_func_iam_call(
@@ -4659,51 +5250,7 @@ public func iamCall(method: IamMethod, source: AccessToken, target: String, dele
         FfiConverterString.lower(target),
         FfiConverterSequenceString.lower(delegates),
         FfiConverterOptionString.lower(endpoint),
-        FfiConverterString.lower(universeDomain),uniffiCallStatus
-    )
-})
-}
-/**
- * IBM Cloud IAM `/identity/token`: trades `secret` (an API key or a refresh
- * token, as `grant` says) at `url` (default IBM's); `client_id` and
- * `client_secret` together, for clients registered with IAM.
- */
-public func ibmToken(grant: IbmGrant, secret: String, url: String? = nil, clientId: String? = nil, clientSecret: String? = nil)throws  -> Conversation  {
-    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_func_ibm_token(
-        FfiConverterTypeIbmGrant_lower(grant),
-        FfiConverterString.lower(secret),
-        FfiConverterOptionString.lower(url),
-        FfiConverterOptionString.lower(clientId),
-        FfiConverterOptionString.lower(clientSecret),uniffiCallStatus
-    )
-})
-}
-/**
- * JWT-bearer grant with `target_audience`: an ID token for `audience`.
- */
-public func serviceAccountIdToken(signer: AssertionSigner, audience: String, tokenUri: String? = nil)throws  -> Conversation  {
-    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_func_service_account_id_token(
-        FfiConverterTypeAssertionSigner_lower(signer),
-        FfiConverterString.lower(audience),
-        FfiConverterOptionString.lower(tokenUri),uniffiCallStatus
-    )
-})
-}
-/**
- * JWT-bearer grant: an access token for `scopes` (`subject`: domain-wide delegation).
- */
-public func serviceAccountToken(signer: AssertionSigner, scopes: [String], subject: String? = nil, tokenUri: String? = nil)throws  -> Conversation  {
-    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_func_service_account_token(
-        FfiConverterTypeAssertionSigner_lower(signer),
-        FfiConverterSequenceString.lower(scopes),
-        FfiConverterOptionString.lower(subject),
-        FfiConverterOptionString.lower(tokenUri),uniffiCallStatus
+        FfiConverterOptionString.lower(universeDomain),uniffiCallStatus
     )
 })
 }
@@ -4739,28 +5286,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_func_max_response_body() != 11260) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_credmint_ffi_checksum_func_allow_executables_var() != 64829) {
+    if (uniffi_credmint_ffi_checksum_func_adc_variables() != 3467) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_credmint_ffi_checksum_func_client_credentials() != 47988) {
+    if (uniffi_credmint_ffi_checksum_func_allow_executables_var() != 64829) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_conformance_flow() != 12186) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_credmint_ffi_checksum_func_credential_pages() != 42044) {
+    if (uniffi_credmint_ffi_checksum_func_credential_pages() != 28190) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_credmint_ffi_checksum_func_iam_call() != 54561) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_func_ibm_token() != 52144) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_func_service_account_id_token() != 43729) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_func_service_account_token() != 7898) {
+    if (uniffi_credmint_ffi_checksum_func_iam_call() != 62514) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_verify() != 25282) {
@@ -4808,13 +5346,55 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_httprequest_url() != 30675) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_file() != 19034) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_error() != 43033) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_missing() != 30858) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_response() != 62972) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_transport_error() != 50888) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_adcconversation_poll() != 38492) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_access_token() != 45039) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_external_account() != 35251) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_id_token() != 6096) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_kind() != 15706) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_project_id() != 39572) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_quota_project_id() != 25595) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_refresh_policy() != 4039) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_service_account_email() != 57911) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_universe_domain() != 11933) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_audience() != 22581) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation() != 63797) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_flow() != 36849) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from() != 7542) {
@@ -4895,10 +5475,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_idtoken_token() != 52495) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials() != 55288) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_constructor_tokencache_new() != 26595) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_credmint_ffi_checksum_constructor_externalaccount_from_json() != 39397) {
+    if (uniffi_credmint_ffi_checksum_constructor_adcconversation_new() != 22940) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_constructor_corecredentials_from_json() != 5801) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_constructor_corecredentials_from_service_account_key() != 44028) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_constructor_corecredentials_from_signer() != 22310) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_keyset_new() != 17966) {

@@ -1,10 +1,11 @@
 // k0rdent: a service account's credentials, every page, as an async sequence.
 
 /// Every credential of `accountId`, page after page (the core follows the
-/// cursor); `bearer` is a tenant admin's token.
+/// cursor), `pageSize` at a time (`nil`: the core's default); `bearer` is a
+/// tenant admin's token.
 public func listCredentials(
     baseUrl: String, accountId: String, bearer: AccessToken, filter: CredentialFilter? = nil,
-    pageSize: UInt32 = 50, http: Http = Http()
+    pageSize: UInt32? = nil, http: Http = Http()
 ) -> AsyncThrowingStream<AccountCredential, Error> {
     AsyncThrowingStream { continuation in
         let task = Task {

@@ -89,6 +89,41 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    func testEveryFileTheEmulatorWritesGivesAToken() async throws {
+        let certs = try await emulator.getText("/oauth2/v3/certs")
+        for kind in ["authorized_user", "impersonated_service_account", "external_account_authorized_user"] {
+            let credentials = try Credentials.fromJson(text: try emulator.keyFile(kind))
+            XCTAssertEqual(credentials.kind, kind)
+            let token = try await credentials.accessToken()
+            XCTAssertGreaterThan(token.expiresAt(), SystemClock().now(), kind)
+            XCTAssertFalse(String(describing: credentials).contains(token.token()))
+            if kind == "impersonated_service_account" {
+                let idToken = try await credentials.idToken(audience: "https://svc.example")
+                let claims = try verify(token: idToken.token(), keys: certs, audiences: ["https://svc.example"])
+                XCTAssertTrue(claims.contains(credentials.serviceAccountEmail ?? "?"), claims)
+            } else {
+                do {
+                    _ = try await credentials.idToken(audience: "https://svc.example")
+                    XCTFail("\(kind): expected not_supported")
+                } catch let error as CredmintError {
+                    XCTAssertEqual(error.code, "not_supported")
+                }
+            }
+        }
+    }
+
+    func testAMetadataServerDocument() async throws {
+        let document = "{\"type\":\"gce_metadata\",\"metadata_base\":\"\(emulator.base)\"}"
+        let credentials = try Credentials.fromJson(text: document)
+        XCTAssertEqual(credentials.kind, "gce_metadata")
+        let token = try await credentials.accessToken()
+        XCTAssertFalse(token.token().isEmpty)
+        let idToken = try await credentials.idToken(audience: "https://svc.example")
+        let claims = try verify(token: idToken.token(), keys: try await emulator.getText("/oauth2/v3/certs"),
+                                audiences: ["https://svc.example"])
+        XCTAssertTrue(claims.contains(Emulator.ci), claims)
+    }
+
     /// Never answers, and ignores the request's time limit (but not cancellation).
     struct DeafTransport: Transport {
         func send(_ request: HttpRequest) async throws -> HttpAnswer {

@@ -61,7 +61,7 @@ final class VectorsTests: XCTestCase {
             let expect = testCase["expect"] as? [String: Any] ?? [:]
             let options = VerifyOptions(
                 audiences: rules["audiences"] as? [String] ?? [], issuers: rules["issuers"] as? [String] ?? [],
-                leewaySecs: rules["leeway"] as? UInt64 ?? 60, maxLifetimeSecs: rules["max_lifetime"] as? UInt64,
+                leewaySecs: rules["leeway"] as? UInt64, maxLifetimeSecs: rules["max_lifetime"] as? UInt64,
                 now: testCase["now"] as? Int64 ?? 0)
             let keys = try Vectors.text(testCase["keys"])
             let call = { try verify(token: testCase["token"] as? String ?? "", keys: keys, options: options) }

@@ -677,21 +677,15 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_credmint_ffi_checksum_func_max_response_body(
     ): Int
-    external fun uniffi_credmint_ffi_checksum_func_allow_executables_var(
+    external fun uniffi_credmint_ffi_checksum_func_adc_variables(
     ): Int
-    external fun uniffi_credmint_ffi_checksum_func_client_credentials(
+    external fun uniffi_credmint_ffi_checksum_func_allow_executables_var(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_conformance_flow(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_credential_pages(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_iam_call(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_func_ibm_token(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_func_service_account_id_token(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_func_service_account_token(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_verify(
     ): Int
@@ -723,11 +717,39 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_httprequest_url(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_file(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_error(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_missing(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_response(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_transport_error(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_adcconversation_poll(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_access_token(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_external_account(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_id_token(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_kind(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_project_id(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_quota_project_id(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_refresh_policy(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_service_account_email(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_corecredentials_universe_domain(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_audience(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_flow(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from(
     ): Int
@@ -781,9 +803,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_idtoken_token(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_tokencache_new(
     ): Int
-    external fun uniffi_credmint_ffi_checksum_constructor_externalaccount_from_json(
+    external fun uniffi_credmint_ffi_checksum_constructor_adcconversation_new(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_constructor_corecredentials_from_json(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_constructor_corecredentials_from_service_account_key(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_constructor_corecredentials_from_signer(
     ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_keyset_new(
     ): Int
@@ -817,6 +847,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_credmint_ffi_fn_free_tokencache(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_credmint_ffi_fn_constructor_tokencache_for_credentials(`credentials`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_credmint_ffi_fn_constructor_tokencache_new(`style`: RustBuffer.ByValue,`maxJitterSecs`: RustBuffer.ByValue,`jitterSeed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_method_tokencache_complete(`ptr`: Long,`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -857,18 +889,62 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_httprequest_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_clone_adcconversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_free_adcconversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_constructor_adcconversation_new(`env`: RustBuffer.ByValue,`windows`: Byte,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_file(`ptr`: Long,`contents`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_file_error(`ptr`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_file_missing(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_response(`ptr`: Long,`status`: Short,`headers`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_transport_error(`ptr`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_adcconversation_poll(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_clone_corecredentials(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_free_corecredentials(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_constructor_corecredentials_from_json(`text`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_constructor_corecredentials_from_service_account_key(`key`: Long,`externalSigner`: Byte,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_constructor_corecredentials_from_signer(`clientEmail`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_access_token(`ptr`: Long,`subjectToken`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_external_account(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_id_token(`ptr`: Long,`audience`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_kind(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_project_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_quota_project_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_refresh_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_service_account_email(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_universe_domain(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_corecredentials_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_clone_externalaccount(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_free_externalaccount(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_credmint_ffi_fn_constructor_externalaccount_from_json(`text`: RustBuffer.ByValue,`scopes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_credmint_ffi_fn_method_externalaccount_audience(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(`ptr`: Long,`allow`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_flow(`ptr`: Long,`subjectToken`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from(`ptr`: Long,`content`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(`ptr`: Long,`output`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -963,21 +1039,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_func_max_response_body(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_credmint_ffi_fn_func_adc_variables(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_func_allow_executables_var(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_func_client_credentials(`tokenUrl`: RustBuffer.ByValue,`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,`scopes`: RustBuffer.ByValue,`basicAuth`: Byte,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_credmint_ffi_fn_func_conformance_flow(`specJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_credmint_ffi_fn_func_credential_pages(`baseUrl`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`bearer`: Long,`filter`: RustBuffer.ByValue,`pageSize`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_credmint_ffi_fn_func_credential_pages(`baseUrl`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`bearer`: Long,`filter`: RustBuffer.ByValue,`pageSize`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_func_iam_call(`method`: RustBuffer.ByValue,`source`: Long,`target`: RustBuffer.ByValue,`delegates`: RustBuffer.ByValue,`endpoint`: RustBuffer.ByValue,`universeDomain`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_credmint_ffi_fn_func_ibm_token(`grant`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,`url`: RustBuffer.ByValue,`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_credmint_ffi_fn_func_service_account_id_token(`signer`: RustBuffer.ByValue,`audience`: RustBuffer.ByValue,`tokenUri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_credmint_ffi_fn_func_service_account_token(`signer`: RustBuffer.ByValue,`scopes`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`tokenUri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_func_verify(`token`: RustBuffer.ByValue,`keys`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1103,28 +1173,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_func_max_response_body() and 0xFFFF) != 11260) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_credmint_ffi_checksum_func_allow_executables_var() and 0xFFFF) != 64829) {
+    if ((lib.uniffi_credmint_ffi_checksum_func_adc_variables() and 0xFFFF) != 3467) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_credmint_ffi_checksum_func_client_credentials() and 0xFFFF) != 47988) {
+    if ((lib.uniffi_credmint_ffi_checksum_func_allow_executables_var() and 0xFFFF) != 64829) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_conformance_flow() and 0xFFFF) != 12186) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_credmint_ffi_checksum_func_credential_pages() and 0xFFFF) != 42044) {
+    if ((lib.uniffi_credmint_ffi_checksum_func_credential_pages() and 0xFFFF) != 28190) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_credmint_ffi_checksum_func_iam_call() and 0xFFFF) != 54561) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_func_ibm_token() and 0xFFFF) != 52144) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_func_service_account_id_token() and 0xFFFF) != 43729) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_func_service_account_token() and 0xFFFF) != 7898) {
+    if ((lib.uniffi_credmint_ffi_checksum_func_iam_call() and 0xFFFF) != 62514) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_verify() and 0xFFFF) != 25282) {
@@ -1172,13 +1233,55 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_httprequest_url() and 0xFFFF) != 30675) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_file() and 0xFFFF) != 19034) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_error() and 0xFFFF) != 43033) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_missing() and 0xFFFF) != 30858) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_response() and 0xFFFF) != 62972) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_transport_error() and 0xFFFF) != 50888) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_poll() and 0xFFFF) != 38492) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_access_token() and 0xFFFF) != 45039) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_external_account() and 0xFFFF) != 35251) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_id_token() and 0xFFFF) != 6096) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_kind() and 0xFFFF) != 15706) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_project_id() and 0xFFFF) != 39572) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_quota_project_id() and 0xFFFF) != 25595) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_refresh_policy() and 0xFFFF) != 4039) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_service_account_email() and 0xFFFF) != 57911) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_universe_domain() and 0xFFFF) != 11933) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_audience() and 0xFFFF) != 22581) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation() and 0xFFFF) != 63797) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_flow() and 0xFFFF) != 36849) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from() and 0xFFFF) != 7542) {
@@ -1259,10 +1362,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_idtoken_token() and 0xFFFF) != 52495) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials() and 0xFFFF) != 55288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_tokencache_new() and 0xFFFF) != 26595) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_credmint_ffi_checksum_constructor_externalaccount_from_json() and 0xFFFF) != 39397) {
+    if ((lib.uniffi_credmint_ffi_checksum_constructor_adcconversation_new() and 0xFFFF) != 22940) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_constructor_corecredentials_from_json() and 0xFFFF) != 5801) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_constructor_corecredentials_from_service_account_key() and 0xFFFF) != 44028) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_constructor_corecredentials_from_signer() and 0xFFFF) != 22310) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_keyset_new() and 0xFFFF) != 17966) {
@@ -2105,6 +2220,405 @@ public object FfiConverterTypeAccessToken: FfiConverter<AccessToken, Long> {
 
 
 /**
+ * Application Default Credentials as a conversation: the core decides the
+ * order, paths and detection; the host answers with files and HTTP.
+ */
+public interface AdcConversationInterface {
+    
+    /**
+     * The bytes of the file the last `ReadFile` step named.
+     */
+    fun `feedFile`(`contents`: kotlin.ByteArray)
+    
+    /**
+     * The file exists but could not be read (`reason`: the platform's words).
+     */
+    fun `feedFileError`(`reason`: kotlin.String)
+    
+    /**
+     * The file the last `ReadFile` step named does not exist.
+     */
+    fun `feedFileMissing`()
+    
+    /**
+     * The response to the last `Send` step (`headers` flattened).
+     */
+    fun `feedResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray)
+    
+    /**
+     * The last `Send` step could not be completed (refused, timed out, …).
+     */
+    fun `feedTransportError`(`reason`: kotlin.String)
+    
+    /**
+     * The next step at `now` (Unix seconds); `credentials_not_found` when
+     * there is nothing to find.
+     */
+    fun `poll`(`now`: kotlin.Long): AdcStep
+    
+    companion object
+}
+
+/**
+ * Application Default Credentials as a conversation: the core decides the
+ * order, paths and detection; the host answers with files and HTTP.
+ */
+open class AdcConversation: Disposable, AutoCloseable, AdcConversationInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * ADC over `env` (the variables of `adcVariables()` that are set) on a
+     * Windows host or not, with `options_json` applied to what is found.
+     */
+    constructor(`env`: Map<kotlin.String, kotlin.String>, `windows`: kotlin.Boolean, `optionsJson`: kotlin.String? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_constructor_adcconversation_new(
+    
+        
+        FfiConverterMapStringString.lower(`env`),
+        FfiConverterBoolean.lower(`windows`),
+        FfiConverterOptionalString.lower(`optionsJson`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_credmint_ffi_fn_free_adcconversation(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_credmint_ffi_fn_clone_adcconversation(handle, status)
+        }
+    }
+
+    
+    /**
+     * The bytes of the file the last `ReadFile` step named.
+     */
+    @Throws(CredmintException::class)override fun `feedFile`(`contents`: kotlin.ByteArray)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_file(
+        it,
+        
+        FfiConverterByteArray.lower(`contents`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The file exists but could not be read (`reason`: the platform's words).
+     */
+    @Throws(CredmintException::class)override fun `feedFileError`(`reason`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_file_error(
+        it,
+        
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The file the last `ReadFile` step named does not exist.
+     */
+    @Throws(CredmintException::class)override fun `feedFileMissing`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_file_missing(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The response to the last `Send` step (`headers` flattened).
+     */
+    @Throws(CredmintException::class)override fun `feedResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_response(
+        it,
+        
+        FfiConverterUShort.lower(`status`),
+        FfiConverterSequenceString.lower(`headers`),
+        FfiConverterByteArray.lower(`body`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The last `Send` step could not be completed (refused, timed out, …).
+     */
+    @Throws(CredmintException::class)override fun `feedTransportError`(`reason`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_transport_error(
+        it,
+        
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The next step at `now` (Unix seconds); `credentials_not_found` when
+     * there is nothing to find.
+     */
+    @Throws(CredmintException::class)override fun `poll`(`now`: kotlin.Long): AdcStep {
+            return FfiConverterTypeAdcStep.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_poll(
+        it,
+        
+        FfiConverterLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAdcConversation: FfiConverter<AdcConversation, Long> {
+    override fun lower(value: AdcConversation): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): AdcConversation {
+        return AdcConversation(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): AdcConversation {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: AdcConversation) = 8UL
+
+    override fun write(value: AdcConversation, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A conversation in progress (any of the core's flows).
  */
 public interface ConversationInterface {
@@ -2442,7 +2956,525 @@ public object FfiConverterTypeConversation: FfiConverter<Conversation, Long> {
 
 
 /**
- * A workload identity federation credential file (`"type": "external_account"`).
+ * Credentials of any kind, validated, every default decided by the core;
+ * they hand out the conversations for tokens. `toString`/`description`:
+ * the kind and account, never a secret.
+ */
+public interface CoreCredentialsInterface {
+    
+    /**
+     * The conversation that obtains an access token; `external_account`
+     * credentials need the `subject_token` the host fetched first.
+     */
+    fun `accessToken`(`subjectToken`: kotlin.String? = null): Conversation
+    
+    /**
+     * An `external_account` document's federation configuration: where the
+     * subject token comes from, for the host to fetch.
+     */
+    fun `externalAccount`(): ExternalAccount?
+    
+    /**
+     * The conversation that obtains an ID token for `audience`
+     * (`not_supported` for kinds that have none).
+     */
+    fun `idToken`(`audience`: kotlin.String): Conversation
+    
+    /**
+     * The document's `type` (`gce_metadata` for the metadata server).
+     */
+    fun `kind`(): kotlin.String
+    
+    /**
+     * The project the document names, if any.
+     */
+    fun `projectId`(): kotlin.String?
+    
+    /**
+     * The project billed for quota, if any.
+     */
+    fun `quotaProjectId`(): kotlin.String?
+    
+    /**
+     * How early tokens are refreshed: `google`, `ibm` or `metadata`.
+     */
+    fun `refreshPolicy`(): kotlin.String?
+    
+    /**
+     * The service account these credentials act as, where known.
+     */
+    fun `serviceAccountEmail`(): kotlin.String?
+    
+    /**
+     * The universe domain (`googleapis.com` unless the document says).
+     */
+    fun `universeDomain`(): kotlin.String
+    
+    companion object
+}
+
+/**
+ * Credentials of any kind, validated, every default decided by the core;
+ * they hand out the conversations for tokens. `toString`/`description`:
+ * the kind and account, never a secret.
+ */
+open class CoreCredentials: Disposable, AutoCloseable, CoreCredentialsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_credmint_ffi_fn_free_corecredentials(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_credmint_ffi_fn_clone_corecredentials(handle, status)
+        }
+    }
+
+    
+    /**
+     * The conversation that obtains an access token; `external_account`
+     * credentials need the `subject_token` the host fetched first.
+     */
+    @Throws(CredmintException::class)override fun `accessToken`(`subjectToken`: kotlin.String?): Conversation {
+            return FfiConverterTypeConversation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_access_token(
+        it,
+        
+        FfiConverterOptionalString.lower(`subjectToken`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * An `external_account` document's federation configuration: where the
+     * subject token comes from, for the host to fetch.
+     */override fun `externalAccount`(): ExternalAccount? {
+            return FfiConverterOptionalTypeExternalAccount.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_external_account(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The conversation that obtains an ID token for `audience`
+     * (`not_supported` for kinds that have none).
+     */
+    @Throws(CredmintException::class)override fun `idToken`(`audience`: kotlin.String): Conversation {
+            return FfiConverterTypeConversation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_id_token(
+        it,
+        
+        FfiConverterString.lower(`audience`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The document's `type` (`gce_metadata` for the metadata server).
+     */override fun `kind`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_kind(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The project the document names, if any.
+     */override fun `projectId`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_project_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The project billed for quota, if any.
+     */override fun `quotaProjectId`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_quota_project_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How early tokens are refreshed: `google`, `ibm` or `metadata`.
+     */override fun `refreshPolicy`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_refresh_policy(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The service account these credentials act as, where known.
+     */override fun `serviceAccountEmail`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_service_account_email(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The universe domain (`googleapis.com` unless the document says).
+     */override fun `universeDomain`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_universe_domain(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_uniffi_trait_debug(
+        it,
+        _status)
+}
+    }
+    )
+    }
+
+    
+    companion object {
+        
+    /**
+     * Reads a credential document of any `type` (`service_account`,
+     * `authorized_user`, `impersonated_service_account`, `external_account`,
+     * `external_account_authorized_user`, `gce_metadata`, `ibm_api_key`,
+     * `oauth_client_credentials`), with `options_json` applied over it.
+     */
+    @Throws(CredmintException::class) fun `fromJson`(`text`: kotlin.String, `optionsJson`: kotlin.String? = null): CoreCredentials {
+            return FfiConverterTypeCoreCredentials.lift(
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_constructor_corecredentials_from_json(
+    
+        
+        FfiConverterString.lower(`text`),
+        FfiConverterOptionalString.lower(`optionsJson`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A loaded service-account key; with `external_signer`, the conversations
+     * ask the host to sign each assertion (`Step.Sign`) instead of the key here.
+     */
+    @Throws(CredmintException::class) fun `fromServiceAccountKey`(`key`: ServiceAccountKey, `externalSigner`: kotlin.Boolean, `optionsJson`: kotlin.String? = null): CoreCredentials {
+            return FfiConverterTypeCoreCredentials.lift(
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_constructor_corecredentials_from_service_account_key(
+    
+        
+        FfiConverterTypeServiceAccountKey.lower(`key`),
+        FfiConverterBoolean.lower(`externalSigner`),
+        FfiConverterOptionalString.lower(`optionsJson`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A service account whose key never enters credmint (Keystore, Keychain):
+     * the host signs every assertion (`Step.Sign` for `key_id`).
+     */
+    @Throws(CredmintException::class) fun `fromSigner`(`clientEmail`: kotlin.String, `keyId`: kotlin.String, `optionsJson`: kotlin.String? = null): CoreCredentials {
+            return FfiConverterTypeCoreCredentials.lift(
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_constructor_corecredentials_from_signer(
+    
+        
+        FfiConverterString.lower(`clientEmail`),
+        FfiConverterString.lower(`keyId`),
+        FfiConverterOptionalString.lower(`optionsJson`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCoreCredentials: FfiConverter<CoreCredentials, Long> {
+    override fun lower(value: CoreCredentials): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): CoreCredentials {
+        return CoreCredentials(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): CoreCredentials {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: CoreCredentials) = 8UL
+
+    override fun write(value: CoreCredentials, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The federation configuration of an `external_account` document
+ * (`CoreCredentials.externalAccount()`): where its subject token comes from.
  */
 public interface ExternalAccountInterface {
     
@@ -2456,11 +3488,6 @@ public interface ExternalAccountInterface {
      * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
      */
     fun `executableInvocation`(`allow`: kotlin.String?): ExecutableRun?
-    
-    /**
-     * The STS exchange (then impersonation, if the file asks) for `subject_token`.
-     */
-    fun `flow`(`subjectToken`: kotlin.String): Conversation
     
     /**
      * The subject token inside a file's or URL's content (text or JSON, as the file says).
@@ -2487,7 +3514,8 @@ public interface ExternalAccountInterface {
 }
 
 /**
- * A workload identity federation credential file (`"type": "external_account"`).
+ * The federation configuration of an `external_account` document
+ * (`CoreCredentials.externalAccount()`): where its subject token comes from.
  */
 open class ExternalAccount: Disposable, AutoCloseable, ExternalAccountInterface
 {
@@ -2627,24 +3655,6 @@ open class ExternalAccount: Disposable, AutoCloseable, ExternalAccountInterface
 
     
     /**
-     * The STS exchange (then impersonation, if the file asks) for `subject_token`.
-     */
-    @Throws(CredmintException::class)override fun `flow`(`subjectToken`: kotlin.String): Conversation {
-            return FfiConverterTypeConversation.lift(
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_flow(
-        it,
-        
-        FfiConverterString.lower(`subjectToken`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * The subject token inside a file's or URL's content (text or JSON, as the file says).
      */
     @Throws(CredmintException::class)override fun `subjectTokenFrom`(`content`: kotlin.ByteArray): kotlin.String {
@@ -2731,26 +3741,11 @@ open class ExternalAccount: Disposable, AutoCloseable, ExternalAccountInterface
     }
 
     
-    companion object {
-        
+    
     /**
-     * Parses the file's JSON text; `scopes` apply when not impersonating.
+     * @suppress
      */
-    @Throws(CredmintException::class) fun `fromJson`(`text`: kotlin.String, `scopes`: List<kotlin.String> = listOf()): ExternalAccount {
-            return FfiConverterTypeExternalAccount.lift(
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_constructor_externalaccount_from_json(
-    
-        
-        FfiConverterString.lower(`text`),
-        FfiConverterSequenceString.lower(`scopes`),_status)
-}
-    )
-    }
-    
-
-        
-    }
+    companion object
     
 }
 
@@ -4927,11 +5922,25 @@ open class TokenCache: Disposable, AutoCloseable, TokenCacheInterface
 
 
     
-    
+    companion object {
+        
     /**
-     * @suppress
-     */
-    companion object
+     * An empty cache for the tokens of `credentials`, refreshed as the core
+     * says for their kind (IBM's rule, the metadata server's slack, Google's).
+     */ fun `forCredentials`(`credentials`: CoreCredentials): TokenCache {
+            return FfiConverterTypeTokenCache.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_constructor_tokencache_for_credentials(
+    
+        
+        FfiConverterTypeCoreCredentials.lower(`credentials`),_status)
+}
+    )
+    }
+    
+
+        
+    }
     
 }
 
@@ -5262,9 +6271,10 @@ data class VerifyOptions (
     var `issuers`: List<kotlin.String> = listOf() 
     , 
     /**
-     * Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300).
+     * Clock skew allowed on `exp`/`nbf`/`iat`, seconds (at most 300); none:
+     * the core's default (60).
      */
-    var `leewaySecs`: kotlin.ULong = 60uL 
+    var `leewaySecs`: kotlin.ULong? = null 
     , 
     /**
      * Longest accepted `exp - iat`, seconds.
@@ -5293,7 +6303,7 @@ public object FfiConverterTypeVerifyOptions: FfiConverterRustBuffer<VerifyOption
         return VerifyOptions(
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalULong.read(buf),
             FfiConverterLong.read(buf),
         )
@@ -5302,7 +6312,7 @@ public object FfiConverterTypeVerifyOptions: FfiConverterRustBuffer<VerifyOption
     override fun allocationSize(value: VerifyOptions) = (
             FfiConverterSequenceString.allocationSize(value.`audiences`) +
             FfiConverterSequenceString.allocationSize(value.`issuers`) +
-            FfiConverterULong.allocationSize(value.`leewaySecs`) +
+            FfiConverterOptionalULong.allocationSize(value.`leewaySecs`) +
             FfiConverterOptionalULong.allocationSize(value.`maxLifetimeSecs`) +
             FfiConverterLong.allocationSize(value.`now`)
     )
@@ -5310,7 +6320,7 @@ public object FfiConverterTypeVerifyOptions: FfiConverterRustBuffer<VerifyOption
     override fun write(value: VerifyOptions, buf: ByteBuffer) {
             FfiConverterSequenceString.write(value.`audiences`, buf)
             FfiConverterSequenceString.write(value.`issuers`, buf)
-            FfiConverterULong.write(value.`leewaySecs`, buf)
+            FfiConverterOptionalULong.write(value.`leewaySecs`, buf)
             FfiConverterOptionalULong.write(value.`maxLifetimeSecs`, buf)
             FfiConverterLong.write(value.`now`, buf)
     }
@@ -5319,18 +6329,18 @@ public object FfiConverterTypeVerifyOptions: FfiConverterRustBuffer<VerifyOption
 
 
 /**
- * Who signs a service account's assertions.
+ * What the host does next for ADC (as `Step` does for a `Conversation`).
  */
-sealed class AssertionSigner: Disposable  {
+sealed class AdcStep: Disposable  {
     
     /**
-     * The key file's key, in credmint.
+     * Read this file, then `feedFile`, `feedFileMissing` or `feedFileError`.
      */
-    data class Key(
+    data class ReadFile(
         /**
-         * The key.
+         * The path.
          */
-        val `key`: dev.credmint.ServiceAccountKey) : AssertionSigner()
+        val `path`: kotlin.String) : AdcStep()
         
     {
         
@@ -5339,18 +6349,56 @@ sealed class AssertionSigner: Disposable  {
     }
     
     /**
-     * A key held by the platform (Keychain, Secure Enclave, Android Keystore):
-     * the conversation asks the host to sign with a `Sign` step.
+     * Send this request within its `timeoutMillis()`, then `feedResponse`
+     * (or `feedTransportError`).
      */
-    data class External(
+    data class Send(
         /**
-         * The service account's email.
+         * The request.
          */
-        val `clientEmail`: kotlin.String, 
+        val `request`: dev.credmint.HttpRequest) : AdcStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Wait until this Unix time, then poll again.
+     */
+    data class Wait(
         /**
-         * The key id Google knows the key by (`kid`).
+         * Unix seconds.
          */
-        val `keyId`: kotlin.String) : AssertionSigner()
+        val `until`: kotlin.Long) : AdcStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * ADC is over.
+     */
+    data class Done(
+        /**
+         * The credentials found.
+         */
+        val `credentials`: dev.credmint.CoreCredentials, 
+        /**
+         * `environment_variable`, `well_known_file` or `metadata_server`.
+         */
+        val `source`: kotlin.String, 
+        /**
+         * The file read, for file sources.
+         */
+        val `path`: kotlin.String?, 
+        /**
+         * The project the environment, the file or the metadata server names.
+         */
+        val `projectId`: kotlin.String?) : AdcStep()
         
     {
         
@@ -5363,18 +6411,34 @@ sealed class AssertionSigner: Disposable  {
     @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
     override fun destroy() {
         when(this) {
-            is AssertionSigner.Key -> {
+            is AdcStep.ReadFile -> {
                 
     Disposable.destroy(
-        this.`key`
+        this.`path`
     )
                 
             }
-            is AssertionSigner.External -> {
+            is AdcStep.Send -> {
                 
     Disposable.destroy(
-        this.`clientEmail`,
-        this.`keyId`
+        this.`request`
+    )
+                
+            }
+            is AdcStep.Wait -> {
+                
+    Disposable.destroy(
+        this.`until`
+    )
+                
+            }
+            is AdcStep.Done -> {
+                
+    Disposable.destroy(
+        this.`credentials`,
+        this.`source`,
+        this.`path`,
+        this.`projectId`
     )
                 
             }
@@ -5392,49 +6456,85 @@ sealed class AssertionSigner: Disposable  {
 /**
  * @suppress
  */
-public object FfiConverterTypeAssertionSigner : FfiConverterRustBuffer<AssertionSigner>{
-    override fun read(buf: ByteBuffer): AssertionSigner {
+public object FfiConverterTypeAdcStep : FfiConverterRustBuffer<AdcStep>{
+    override fun read(buf: ByteBuffer): AdcStep {
         return when(buf.getInt()) {
-            1 -> AssertionSigner.Key(
-                FfiConverterTypeServiceAccountKey.read(buf),
+            1 -> AdcStep.ReadFile(
+                FfiConverterString.read(buf),
                 )
-            2 -> AssertionSigner.External(
+            2 -> AdcStep.Send(
+                FfiConverterTypeHttpRequest.read(buf),
+                )
+            3 -> AdcStep.Wait(
+                FfiConverterLong.read(buf),
+                )
+            4 -> AdcStep.Done(
+                FfiConverterTypeCoreCredentials.read(buf),
                 FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
 
-    override fun allocationSize(value: AssertionSigner): ULong = when(value) {
-        is AssertionSigner.Key -> {
+    override fun allocationSize(value: AdcStep): ULong = when(value) {
+        is AdcStep.ReadFile -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterTypeServiceAccountKey.allocationSize(value.`key`)
+                + FfiConverterString.allocationSize(value.`path`)
             )
         }
-        is AssertionSigner.External -> {
+        is AdcStep.Send -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`clientEmail`)
-                + FfiConverterString.allocationSize(value.`keyId`)
+                + FfiConverterTypeHttpRequest.allocationSize(value.`request`)
+            )
+        }
+        is AdcStep.Wait -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`until`)
+            )
+        }
+        is AdcStep.Done -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeCoreCredentials.allocationSize(value.`credentials`)
+                + FfiConverterString.allocationSize(value.`source`)
+                + FfiConverterOptionalString.allocationSize(value.`path`)
+                + FfiConverterOptionalString.allocationSize(value.`projectId`)
             )
         }
     }
 
-    override fun write(value: AssertionSigner, buf: ByteBuffer) {
+    override fun write(value: AdcStep, buf: ByteBuffer) {
         when(value) {
-            is AssertionSigner.Key -> {
+            is AdcStep.ReadFile -> {
                 buf.putInt(1)
-                FfiConverterTypeServiceAccountKey.write(value.`key`, buf)
+                FfiConverterString.write(value.`path`, buf)
                 Unit
             }
-            is AssertionSigner.External -> {
+            is AdcStep.Send -> {
                 buf.putInt(2)
-                FfiConverterString.write(value.`clientEmail`, buf)
-                FfiConverterString.write(value.`keyId`, buf)
+                FfiConverterTypeHttpRequest.write(value.`request`, buf)
+                Unit
+            }
+            is AdcStep.Wait -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`until`, buf)
+                Unit
+            }
+            is AdcStep.Done -> {
+                buf.putInt(4)
+                FfiConverterTypeCoreCredentials.write(value.`credentials`, buf)
+                FfiConverterString.write(value.`source`, buf)
+                FfiConverterOptionalString.write(value.`path`, buf)
+                FfiConverterOptionalString.write(value.`projectId`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -5956,13 +7056,14 @@ sealed class IamMethod {
      */
     data class GenerateAccessToken(
         /**
-         * OAuth scopes.
+         * OAuth scopes; none: `cloud-platform`.
          */
-        val `scopes`: List<kotlin.String>, 
+        val `scopes`: List<kotlin.String>?, 
         /**
-         * Lifetime, seconds (up to 3600, or 43200 where the organisation allows).
+         * Lifetime, seconds (up to 3600, or 43200 where the organisation
+         * allows); none: the core's default, one hour.
          */
-        val `lifetimeSecs`: kotlin.ULong) : IamMethod()
+        val `lifetimeSecs`: kotlin.ULong?) : IamMethod()
         
     {
         
@@ -6042,8 +7143,8 @@ public object FfiConverterTypeIamMethod : FfiConverterRustBuffer<IamMethod>{
     override fun read(buf: ByteBuffer): IamMethod {
         return when(buf.getInt()) {
             1 -> IamMethod.GenerateAccessToken(
-                FfiConverterSequenceString.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterOptionalSequenceString.read(buf),
+                FfiConverterOptionalULong.read(buf),
                 )
             2 -> IamMethod.GenerateIdToken(
                 FfiConverterString.read(buf),
@@ -6065,8 +7166,8 @@ public object FfiConverterTypeIamMethod : FfiConverterRustBuffer<IamMethod>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterSequenceString.allocationSize(value.`scopes`)
-                + FfiConverterULong.allocationSize(value.`lifetimeSecs`)
+                + FfiConverterOptionalSequenceString.allocationSize(value.`scopes`)
+                + FfiConverterOptionalULong.allocationSize(value.`lifetimeSecs`)
             )
         }
         is IamMethod.GenerateIdToken -> {
@@ -6103,8 +7204,8 @@ public object FfiConverterTypeIamMethod : FfiConverterRustBuffer<IamMethod>{
         when(value) {
             is IamMethod.GenerateAccessToken -> {
                 buf.putInt(1)
-                FfiConverterSequenceString.write(value.`scopes`, buf)
-                FfiConverterULong.write(value.`lifetimeSecs`, buf)
+                FfiConverterOptionalSequenceString.write(value.`scopes`, buf)
+                FfiConverterOptionalULong.write(value.`lifetimeSecs`, buf)
                 Unit
             }
             is IamMethod.GenerateIdToken -> {
@@ -6128,50 +7229,6 @@ public object FfiConverterTypeIamMethod : FfiConverterRustBuffer<IamMethod>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * What IBM Cloud IAM trades for a token (the secret itself is a separate
- * argument, so that no generated record or enum ever prints it).
- */
-
-enum class IbmGrant {
-    
-    /**
-     * An API key (`grant_type=urn:ibm:params:oauth:grant-type:apikey`).
-     */
-    API_KEY,
-    /**
-     * A refresh token from an earlier answer.
-     */
-    REFRESH_TOKEN;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeIbmGrant: FfiConverterRustBuffer<IbmGrant> {
-    override fun read(buf: ByteBuffer) = try {
-        IbmGrant.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: IbmGrant) = 4UL
-
-    override fun write(value: IbmGrant, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -7040,6 +8097,38 @@ public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
     override fun read(buf: ByteBuffer): kotlin.ULong? {
         if (buf.get().toInt() == 0) {
@@ -7126,6 +8215,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeExternalAccount: FfiConverterRustBuffer<ExternalAccount?> {
+    override fun read(buf: ByteBuffer): ExternalAccount? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeExternalAccount.read(buf)
+    }
+
+    override fun allocationSize(value: ExternalAccount?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeExternalAccount.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ExternalAccount?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeExternalAccount.write(value, buf)
         }
     }
 }
@@ -7345,6 +8466,45 @@ public object FfiConverterSequenceTypeAccountCredential: FfiConverterRustBuffer<
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>> {
+    override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String> {
+        val len = buf.getInt()
+        return buildMap<kotlin.String, kotlin.String>(len) {
+            repeat(len) {
+                val k = FfiConverterString.read(buf)
+                val v = FfiConverterString.read(buf)
+                this[k] = v
+            }
+        }
+    }
+
+    override fun allocationSize(value: Map<kotlin.String, kotlin.String>): ULong {
+        val spaceForMapSize = 4UL
+        val spaceForChildren = value.map { (k, v) ->
+            FfiConverterString.allocationSize(k) +
+            FfiConverterString.allocationSize(v)
+        }.sum()
+        return spaceForMapSize + spaceForChildren
+    }
+
+    override fun write(value: Map<kotlin.String, kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        // The parens on `(k, v)` here ensure we're calling the right method,
+        // which is important for compatibility with older android devices.
+        // Ref https://blog.danlew.net/2017/03/16/kotlin-puzzler-whose-line-is-it-anyways/
+        value.forEach { (k, v) ->
+            FfiConverterString.write(k, buf)
+            FfiConverterString.write(v, buf)
+        }
+    }
+}
         /**
          * The most response body a conversation reads; transports read at most one byte
          * more, so that the core can refuse an oversized answer.
@@ -7360,11 +8520,12 @@ public object FfiConverterSequenceTypeAccountCredential: FfiConverterRustBuffer<
     
 
         /**
-         * The environment variable that must be `1` before an executable source runs.
-         */ fun `allowExecutablesVar`(): kotlin.String {
-            return FfiConverterString.lift(
+         * Every environment variable Application Default Credentials reads; a host
+         * passes those that are set to [`AdcConversation::new`].
+         */ fun `adcVariables`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
     uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_func_allow_executables_var(
+    UniffiLib.uniffi_credmint_ffi_fn_func_adc_variables(
     
         _status)
 }
@@ -7373,20 +8534,13 @@ public object FfiConverterSequenceTypeAccountCredential: FfiConverterRustBuffer<
     
 
         /**
-         * OAuth 2.0 client credentials (k0rdent credentials, any RFC 6749 server);
-         * `basic_auth = false` sends the secret in the form body.
-         */
-    @Throws(CredmintException::class) fun `clientCredentials`(`tokenUrl`: kotlin.String, `clientId`: kotlin.String, `clientSecret`: kotlin.String, `scopes`: List<kotlin.String> = listOf(), `basicAuth`: kotlin.Boolean = true): Conversation {
-            return FfiConverterTypeConversation.lift(
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_func_client_credentials(
+         * The environment variable that must be `1` before an executable source runs.
+         */ fun `allowExecutablesVar`(): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_func_allow_executables_var(
     
-        
-        FfiConverterString.lower(`tokenUrl`),
-        FfiConverterString.lower(`clientId`),
-        FfiConverterString.lower(`clientSecret`),
-        FfiConverterSequenceString.lower(`scopes`),
-        FfiConverterBoolean.lower(`basicAuth`),_status)
+        _status)
 }
     )
     }
@@ -7409,9 +8563,10 @@ public object FfiConverterSequenceTypeAccountCredential: FfiConverterRustBuffer<
     
 
         /**
-         * k0rdent: every page of `account_id`'s credentials, `page_size` (1–500) at a time.
+         * k0rdent: every page of `account_id`'s credentials, `page_size` (1–500; none:
+         * the core's default) at a time.
          */
-    @Throws(CredmintException::class) fun `credentialPages`(`baseUrl`: kotlin.String, `accountId`: kotlin.String, `bearer`: AccessToken, `filter`: CredentialFilter? = null, `pageSize`: kotlin.UInt = 50u): Conversation {
+    @Throws(CredmintException::class) fun `credentialPages`(`baseUrl`: kotlin.String, `accountId`: kotlin.String, `bearer`: AccessToken, `filter`: CredentialFilter? = null, `pageSize`: kotlin.UInt? = null): Conversation {
             return FfiConverterTypeConversation.lift(
     uniffiRustCallWithError(CredmintException) { _status ->
     UniffiLib.uniffi_credmint_ffi_fn_func_credential_pages(
@@ -7421,16 +8576,17 @@ public object FfiConverterSequenceTypeAccountCredential: FfiConverterRustBuffer<
         FfiConverterString.lower(`accountId`),
         FfiConverterTypeAccessToken.lower(`bearer`),
         FfiConverterOptionalTypeCredentialFilter.lower(`filter`),
-        FfiConverterUInt.lower(`pageSize`),_status)
+        FfiConverterOptionalUInt.lower(`pageSize`),_status)
 }
     )
     }
     
 
         /**
-         * One IAM Credentials call for `target` (through `delegates`), authorized by `source`.
+         * One IAM Credentials call for `target` (through `delegates`), authorized by
+         * `source`, at `endpoint`, else at IAM in `universe_domain` (none: Google's).
          */
-    @Throws(CredmintException::class) fun `iamCall`(`method`: IamMethod, `source`: AccessToken, `target`: kotlin.String, `delegates`: List<kotlin.String> = listOf(), `endpoint`: kotlin.String? = null, `universeDomain`: kotlin.String = "googleapis.com"): Conversation {
+    @Throws(CredmintException::class) fun `iamCall`(`method`: IamMethod, `source`: AccessToken, `target`: kotlin.String, `delegates`: List<kotlin.String> = listOf(), `endpoint`: kotlin.String? = null, `universeDomain`: kotlin.String? = null): Conversation {
             return FfiConverterTypeConversation.lift(
     uniffiRustCallWithError(CredmintException) { _status ->
     UniffiLib.uniffi_credmint_ffi_fn_func_iam_call(
@@ -7441,63 +8597,7 @@ public object FfiConverterSequenceTypeAccountCredential: FfiConverterRustBuffer<
         FfiConverterString.lower(`target`),
         FfiConverterSequenceString.lower(`delegates`),
         FfiConverterOptionalString.lower(`endpoint`),
-        FfiConverterString.lower(`universeDomain`),_status)
-}
-    )
-    }
-    
-
-        /**
-         * IBM Cloud IAM `/identity/token`: trades `secret` (an API key or a refresh
-         * token, as `grant` says) at `url` (default IBM's); `client_id` and
-         * `client_secret` together, for clients registered with IAM.
-         */
-    @Throws(CredmintException::class) fun `ibmToken`(`grant`: IbmGrant, `secret`: kotlin.String, `url`: kotlin.String? = null, `clientId`: kotlin.String? = null, `clientSecret`: kotlin.String? = null): Conversation {
-            return FfiConverterTypeConversation.lift(
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_func_ibm_token(
-    
-        
-        FfiConverterTypeIbmGrant.lower(`grant`),
-        FfiConverterString.lower(`secret`),
-        FfiConverterOptionalString.lower(`url`),
-        FfiConverterOptionalString.lower(`clientId`),
-        FfiConverterOptionalString.lower(`clientSecret`),_status)
-}
-    )
-    }
-    
-
-        /**
-         * JWT-bearer grant with `target_audience`: an ID token for `audience`.
-         */
-    @Throws(CredmintException::class) fun `serviceAccountIdToken`(`signer`: AssertionSigner, `audience`: kotlin.String, `tokenUri`: kotlin.String? = null): Conversation {
-            return FfiConverterTypeConversation.lift(
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_func_service_account_id_token(
-    
-        
-        FfiConverterTypeAssertionSigner.lower(`signer`),
-        FfiConverterString.lower(`audience`),
-        FfiConverterOptionalString.lower(`tokenUri`),_status)
-}
-    )
-    }
-    
-
-        /**
-         * JWT-bearer grant: an access token for `scopes` (`subject`: domain-wide delegation).
-         */
-    @Throws(CredmintException::class) fun `serviceAccountToken`(`signer`: AssertionSigner, `scopes`: List<kotlin.String>, `subject`: kotlin.String? = null, `tokenUri`: kotlin.String? = null): Conversation {
-            return FfiConverterTypeConversation.lift(
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_func_service_account_token(
-    
-        
-        FfiConverterTypeAssertionSigner.lower(`signer`),
-        FfiConverterSequenceString.lower(`scopes`),
-        FfiConverterOptionalString.lower(`subject`),
-        FfiConverterOptionalString.lower(`tokenUri`),_status)
+        FfiConverterOptionalString.lower(`universeDomain`),_status)
 }
     )
     }

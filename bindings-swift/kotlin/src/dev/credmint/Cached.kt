@@ -4,8 +4,10 @@ package dev.credmint
 
 import kotlinx.coroutines.delay
 
-internal class Cached(style: RefreshStyle) {
-    private val cache = TokenCache(style)
+internal class Cached(newCache: () -> TokenCache) {
+    // Made at first use: a credential the core refused to build fails there, with the core's error.
+    private val made = lazy(newCache)
+    private val cache get() = made.value
 
     /** The cached token, or the one [refresh] gets; concurrent callers share one refresh. */
     suspend fun get(clock: Clock, refresh: suspend () -> Token): Token {
@@ -35,7 +37,9 @@ internal class Cached(style: RefreshStyle) {
     }
 
     /** Forgets the token (an API refused it). */
-    fun invalidate() = cache.invalidate()
+    fun invalidate() {
+        if (made.isInitialized()) cache.invalidate()
+    }
 
     private companion object {
         const val WAIT_MILLIS = 20L

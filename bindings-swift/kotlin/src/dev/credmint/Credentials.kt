@@ -4,12 +4,15 @@ package dev.credmint
 
 import java.io.File
 import java.io.IOException
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.Paths
 import java.util.concurrent.ConcurrentHashMap
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 
-/** The scope Google's APIs accept for everything the account may do. */
+/** The scope Google's APIs accept for everything the account may do (the core asks for it when no scopes are given). */
 const val CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
 /** An `allowedLocations` answer: location names (empty: unrestricted) and the `x-allowed-locations` value. */
@@ -19,8 +22,8 @@ data class AllowedLocations(val locations: List<String>, val encoded: String)
 class Http(val transport: Transport = HttpUrlConnectionTransport(), val clock: Clock = Clock.SYSTEM)
 
 /** Something that yields access tokens, cached and refreshed once however many callers ask. */
-abstract class Credentials internal constructor(style: RefreshStyle, protected val http: Http) {
-    private val cached = Cached(style)
+abstract class Credentials internal constructor(private val newCache: () -> TokenCache, protected val http: Http) {
+    private val cached = Cached(newCache)
 
     /** A valid access token (from the cache, or refreshed now). */
     suspend fun accessToken(): AccessToken = (cached.get(http.clock) { Token.Access(fetchAccessToken()) } as Token.Access).token
@@ -33,6 +36,8 @@ abstract class Credentials internal constructor(style: RefreshStyle, protected v
 
     internal abstract suspend fun fetchAccessToken(): AccessToken
 
+    internal fun idTokens(fetch: suspend (String) -> IdToken) = IdTokens(http.clock, newCache, fetch)
+
     internal suspend fun run(conversation: Conversation, signer: Signer? = null): Output =
         conversation.use { drive(it, http.transport, http.clock, signer) }
 
@@ -43,17 +48,40 @@ abstract class Credentials internal constructor(style: RefreshStyle, protected v
         }
 
     override fun toString(): String = javaClass.simpleName
+
+    companion object {
+        /**
+         * Credentials from a credential document's JSON text, of any `type`
+         * (`service_account`, `authorized_user`, `impersonated_service_account`,
+         * `external_account`, `external_account_authorized_user`, `gce_metadata`,
+         * `ibm_api_key`, `oauth_client_credentials`), with [options] over it.
+         */
+        fun fromJson(text: String, options: CredentialOptions = CredentialOptions(), http: Http = Http()): DocumentCredentials =
+            DocumentCredentials.of(CoreCredentials.fromJson(text, options.json()), http, System::getenv)
+
+        /** Credentials from a credential file (any type [fromJson] reads); [IOException] when it cannot be read. */
+        fun fromFile(path: Path, options: CredentialOptions = CredentialOptions(), http: Http = Http()): DocumentCredentials =
+            fromJson(String(Files.readAllBytes(path), Charsets.UTF_8), options, http)
+
+        /** [fromFile] for a path string. */
+        fun fromFile(path: String, options: CredentialOptions = CredentialOptions(), http: Http = Http()): DocumentCredentials =
+            fromFile(Paths.get(path), options, http)
+    }
 }
 
 internal fun unexpected(output: Output) =
     CredmintException.InvalidArgument("invalid_argument", "unexpected ${output.javaClass.simpleName} answer")
 
 /** ID tokens per audience, each cached and refreshed once. */
-internal class IdTokens(private val clock: Clock, private val fetch: suspend (String) -> IdToken) {
+internal class IdTokens(
+    private val clock: Clock,
+    private val newCache: () -> TokenCache,
+    private val fetch: suspend (String) -> IdToken,
+) {
     private val caches = ConcurrentHashMap<String, Cached>()
 
     suspend fun get(audience: String): IdToken {
-        val cache = caches.computeIfAbsent(audience) { Cached(RefreshStyle.GOOGLE) }
+        val cache = caches.computeIfAbsent(audience) { Cached(newCache) }
         return (cache.get(clock) { Token.Id(fetch(audience)) } as Token.Id).token
     }
 }
@@ -65,32 +93,86 @@ internal suspend fun Credentials.idTokenOf(conversation: Conversation, signer: S
     }
 
 /**
+ * The core's credentials of one document, key or host-held key, or the error
+ * the core refused them with (thrown at the first token, not at construction,
+ * as the explicit classes always have).
+ */
+internal class CoreSource(make: () -> CoreCredentials) {
+    private val made: Result<CoreCredentials> = try {
+        Result.success(make())
+    } catch (refused: CredmintException) {
+        Result.failure(refused)
+    }
+
+    val core: CoreCredentials get() = made.getOrThrow()
+
+    fun newCache(): TokenCache = TokenCache.forCredentials(core)
+}
+
+/**
+ * Credentials read from a document (or found by [defaultCredentials]), of any
+ * kind; what they are and every default is the core's.
+ */
+open class DocumentCredentials internal constructor(
+    internal val core: CoreCredentials,
+    private val signer: Signer?,
+    http: Http,
+) : Credentials({ TokenCache.forCredentials(core) }, http) {
+    private val idTokens = idTokens { audience -> idTokenOf(core.idToken(audience), signer) }
+
+    /** The document's `type` (`gce_metadata` for the metadata server). */
+    val kind: String get() = core.kind()
+
+    /** The project billed for quota, if any. */
+    val quotaProjectId: String? get() = core.quotaProjectId()
+
+    /** The universe domain (`googleapis.com` unless the document says). */
+    val universeDomain: String get() = core.universeDomain()
+
+    /** The project the document names, if any. */
+    val projectId: String? get() = core.projectId()
+
+    /** The service account these credentials act as, where known. */
+    val serviceAccountEmail: String? get() = core.serviceAccountEmail()
+
+    override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(core.accessToken(), signer)
+
+    /** An OIDC ID token for [audience], cached per audience; `not_supported` for kinds that have none (a person's). */
+    suspend fun idToken(audience: String): IdToken = idTokens.get(audience)
+
+    override fun toString(): String = "${javaClass.simpleName}($kind${serviceAccountEmail?.let { ", $it" } ?: ""})"
+
+    internal companion object {
+        fun of(core: CoreCredentials, http: Http, environment: (String) -> String?): DocumentCredentials =
+            if (core.externalAccount() != null) ExternalAccountCredentials(core, null, http, environment)
+            else DocumentCredentials(core, null, http)
+    }
+}
+
+/**
  * A service account's own tokens (OAuth 2.0 JWT-bearer grant), signed by its
  * key file's key, or by a platform-held key through [signer].
  */
 class ServiceAccountCredentials private constructor(
-    private val assertionSigner: AssertionSigner,
+    private val source: CoreSource,
     private val signer: Signer?,
-    private val scopes: List<String>,
-    private val subject: String?,
-    private val tokenUri: String?,
     http: Http,
-) : Credentials(RefreshStyle.GOOGLE, http) {
-    /** Signs with [key] (checked and loaded by credmint). */
+) : Credentials(source::newCache, http) {
+    /** Signs with [key] (checked and loaded by credmint); `null`s keep the core's defaults. */
     constructor(
         key: ServiceAccountKey,
-        scopes: List<String> = listOf(CLOUD_PLATFORM),
+        scopes: List<String>? = null,
         subject: String? = null,
         tokenUri: String? = null,
         http: Http = Http(),
-    ) : this(AssertionSigner.Key(key), null, scopes, subject, tokenUri, http)
+    ) : this(
+        CoreSource { CoreCredentials.fromServiceAccountKey(key, false, CredentialOptions(scopes, tokenUri, subject = subject).json()) },
+        null, http,
+    )
 
-    private val idTokens = IdTokens(http.clock) { audience ->
-        idTokenOf(serviceAccountIdToken(assertionSigner, audience, tokenUri), signer)
-    }
+    private val idTokens = idTokens { audience -> idTokenOf(source.core.idToken(audience), signer) }
 
-    override suspend fun fetchAccessToken(): AccessToken =
-        accessTokenOf(serviceAccountToken(assertionSigner, scopes, subject, tokenUri), signer)
+    override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(source.core.accessToken(), signer)
 
     /** An OIDC ID token for [audience] (Cloud Run, IAP), cached per audience. */
     suspend fun idToken(audience: String): IdToken = idTokens.get(audience)
@@ -101,29 +183,35 @@ class ServiceAccountCredentials private constructor(
             clientEmail: String,
             keyId: String,
             signer: Signer,
-            scopes: List<String> = listOf(CLOUD_PLATFORM),
+            scopes: List<String>? = null,
             subject: String? = null,
             tokenUri: String? = null,
             http: Http = Http(),
-        ) = ServiceAccountCredentials(AssertionSigner.External(clientEmail, keyId), signer, scopes, subject, tokenUri, http)
+        ) = ServiceAccountCredentials(
+            CoreSource { CoreCredentials.fromSigner(clientEmail, keyId, CredentialOptions(scopes, tokenUri, subject = subject).json()) },
+            signer, http,
+        )
     }
 }
 
-/** Another service account's tokens and signatures, through IAM Service Account Credentials. */
+/**
+ * Another service account's tokens and signatures, through IAM Service Account
+ * Credentials, authorized by any [source]'s tokens; `null`s keep the core's defaults.
+ */
 class ImpersonatedCredentials(
     private val source: Credentials,
     private val target: String,
-    private val scopes: List<String> = listOf(CLOUD_PLATFORM),
+    private val scopes: List<String>? = null,
     private val delegates: List<String> = emptyList(),
-    private val lifetimeSecs: Long = 3600,
+    private val lifetimeSecs: Long? = null,
     private val endpoint: String? = null,
-    private val universeDomain: String = "googleapis.com",
+    private val universeDomain: String? = null,
     http: Http = Http(),
-) : Credentials(RefreshStyle.GOOGLE, http) {
+) : Credentials({ TokenCache(RefreshStyle.GOOGLE) }, http) {
     private suspend fun call(method: IamMethod): Output =
         run(iamCall(method, source.accessToken(), target, delegates, endpoint, universeDomain))
 
-    private val idTokens = IdTokens(http.clock) { audience ->
+    private val idTokens = idTokens { audience ->
         when (val output = call(IamMethod.GenerateIdToken(audience, true))) {
             is Output.IdToken -> output.token
             else -> throw unexpected(output)
@@ -131,7 +219,7 @@ class ImpersonatedCredentials(
     }
 
     override suspend fun fetchAccessToken(): AccessToken =
-        when (val output = call(IamMethod.GenerateAccessToken(scopes, lifetimeSecs.toULong()))) {
+        when (val output = call(IamMethod.GenerateAccessToken(scopes, lifetimeSecs?.toULong()))) {
             is Output.AccessToken -> output.token
             else -> throw unexpected(output)
         }
@@ -163,50 +251,83 @@ class ImpersonatedCredentials(
     override fun toString(): String = "ImpersonatedCredentials($target)"
 }
 
-/** IBM Cloud IAM tokens for an API key. */
-class IbmApiKeyCredentials(
-    apiKey: String,
-    private val url: String? = null,
-    private val clientId: String? = null,
-    private val clientSecret: String? = null,
-    http: Http = Http(),
-) : Credentials(RefreshStyle.IBM, http) {
-    private val apiKey = apiKey.toCharArray()
+/** IBM Cloud IAM tokens for an API key (at [url], else IBM's), as an `ibm_api_key` document says. */
+class IbmApiKeyCredentials private constructor(private val source: CoreSource, http: Http) :
+    Credentials(source::newCache, http) {
+    constructor(
+        apiKey: String,
+        url: String? = null,
+        clientId: String? = null,
+        clientSecret: String? = null,
+        http: Http = Http(),
+    ) : this(
+        CoreSource {
+            val document = jsonObject(
+                "type" to "ibm_api_key", "apikey" to apiKey, "url" to url,
+                "client_id" to clientId, "client_secret" to clientSecret,
+            )
+            CoreCredentials.fromJson(document, null)
+        },
+        http,
+    )
 
-    override suspend fun fetchAccessToken(): AccessToken =
-        accessTokenOf(ibmToken(IbmGrant.API_KEY, String(apiKey), url, clientId, clientSecret))
+    override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(source.core.accessToken())
 }
 
-/** OAuth 2.0 client-credentials tokens (k0rdent service-account credentials, any RFC 6749 server). */
-class ClientCredentials(
-    private val tokenUrl: String,
-    private val clientId: String,
-    clientSecret: String,
-    private val scopes: List<String> = emptyList(),
-    private val basicAuth: Boolean = true,
-    http: Http = Http(),
-) : Credentials(RefreshStyle.GOOGLE, http) {
-    private val clientSecret = clientSecret.toCharArray()
+/**
+ * OAuth 2.0 client-credentials tokens (k0rdent service-account credentials, any
+ * RFC 6749 server), as an `oauth_client_credentials` document says; [basicAuth]
+ * `false` sends the secret in the form body, `null` keeps the core's default.
+ */
+class ClientCredentials private constructor(private val source: CoreSource, private val clientId: String, http: Http) :
+    Credentials(source::newCache, http) {
+    constructor(
+        tokenUrl: String,
+        clientId: String,
+        clientSecret: String,
+        scopes: List<String>? = null,
+        basicAuth: Boolean? = null,
+        http: Http = Http(),
+    ) : this(
+        CoreSource {
+            val document = jsonObject(
+                "type" to "oauth_client_credentials", "token_url" to tokenUrl, "client_id" to clientId,
+                "client_secret" to clientSecret, "scopes" to scopes,
+                "client_auth" to basicAuth?.let { if (it) "basic" else "form" },
+            )
+            CoreCredentials.fromJson(document, null)
+        },
+        clientId, http,
+    )
 
-    override suspend fun fetchAccessToken(): AccessToken =
-        accessTokenOf(clientCredentials(tokenUrl, clientId, String(clientSecret), scopes, basicAuth))
+    override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(source.core.accessToken())
 
     override fun toString(): String = "ClientCredentials($clientId)"
 }
 
 /**
  * Workload identity federation (`"type": "external_account"`): a subject token
- * from the file or URL the configuration names, or from [subjectTokenSupplier],
- * exchanged at STS (then impersonated, if configured).
+ * from the file, URL or command the configuration names, or from
+ * [subjectTokenSupplier], exchanged at STS (then impersonated, if configured).
  */
-class ExternalAccountCredentials(
-    configJson: String,
-    scopes: List<String> = emptyList(),
-    private val subjectTokenSupplier: (suspend () -> String)? = null,
-    http: Http = Http(),
-    private val environment: (String) -> String? = System::getenv,
-) : Credentials(RefreshStyle.GOOGLE, http) {
-    private val account = ExternalAccount.fromJson(configJson, scopes)
+class ExternalAccountCredentials internal constructor(
+    core: CoreCredentials,
+    private val subjectTokenSupplier: (suspend () -> String)?,
+    http: Http,
+    private val environment: (String) -> String?,
+) : DocumentCredentials(core, null, http) {
+    /** Reads the configuration's JSON text; [scopes] (`null`: the core's default) apply when not impersonating. */
+    constructor(
+        configJson: String,
+        scopes: List<String>? = null,
+        subjectTokenSupplier: (suspend () -> String)? = null,
+        http: Http = Http(),
+        environment: (String) -> String? = System::getenv,
+    ) : this(CoreCredentials.fromJson(configJson, CredentialOptions(scopes).json()), subjectTokenSupplier, http, environment)
+
+    private val account = core.externalAccount() ?: throw CredmintException.InvalidArgument(
+        "invalid_argument", "ExternalAccountCredentials need an external_account document, not ${core.kind()}",
+    )
 
     private suspend fun subjectToken(): String {
         subjectTokenSupplier?.let { return it() }
@@ -281,7 +402,7 @@ class ExternalAccountCredentials(
         }
     }
 
-    override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(account.flow(subjectToken()))
+    override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(core.accessToken(subjectToken()))
 
     override fun toString(): String = "ExternalAccountCredentials(${account.audience()})"
 }

@@ -50,6 +50,26 @@ internal suspend fun exchange(transport: Transport, request: HttpRequest): HttpA
 }
 
 /**
+ * [request] sent with [transport] within its time limit; the answer goes to
+ * [answered] (headers flattened as the core takes them), or, when none came,
+ * the reason to [failed].
+ */
+internal suspend fun deliver(
+    transport: Transport,
+    request: HttpRequest,
+    answered: (UShort, List<String>, ByteArray) -> Unit,
+    failed: (String) -> Unit,
+) {
+    val answer = try {
+        exchange(transport, request)
+    } catch (failure: IOException) {
+        failed(failure.javaClass.simpleName + ": " + (failure.message ?: "no answer"))
+        return
+    }
+    answered(answer.status.toUShort(), answer.headers.flatMap { (name, value) -> listOf(name, value) }, answer.body)
+}
+
+/**
  * Runs [conversation] to its next end (`Done`) with [transport] and [clock];
  * [signer] answers `Sign` steps; each request is abandoned at its time limit
  * and reported as a transport failure. The caller closes the conversation.
@@ -57,16 +77,7 @@ internal suspend fun exchange(transport: Transport, request: HttpRequest): HttpA
 suspend fun drive(conversation: Conversation, transport: Transport, clock: Clock, signer: Signer? = null): Output {
     while (true) {
         when (val step = conversation.poll(clock.now())) {
-            is Step.Send -> {
-                val answer = try {
-                    exchange(transport, step.request)
-                } catch (failure: IOException) {
-                    conversation.feedTransportError(failure.javaClass.simpleName + ": " + (failure.message ?: "no answer"))
-                    continue
-                }
-                val headers = answer.headers.flatMap { (name, value) -> listOf(name, value) }
-                conversation.feedResponse(answer.status.toUShort(), headers, answer.body)
-            }
+            is Step.Send -> deliver(transport, step.request, conversation::feedResponse, conversation::feedTransportError)
             is Step.Wait -> delay(((step.until - clock.now()) * 1000).coerceAtLeast(0))
             is Step.Sign -> {
                 val host = signer ?: throw CredmintException.Signing("signing_failed", "this conversation needs a Signer")

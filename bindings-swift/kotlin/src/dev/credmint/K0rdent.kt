@@ -5,18 +5,19 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 
 /**
- * Every credential of [accountId], page after page (the core follows the cursor);
- * [bearer] is a tenant admin's token. Collect it again to list again.
+ * Every credential of [accountId], page after page (the core follows the cursor),
+ * [pageSize] at a time (`null`: the core's default); [bearer] is a tenant admin's
+ * token. Collect it again to list again.
  */
 fun listCredentials(
     baseUrl: String,
     accountId: String,
     bearer: AccessToken,
     filter: CredentialFilter? = null,
-    pageSize: Int = 50,
+    pageSize: Int? = null,
     http: Http = Http(),
 ): Flow<AccountCredential> = flow {
-    val conversation = credentialPages(baseUrl, accountId, bearer, filter, pageSize.toUInt())
+    val conversation = credentialPages(baseUrl, accountId, bearer, filter, pageSize?.toUInt())
     conversation.use {
         while (true) {
             // Each page is one conversation end; polling again starts the next page.

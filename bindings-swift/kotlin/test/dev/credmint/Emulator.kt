@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit
 class Emulator private constructor(private val process: Process, private val keys: File, val base: String) : AutoCloseable {
     fun keyFile(name: String): String = File(keys, "$name.json").readText()
 
+    /** The path of a file `--keys-dir` wrote (`authorized_user.json`, …). */
+    fun path(file: String): String = File(keys, file).path
+
     fun getJson(path: String): String = URI(base + path).toURL().readText()
 
     override fun close() {

@@ -183,7 +183,11 @@ class EndToEndTest {
         val file = File.createTempFile("credmint-subject-", ".txt")
         try {
             file.writeText(subject)
-            checkToken(ExternalAccountCredentials(config("""{"file":"${file.path}","format":{"type":"text"}}""")).accessToken())
+            val fromFile = config("""{"file":"${file.path}","format":{"type":"text"}}""")
+            checkToken(ExternalAccountCredentials(fromFile).accessToken())
+            val document = Credentials.fromJson(fromFile)
+            assertTrue("$document", document is ExternalAccountCredentials && document.kind == "external_account")
+            checkToken(document.accessToken())
         } finally {
             file.delete()
         }
@@ -220,6 +224,72 @@ class EndToEndTest {
             assertTrue(exited.message, exited.message.contains("exited with status 1"))
         } finally {
             dir.deleteRecursively()
+        }
+    }
+
+    @Test
+    fun defaultCredentialsFromTheMetadataServer() = runBlocking {
+        val empty = java.nio.file.Files.createTempDirectory("credmint-gcloud-").toFile()
+        try {
+            val environment = mapOf("CLOUDSDK_CONFIG" to empty.path, "GCE_METADATA_HOST" to emulator.base.removePrefix("http://"))
+            val started = System.nanoTime()
+            val (credentials, projectId, source) = defaultCredentials(environment = environment)
+            val token = credentials.accessToken()
+            println("Kotlin: ADC to the first metadata token against the emulator: ${"%.1f".format((System.nanoTime() - started) / 1e6)} ms")
+            assertEquals("gce_metadata", credentials.kind)
+            assertEquals("demo-project", projectId)
+            assertEquals("metadata_server", source)
+            assertTrue(token.token().isNotEmpty() && token.expiresAt() > now())
+            val idToken = credentials.idToken("https://svc.example")
+            val verified = verify(idToken.token(), emulator.getJson("/oauth2/v3/certs"), audiences = listOf("https://svc.example"))
+            assertEquals(CI, claims(verified)["email"].asString)
+        } finally {
+            empty.deleteRecursively()
+        }
+    }
+
+    @Test
+    fun aMetadataServerDocument() = runBlocking {
+        val credentials = Credentials.fromJson("""{"type":"gce_metadata","metadata_base":"${emulator.base}"}""")
+        assertEquals("gce_metadata", credentials.kind)
+        assertTrue(credentials.accessToken().expiresAt() > now())
+        val idToken = credentials.idToken("https://svc.example")
+        val verified = verify(idToken.token(), emulator.getJson("/oauth2/v3/certs"), audiences = listOf("https://svc.example"))
+        assertEquals(CI, claims(verified)["email"].asString)
+    }
+
+    @Test
+    fun aMissingFileNamedByTheEnvironmentIsCredentialsNotFound() {
+        val missing = File(emulator.path("nope.json")).path
+        val failure = failure<CredmintException.InvalidArgument> {
+            defaultCredentials(environment = mapOf("GOOGLE_APPLICATION_CREDENTIALS" to missing))
+        }
+        assertEquals("credentials_not_found", failure.code)
+        assertTrue(failure.detail, failure.detail.contains("GOOGLE_APPLICATION_CREDENTIALS") && failure.detail.contains(missing))
+    }
+
+    @Test
+    fun everyFileTheEmulatorWritesGivesATokenThroughDefaultCredentials() = runBlocking {
+        for ((file, kind) in listOf(
+            "authorized_user.json" to "authorized_user",
+            "impersonated_service_account.json" to "impersonated_service_account",
+            "external_account_authorized_user.json" to "external_account_authorized_user",
+        )) {
+            val (credentials, _, source) = defaultCredentials(environment = mapOf("GOOGLE_APPLICATION_CREDENTIALS" to emulator.path(file)))
+            assertEquals("environment_variable", source)
+            assertEquals(file, kind, credentials.kind)
+            val token = credentials.accessToken()
+            assertTrue(file, token.token().isNotEmpty() && token.expiresAt() > now())
+            val fromFile = Credentials.fromFile(emulator.path(file))
+            assertEquals(kind, fromFile.kind)
+            assertTrue(file, fromFile.accessToken().token().isNotEmpty())
+            if (kind == "impersonated_service_account") {
+                val idToken = credentials.idToken("https://svc.example")
+                val verified = verify(idToken.token(), emulator.getJson("/oauth2/v3/certs"), audiences = listOf("https://svc.example"))
+                assertEquals(credentials.serviceAccountEmail, claims(verified)["email"].asString)
+            } else {
+                assertEquals("not_supported", failure<CredmintException.InvalidArgument> { credentials.idToken("https://svc.example") }.code)
+            }
         }
     }
 

@@ -11,6 +11,8 @@ import org.junit.Test
 class ErrorsAndRedactionTest {
     private val keyText = Vectors.text(com.google.gson.JsonObject().apply { addProperty("file", "keys/sa_2048_pkcs8.json") })
 
+    private fun ibmKey(apiKey: String) = CoreCredentials.fromJson("""{"type":"ibm_api_key","apikey":"$apiKey"}""")
+
     private fun thrown(call: () -> Unit): CredmintException =
         (runCatching(call).exceptionOrNull() as? CredmintException) ?: throw AssertionError("no CredmintException")
 
@@ -31,7 +33,7 @@ class ErrorsAndRedactionTest {
         assertTrue(expired is CredmintException.Token)
         assertEquals("token_expired", expired.code)
 
-        val transport = ibmToken(IbmGrant.API_KEY, "k").use { conversation ->
+        val transport = ibmKey("k").accessToken().use { conversation ->
             var now = 0L
             var failure: CredmintException? = null
             while (failure == null) {
@@ -72,11 +74,16 @@ class ErrorsAndRedactionTest {
         val ibm = IbmApiKeyCredentials("api-key-secret-value")
         val client = ClientCredentials("https://auth.example/token", "id", "client-secret-value")
         val sa = ServiceAccountCredentials(key)
-        for (shown in listOf(ibm.toString(), client.toString(), sa.toString())) {
+        val userFile = """{"type":"authorized_user","client_id":"c","client_secret":"user-secret-value","refresh_token":"1//refresh-secret-value"}"""
+        val user = Credentials.fromJson(userFile)
+        val shownUser = listOf(user.toString(), CoreCredentials.fromJson(userFile).toString())
+        for (shown in listOf(ibm.toString(), client.toString(), sa.toString()) + shownUser) {
             assertFalse(shown, shown.contains("secret-value") || shown.contains(keyMaterial))
         }
 
-        val request = ibmToken(IbmGrant.API_KEY, "api-key-secret-value").use { conversation ->
+        val document = ibmKey("api-key-secret-value")
+        assertFalse(document.toString().contains("api-key-secret-value"))
+        val request = document.accessToken().use { conversation ->
             (conversation.poll(0) as Step.Send).request
         }
         assertTrue(String(request.body()).contains("api-key-secret-value"))

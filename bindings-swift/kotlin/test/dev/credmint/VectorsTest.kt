@@ -105,7 +105,7 @@ class VectorsTest {
             val options = VerifyOptions(
                 rules.strings("audiences") ?: emptyList(),
                 rules.strings("issuers") ?: emptyList(),
-                (rules["leeway"]?.asLong ?: 60).toULong(),
+                rules["leeway"]?.asLong?.toULong(),
                 rules["max_lifetime"]?.asLong?.toULong(),
                 case["now"].asLong,
             )

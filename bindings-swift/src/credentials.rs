@@ -1,0 +1,273 @@
+//! The core's `Credentials` (any credential document, a loaded key, a key the
+//! host holds) and Application Default Credentials as uniffi objects. Only
+//! conversions: every default, path, order and time limit is the core's.
+
+use crate::conversation::{Conversation, HttpRequest, response};
+use crate::errors::Result;
+use crate::flows::ExternalAccount;
+use crate::keys::ServiceAccountKey;
+use credmint::{
+    AdcStep as CoreAdcStep, CredentialOptions, Credentials, DefaultCredentialsFlow, Environment,
+    SecretString, UnixTime,
+};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// The core's `CredentialOptions` from their JSON (`scopes`, `token_uri`,
+/// `iam_endpoint`, `metadata_base`, `lifetime_secs`, `delegates`,
+/// `quota_project_id`, `subject`, `jitter_seed`); none: every default.
+fn options(json: Option<String>) -> Result<CredentialOptions> {
+    Ok(match json {
+        Some(json) => CredentialOptions::from_json(&json)?,
+        None => CredentialOptions::default(),
+    })
+}
+
+/// Credentials of any kind, validated, every default decided by the core;
+/// they hand out the conversations for tokens. `toString`/`description`:
+/// the kind and account, never a secret.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct CoreCredentials {
+    pub(crate) inner: Credentials,
+}
+
+impl fmt::Debug for CoreCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl CoreCredentials {
+    /// Reads a credential document of any `type` (`service_account`,
+    /// `authorized_user`, `impersonated_service_account`, `external_account`,
+    /// `external_account_authorized_user`, `gce_metadata`, `ibm_api_key`,
+    /// `oauth_client_credentials`), with `options_json` applied over it.
+    #[uniffi::constructor(default(options_json = None))]
+    pub fn from_json(text: String, options_json: Option<String>) -> Result<Self> {
+        let options = options(options_json)?;
+        Ok(CoreCredentials {
+            inner: Credentials::from_json_with(&text, &options)?,
+        })
+    }
+
+    /// A loaded service-account key; with `external_signer`, the conversations
+    /// ask the host to sign each assertion (`Step.Sign`) instead of the key here.
+    #[uniffi::constructor(default(options_json = None))]
+    pub fn from_service_account_key(
+        key: Arc<ServiceAccountKey>,
+        external_signer: bool,
+        options_json: Option<String>,
+    ) -> Result<Self> {
+        let options = options(options_json)?;
+        Ok(CoreCredentials {
+            inner: Credentials::from_service_account_key(&key.inner, external_signer, &options)?,
+        })
+    }
+
+    /// A service account whose key never enters credmint (Keystore, Keychain):
+    /// the host signs every assertion (`Step.Sign` for `key_id`).
+    #[uniffi::constructor(default(options_json = None))]
+    pub fn from_signer(
+        client_email: String,
+        key_id: String,
+        options_json: Option<String>,
+    ) -> Result<Self> {
+        let options = options(options_json)?;
+        Ok(CoreCredentials {
+            inner: Credentials::from_signer(&client_email, &key_id, &options)?,
+        })
+    }
+
+    /// The document's `type` (`gce_metadata` for the metadata server).
+    pub fn kind(&self) -> String {
+        self.inner.kind().as_str().to_owned()
+    }
+
+    /// How early tokens are refreshed: `google`, `ibm` or `metadata`.
+    pub fn refresh_policy(&self) -> Option<String> {
+        self.inner.refresh_policy().name().map(str::to_owned)
+    }
+
+    /// The project billed for quota, if any.
+    pub fn quota_project_id(&self) -> Option<String> {
+        self.inner.quota_project_id().map(str::to_owned)
+    }
+
+    /// The universe domain (`googleapis.com` unless the document says).
+    pub fn universe_domain(&self) -> String {
+        self.inner.universe_domain().to_owned()
+    }
+
+    /// The project the document names, if any.
+    pub fn project_id(&self) -> Option<String> {
+        self.inner.project_id().map(str::to_owned)
+    }
+
+    /// The service account these credentials act as, where known.
+    pub fn service_account_email(&self) -> Option<String> {
+        self.inner.service_account_email().map(str::to_owned)
+    }
+
+    /// An `external_account` document's federation configuration: where the
+    /// subject token comes from, for the host to fetch.
+    pub fn external_account(&self) -> Option<Arc<ExternalAccount>> {
+        self.inner
+            .external_account()
+            .cloned()
+            .map(|inner| Arc::new(ExternalAccount { inner }))
+    }
+
+    /// The conversation that obtains an access token; `external_account`
+    /// credentials need the `subject_token` the host fetched first.
+    #[uniffi::method(default(subject_token = None))]
+    pub fn access_token(&self, subject_token: Option<String>) -> Result<Arc<Conversation>> {
+        let flow = match subject_token {
+            Some(token) => self
+                .inner
+                .access_token_flow_with_subject_token(&SecretString::from(token))?,
+            None => self.inner.access_token_flow()?,
+        };
+        Ok(Conversation::new(flow))
+    }
+
+    /// The conversation that obtains an ID token for `audience`
+    /// (`not_supported` for kinds that have none).
+    pub fn id_token(&self, audience: String) -> Result<Arc<Conversation>> {
+        Ok(Conversation::new(self.inner.id_token_flow(&audience)?))
+    }
+}
+
+/// Every environment variable Application Default Credentials reads; a host
+/// passes those that are set to [`AdcConversation::new`].
+#[uniffi::export]
+pub fn adc_variables() -> Vec<String> {
+    credmint::ADC_VARIABLES
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect()
+}
+
+/// Application Default Credentials as a conversation: the core decides the
+/// order, paths and detection; the host answers with files and HTTP.
+#[derive(uniffi::Object)]
+pub struct AdcConversation {
+    flow: Mutex<DefaultCredentialsFlow>,
+}
+
+impl AdcConversation {
+    fn with<R>(&self, f: impl FnOnce(&mut DefaultCredentialsFlow) -> R) -> R {
+        let mut flow = self
+            .flow
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut flow)
+    }
+}
+
+#[uniffi::export]
+impl AdcConversation {
+    /// ADC over `env` (the variables of `adcVariables()` that are set) on a
+    /// Windows host or not, with `options_json` applied to what is found.
+    #[uniffi::constructor(default(options_json = None))]
+    pub fn new(
+        env: HashMap<String, String>,
+        windows: bool,
+        options_json: Option<String>,
+    ) -> Result<Self> {
+        let mut environment = Environment::new(windows);
+        for (name, value) in env {
+            environment.set(&name, value);
+        }
+        Ok(AdcConversation {
+            flow: Mutex::new(DefaultCredentialsFlow::new(
+                environment,
+                options(options_json)?,
+            )),
+        })
+    }
+
+    /// The next step at `now` (Unix seconds); `credentials_not_found` when
+    /// there is nothing to find.
+    pub fn poll(&self, now: i64) -> Result<AdcStep> {
+        Ok(
+            match self.with(|flow| flow.poll(UnixTime::from_secs(now)))? {
+                CoreAdcStep::ReadFile(path) => AdcStep::ReadFile { path },
+                CoreAdcStep::Send(inner) => AdcStep::Send {
+                    request: Arc::new(HttpRequest { inner }),
+                },
+                CoreAdcStep::Wait(until) => AdcStep::Wait {
+                    until: until.as_secs(),
+                },
+                CoreAdcStep::Done(found) => AdcStep::Done {
+                    source: found.source.as_str().to_owned(),
+                    path: found.source.path().map(str::to_owned),
+                    project_id: found.project_id,
+                    credentials: Arc::new(CoreCredentials {
+                        inner: found.credentials,
+                    }),
+                },
+            },
+        )
+    }
+
+    /// The bytes of the file the last `ReadFile` step named.
+    pub fn feed_file(&self, contents: Vec<u8>) -> Result<()> {
+        Ok(self.with(|flow| flow.feed_file(contents))?)
+    }
+
+    /// The file the last `ReadFile` step named does not exist.
+    pub fn feed_file_missing(&self) -> Result<()> {
+        Ok(self.with(DefaultCredentialsFlow::feed_file_missing)?)
+    }
+
+    /// The file exists but could not be read (`reason`: the platform's words).
+    pub fn feed_file_error(&self, reason: String) -> Result<()> {
+        Ok(self.with(|flow| flow.feed_file_error(&reason))?)
+    }
+
+    /// The response to the last `Send` step (`headers` flattened).
+    pub fn feed_response(&self, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<()> {
+        let response = response(status, headers, body);
+        Ok(self.with(|flow| flow.feed_response(response))?)
+    }
+
+    /// The last `Send` step could not be completed (refused, timed out, …).
+    pub fn feed_transport_error(&self, reason: String) -> Result<()> {
+        Ok(self.with(|flow| flow.feed_transport_error(&reason))?)
+    }
+}
+
+/// What the host does next for ADC (as `Step` does for a `Conversation`).
+#[derive(uniffi::Enum)]
+pub enum AdcStep {
+    /// Read this file, then `feedFile`, `feedFileMissing` or `feedFileError`.
+    ReadFile {
+        /// The path.
+        path: String,
+    },
+    /// Send this request within its `timeoutMillis()`, then `feedResponse`
+    /// (or `feedTransportError`).
+    Send {
+        /// The request.
+        request: Arc<HttpRequest>,
+    },
+    /// Wait until this Unix time, then poll again.
+    Wait {
+        /// Unix seconds.
+        until: i64,
+    },
+    /// ADC is over.
+    Done {
+        /// The credentials found.
+        credentials: Arc<CoreCredentials>,
+        /// `environment_variable`, `well_known_file` or `metadata_server`.
+        source: String,
+        /// The file read, for file sources.
+        path: Option<String>,
+        /// The project the environment, the file or the metadata server names.
+        project_id: Option<String>,
+    },
+}
