@@ -2,8 +2,10 @@
 //!
 //! `lookup(now)` answers `("fresh", token)`, `("refresh", token)` (use it and
 //! refresh: this caller was chosen), `("must", None)` (refresh first: chosen)
-//! or `("wait", None)` (another caller is refreshing). The chosen caller
-//! reports with `complete(token)` or `fail()`.
+//! or `("wait", generation)` (another caller is refreshing refresh number
+//! `generation`: wait, then ask `lookup_after_wait(now, generation)`, which may answer
+//! `("failed", None)`: the refresh waited for failed, raise its error). The
+//! chosen caller reports with `complete(token)` or `fail()`.
 
 use crate::errors::IntoPy;
 use crate::tokens::{from_object, to_object};
@@ -45,13 +47,26 @@ impl TokenCache {
 
     /// What the caller should do at `now`.
     fn lookup(&self, py: Python<'_>, now: i64) -> PyResult<(&'static str, Option<Py<PyAny>>)> {
-        let lookup = self.cache().get(UnixTime::from_secs(now));
-        Ok(match lookup {
-            Lookup::Fresh(token) => ("fresh", Some(to_object(&token, py)?)),
-            Lookup::RefreshInBackground(token) => ("refresh", Some(to_object(&token, py)?)),
-            Lookup::MustRefresh => ("must", None),
-            Lookup::WaitForRefresh => ("wait", None),
-        })
+        let mut cache = self.cache();
+        let lookup = cache.get(UnixTime::from_secs(now));
+        answer(py, lookup, cache.refresh_generation())
+    }
+
+    /// The number of refreshes started (noted by a caller told to wait).
+    fn generation(&self) -> u64 {
+        self.cache().refresh_generation()
+    }
+
+    /// What a caller that waited for refresh `generation` should do at `now`.
+    fn lookup_after_wait(
+        &self,
+        py: Python<'_>,
+        now: i64,
+        generation: u64,
+    ) -> PyResult<(&'static str, Option<Py<PyAny>>)> {
+        let mut cache = self.cache();
+        let lookup = cache.get_after_wait(UnixTime::from_secs(now), generation);
+        answer(py, lookup, cache.refresh_generation())
     }
 
     /// The chosen caller's refresh succeeded with `token`.
@@ -79,4 +94,23 @@ impl TokenCache {
     fn __repr__(&self) -> &'static str {
         "TokenCache(...)"
     }
+}
+
+/// The lookup as a tuple; `("wait", generation)` names the refresh waited for,
+/// read under the same lock as the lookup.
+fn answer(
+    py: Python<'_>,
+    lookup: Lookup<AnyToken>,
+    generation: u64,
+) -> PyResult<(&'static str, Option<Py<PyAny>>)> {
+    Ok(match lookup {
+        Lookup::Fresh(token) => ("fresh", Some(to_object(&token, py)?)),
+        Lookup::RefreshInBackground(token) => ("refresh", Some(to_object(&token, py)?)),
+        Lookup::MustRefresh => ("must", None),
+        Lookup::WaitForRefresh => (
+            "wait",
+            Some(generation.into_pyobject(py)?.into_any().unbind()),
+        ),
+        Lookup::RefreshFailed => ("failed", None),
+    })
 }

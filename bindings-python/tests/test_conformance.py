@@ -98,20 +98,27 @@ def test_cache_vector(case: Dict[str, Any]) -> None:
     cache = _native.TokenCache(case["policy"], case["max_jitter_secs"], case["jitter_seed"])
     got: List[Any] = []
     expected: List[Any] = []
+    generation = 0
     for op in case["ops"]:
-        if op["op"] == "get":
-            kind, token = cache.lookup(op["now"])
+        if op["op"] in ("get", "get_after_wait"):
+            if op["op"] == "get":
+                kind, token = cache.lookup(op["now"])
+            else:
+                kind, token = cache.lookup_after_wait(op["now"], generation)
             shown: Any = {
                 "fresh": lambda: {"fresh": token.expires_at_unix},
                 "refresh": lambda: {"refresh_in_background": token.expires_at_unix},
                 "must": lambda: "must_refresh",
                 "wait": lambda: "wait_for_refresh",
+                "failed": lambda: "refresh_failed",
             }[kind]()
             got.append(shown)
             expected.append(op["expect"])
         elif op["op"] == "complete":
             token = _native.bearer_token("t", op["obtained_at"], op["expires_at"] - op["obtained_at"])
             cache.complete(token)
+        elif op["op"] == "note_generation":
+            generation = cache.generation()
         elif op["op"] == "fail":
             cache.fail()
         elif op["op"] == "invalidate":

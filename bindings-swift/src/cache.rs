@@ -1,6 +1,6 @@
 //! The core's single-flight token cache behind a lock. Every decision (fresh,
-//! refresh in the background, refresh first, wait) is the core's; the host
-//! layers only act on it and report back.
+//! refresh in the background, refresh first, wait, the waited-for refresh
+//! failed) is the core's; the host layers only act on it and report back.
 
 use crate::credentials::CoreCredentials;
 use crate::tokens::{AccessToken, IdToken};
@@ -66,8 +66,34 @@ pub enum CacheLookup {
     },
     /// Refresh first (this caller was chosen), then report.
     MustRefresh,
-    /// Another caller is refreshing: wait a little and ask again.
-    WaitForRefresh,
+    /// Another caller is refreshing: wait a little and ask again with
+    /// `lookup_after_wait(now, generation)`.
+    WaitForRefresh {
+        /// The refresh waited for: `refresh_generation()`, read under the same
+        /// lock as this answer (so no other refresh can start in between).
+        generation: u64,
+    },
+    /// The refresh this caller waited for failed and nothing valid is left:
+    /// throw that refresh's error (the host layer kept it) instead of refreshing again.
+    RefreshFailed,
+}
+
+impl CacheLookup {
+    fn of(lookup: Lookup<AnyToken>, cache: &CoreCache<AnyToken>) -> Self {
+        match lookup {
+            Lookup::Fresh(token) => CacheLookup::Fresh {
+                token: Token::from_core(token),
+            },
+            Lookup::RefreshInBackground(token) => CacheLookup::RefreshInBackground {
+                token: Token::from_core(token),
+            },
+            Lookup::MustRefresh => CacheLookup::MustRefresh,
+            Lookup::WaitForRefresh => CacheLookup::WaitForRefresh {
+                generation: cache.refresh_generation(),
+            },
+            Lookup::RefreshFailed => CacheLookup::RefreshFailed,
+        }
+    }
 }
 
 /// A token cache shared by every thread or coroutine using one credential.
@@ -116,16 +142,23 @@ impl TokenCache {
 
     /// What the caller should do at `now` (Unix seconds).
     pub fn lookup(&self, now: i64) -> CacheLookup {
-        match self.cache().get(UnixTime::from_secs(now)) {
-            Lookup::Fresh(token) => CacheLookup::Fresh {
-                token: Token::from_core(token),
-            },
-            Lookup::RefreshInBackground(token) => CacheLookup::RefreshInBackground {
-                token: Token::from_core(token),
-            },
-            Lookup::MustRefresh => CacheLookup::MustRefresh,
-            Lookup::WaitForRefresh => CacheLookup::WaitForRefresh,
-        }
+        let mut cache = self.cache();
+        let lookup = cache.get(UnixTime::from_secs(now));
+        CacheLookup::of(lookup, &cache)
+    }
+
+    /// What a caller that waited for refresh `generation` (from `WaitForRefresh`)
+    /// should do at `now`: `RefreshFailed` if that refresh failed and nothing
+    /// valid is left, otherwise what `lookup` says.
+    pub fn lookup_after_wait(&self, now: i64, generation: u64) -> CacheLookup {
+        let mut cache = self.cache();
+        let lookup = cache.get_after_wait(UnixTime::from_secs(now), generation);
+        CacheLookup::of(lookup, &cache)
+    }
+
+    /// How many refreshes have started (the number `WaitForRefresh` carries).
+    pub fn refresh_generation(&self) -> u64 {
+        self.cache().refresh_generation()
     }
 
     /// The chosen caller's refresh succeeded with `token`.

@@ -345,10 +345,15 @@ function redactable(token, kind) {
 
 // ------------------------------------------------------------------ credentials
 
-/** One single-flight cache: concurrent callers share one refresh. */
+/**
+ * One single-flight cache: concurrent callers share one refresh, and its
+ * failure: a caller that waited for it gets its error (`failed`, the core's
+ * answer) rather than a refresh of its own.
+ */
 class Cached {
   #cache;
   #inflight = null;
+  #failure = null; // the error of the last refresh that failed, for its waiters
   #refresh;
 
   constructor(policy, refresh) {
@@ -357,26 +362,31 @@ class Cached {
   }
 
   async get(complete) {
+    let generation = null; // the refresh this caller waited for, once told to wait
     for (;;) {
-      const [kind, token] = this.#cache.lookup(nowSecs());
+      const now = nowSecs();
+      const [kind, token] = generation === null ? this.#cache.lookup(now) : this.#cache.lookupAfterWait(now, generation);
       if (kind === 'fresh') return token;
+      if (kind === 'failed') throw this.#failure;
       if (kind === 'wait') {
-        await (this.#inflight ?? Promise.resolve()).catch(() => {});
-        if (!this.#inflight) this.#cache.fail();
+        generation = this.#cache.refreshGeneration();
+        // Until the refresh settles; a short pause if it is not this object's (never a microtask spin).
+        await (this.#inflight?.catch(() => {}) ?? new Promise((resolve) => setTimeout(resolve, 20)));
         continue;
       }
-      const refresh = this.#refresh();
+      const refresh = (async () => this.#refresh())(); // a throw, too, is this refresh's failure
       this.#inflight = refresh;
       try {
         const fresh = await refresh;
         complete(this.#cache, fresh);
         return fresh;
       } catch (error) {
+        this.#failure = error;
         this.#cache.fail();
         if (kind === 'refresh') return token;
         throw error;
       } finally {
-        this.#inflight = null;
+        if (this.#inflight === refresh) this.#inflight = null;
       }
     }
   }

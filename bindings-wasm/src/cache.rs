@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 
 /// One credential's cached token. `lookup(now)` returns `["fresh", token]`,
 /// `["refresh", token]` (use it and refresh: this caller was chosen),
-/// `["must", null]` or `["wait", null]`.
+/// `["must", null]` or `["wait", null]`; after a wait, `lookupAfterWait(now,
+/// generation)` may also return `["failed", null]`: the refresh waited for
+/// failed, and the caller gets its error.
 #[wasm_bindgen]
 pub struct TokenCache {
     inner: CoreCache<AnyToken>,
@@ -39,13 +41,24 @@ impl TokenCache {
 
     /// What the caller should do at `now`.
     pub fn lookup(&mut self, now: f64) -> Result<Array, JsValue> {
-        let (kind, token) = match self.inner.get(now_of(now)?) {
-            Lookup::Fresh(token) => ("fresh", to_js(&token)),
-            Lookup::RefreshInBackground(token) => ("refresh", to_js(&token)),
-            Lookup::MustRefresh => ("must", JsValue::NULL),
-            Lookup::WaitForRefresh => ("wait", JsValue::NULL),
-        };
-        Ok(Array::of2(&kind.into(), &token))
+        Ok(answer(self.inner.get(now_of(now)?)))
+    }
+
+    /// How many refreshes have started: a caller told to wait notes it before
+    /// waiting, then asks [`TokenCache::lookup_after_wait`] with it.
+    #[wasm_bindgen(js_name = refreshGeneration)]
+    pub fn refresh_generation(&self) -> f64 {
+        self.inner.refresh_generation() as f64 // one per refresh: far below 2^53
+    }
+
+    /// What a caller that waited for refresh `generation` should do at `now`:
+    /// `["failed", null]` if that refresh failed and nothing valid is left,
+    /// otherwise what `lookup` says.
+    #[wasm_bindgen(js_name = lookupAfterWait)]
+    pub fn lookup_after_wait(&mut self, now: f64, generation: f64) -> Result<Array, JsValue> {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let generation = generation as u64; // a number refreshGeneration returned
+        Ok(answer(self.inner.get_after_wait(now_of(now)?, generation)))
     }
 
     /// The chosen caller's refresh succeeded with an access token.
@@ -75,4 +88,16 @@ impl TokenCache {
     pub fn refresh_at(&self) -> Option<f64> {
         self.inner.refresh_at().map(|t| UnixTime::as_secs(t) as f64)
     }
+}
+
+/// A lookup as `[kind, token or null]`.
+fn answer(lookup: Lookup<AnyToken>) -> Array {
+    let (kind, token) = match lookup {
+        Lookup::Fresh(token) => ("fresh", to_js(&token)),
+        Lookup::RefreshInBackground(token) => ("refresh", to_js(&token)),
+        Lookup::MustRefresh => ("must", JsValue::NULL),
+        Lookup::WaitForRefresh => ("wait", JsValue::NULL),
+        Lookup::RefreshFailed => ("failed", JsValue::NULL),
+    };
+    Array::of2(&kind.into(), &token)
 }

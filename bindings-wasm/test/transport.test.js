@@ -2,8 +2,9 @@
 // driver: against a loopback endpoint that accepts connections and never
 // answers (or trickles its answer), conversations end in `transport_error`
 // within the limits their requests carry, and callers waiting on the same
-// cached refresh are released with the error. The short limit comes from the
-// conformance flow's `request_timeout_millis` (the core's FlowOptions).
+// cached refresh are released with its error as soon as it fails. The short
+// limits come from the conformance flow's `request_timeout_millis` (the core's
+// FlowOptions).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createServer } from 'node:net';
@@ -93,21 +94,29 @@ test('a trickling body is cut at the limit (the body read is covered)', async ()
   assert.ok(performance.now() - started < 500 + SLACK);
 });
 
-test('callers waiting on a stalled refresh get the error, not a hang', async () => {
-  // The package's credentials cache (single flight) over the conformance conversation.
+test('a caller waiting on a stalled refresh gets its error, no later than the refresher', async () => {
+  // The package's credentials cache (single flight) over the conformance conversation,
+  // each refresh one attempt of 1.5 s: longer than the slack, so a second refresh would show.
+  const limit = 1500;
+  let refreshes = 0;
   class Stalled extends credmint.ServiceAccountCredentials {
     fetchAccessToken() {
-      return this.drive(credmint.conformance.flow(grantSpec(stalled.url, { retry: ONCE })));
+      refreshes += 1;
+      return this.drive(credmint.conformance.flow(grantSpec(stalled.url, { limit, retry: ONCE })));
     }
   }
   const key = credmint.ServiceAccountKey.fromJSON(readFileSync(new URL('keys/sa_2048_pkcs8.json', VECTORS), 'utf8'));
   const credentials = new Stalled(key);
   const started = performance.now();
-  const outcomes = await Promise.allSettled([credentials.getAccessToken(), credentials.getAccessToken()]);
-  const elapsed = performance.now() - started;
-  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
-  assert.ok(outcomes.every((o) => isTransportError(o.reason)));
-  // The first refresh fails at its limit; the waiter then refreshes itself (the
-  // core's TokenCache lets the next caller try) and fails at its own.
-  assert.ok(elapsed < 2 * LIMIT + SLACK, String(elapsed));
+  const caller = () => credentials.getAccessToken().then(
+    () => assert.fail('expected transport_error'),
+    (error) => ({ error, at: performance.now() - started }),
+  );
+  const [refresher, waiter] = await Promise.all([caller(), caller()]);
+  assert.ok(isTransportError(refresher.error), String(refresher.error));
+  assert.equal(waiter.error, refresher.error, "the waiter gets the refresh's own error");
+  assert.equal(refreshes, 1, 'one refresh for both callers');
+  assert.ok(refresher.at >= limit - 20 && refresher.at < limit + SLACK, String(refresher.at));
+  // Before the core's RefreshFailed the waiter refreshed again: another 1.5 s.
+  assert.ok(waiter.at <= refresher.at + SLACK, `${waiter.at} vs ${refresher.at}`);
 });

@@ -223,17 +223,21 @@ test('flows.json: every conversation, step by step', () => {
 test('cache.json: single-flight decisions', () => {
   for (const c of vectorFile('cache.json').cases) {
     const cache = credmint.conformance.tokenCache(c.policy, c.max_jitter_secs, c.jitter_seed);
+    const shown = ([kind, token]) => ({ fresh: () => ({ fresh: token.expiresAtUnix }),
+      refresh: () => ({ refresh_in_background: token.expiresAtUnix }), must: () => 'must_refresh',
+      wait: () => 'wait_for_refresh', failed: () => 'refresh_failed' }[kind]());
+    let generation = 0;
     for (const op of c.ops) {
-      if (op.op === 'get') {
-        const [kind, token] = cache.lookup(op.now);
-        const shown = { fresh: () => ({ fresh: token.expiresAtUnix }), refresh: () => ({ refresh_in_background: token.expiresAtUnix }),
-          must: () => 'must_refresh', wait: () => 'wait_for_refresh' }[kind]();
-        assert.deepEqual(shown, op.expect, c.name);
-      } else if (op.op === 'complete') {
+      if (op.op === 'get') assert.deepEqual(shown(cache.lookup(op.now)), op.expect, c.name);
+      else if (op.op === 'get_after_wait') {
+        assert.deepEqual(shown(cache.lookupAfterWait(op.now, generation)), op.expect, c.name);
+      } else if (op.op === 'note_generation') generation = cache.refreshGeneration();
+      else if (op.op === 'complete') {
         cache.completeAccess(credmint.conformance.bearerToken('t', op.obtained_at, op.expires_at - op.obtained_at));
       } else if (op.op === 'fail') cache.fail();
       else if (op.op === 'invalidate') cache.invalidate();
       else if (op.op === 'refresh_at') assert.equal(cache.refreshAt() ?? null, op.expect, c.name);
+      else assert.fail(`${c.name}: unknown op ${op.op}`);
     }
   }
 });

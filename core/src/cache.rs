@@ -32,8 +32,14 @@ pub enum Lookup<T> {
     RefreshInBackground(T),
     /// No usable token: refresh now (this caller was chosen), then report.
     MustRefresh,
-    /// No usable token and another caller is refreshing: wait for it, then ask again.
+    /// No usable token and another caller is refreshing: note
+    /// [`TokenCache::refresh_generation`], wait for it, then ask again with
+    /// [`TokenCache::get_after_wait`].
     WaitForRefresh,
+    /// The refresh this caller waited for failed and nothing valid is left:
+    /// give the caller that refresh's error (the host kept it) rather than
+    /// starting another, so no waiter waits longer than one refresh.
+    RefreshFailed,
 }
 
 /// One cached token per credential and scope/audience.
@@ -46,6 +52,8 @@ pub struct TokenCache<T> {
     jitter: Jitter,
     refresh_timeout_secs: u64,
     refreshing_since: Option<UnixTime>,
+    refreshes_started: u64,
+    failed_refresh: Option<u64>,
 }
 
 impl<T: Expiring + Clone> TokenCache<T> {
@@ -64,6 +72,8 @@ impl<T: Expiring + Clone> TokenCache<T> {
             jitter,
             refresh_timeout_secs: DEFAULT_REFRESH_TIMEOUT_SECS,
             refreshing_since: None,
+            refreshes_started: 0,
+            failed_refresh: None,
         }
     }
 
@@ -98,27 +108,54 @@ impl<T: Expiring + Clone> TokenCache<T> {
         match (valid, due, in_flight) {
             (Some(token), false, _) | (Some(token), true, true) => Lookup::Fresh(token),
             (Some(token), true, false) => {
-                self.refreshing_since = Some(now);
+                self.start_refresh(now);
                 Lookup::RefreshInBackground(token)
             }
             (None, _, false) => {
-                self.refreshing_since = Some(now);
+                self.start_refresh(now);
                 Lookup::MustRefresh
             }
             (None, _, true) => Lookup::WaitForRefresh,
         }
     }
 
+    fn start_refresh(&mut self, now: UnixTime) {
+        self.refreshing_since = Some(now);
+        self.refreshes_started += 1;
+    }
+
+    /// How many refreshes have started: a caller told to wait notes it, and
+    /// asks again with [`TokenCache::get_after_wait`].
+    pub fn refresh_generation(&self) -> u64 {
+        self.refreshes_started
+    }
+
+    /// What a caller that waited for refresh number `generation` should do at
+    /// `now`: [`Lookup::RefreshFailed`] if that refresh failed and nothing valid
+    /// is left, otherwise what [`TokenCache::get`] says.
+    pub fn get_after_wait(&mut self, now: UnixTime, generation: u64) -> Lookup<T> {
+        let valid = self
+            .token
+            .as_ref()
+            .is_some_and(|token| !token.lifetime().is_expired(now, self.policy));
+        if !valid && self.failed_refresh == Some(generation) {
+            return Lookup::RefreshFailed;
+        }
+        self.get(now)
+    }
+
     /// A refresh succeeded: keep `token` and pick the jitter of its refresh time.
     pub fn complete(&mut self, token: T) {
         self.token = Some(token);
         self.refreshing_since = None;
+        self.failed_refresh = None;
         self.jitter_secs = self.jitter.below(self.max_jitter_secs + 1);
     }
 
     /// A refresh failed: another caller may try (the old token stays while valid).
     pub fn fail(&mut self) {
         self.refreshing_since = None;
+        self.failed_refresh = Some(self.refreshes_started);
     }
 
     /// Drops the token (after the API answered 401 with it).
@@ -142,6 +179,8 @@ pub enum Answer<T, F> {
     MustRefresh(F),
     /// Another caller is refreshing: wait for it, then ask again.
     WaitForRefresh,
+    /// The refresh this caller waited for failed: report that refresh's error.
+    RefreshFailed,
 }
 
 /// A [`TokenCache`] together with the way to refresh it.
@@ -163,9 +202,26 @@ where
 
     /// What to do at `now`; a refresh comes with its flow.
     pub fn get(&mut self, now: UnixTime) -> Result<Answer<F::Output, F>> {
-        Ok(match self.cache.get(now) {
+        let lookup = self.cache.get(now);
+        self.answer(lookup)
+    }
+
+    /// What a caller that waited for refresh `generation` (see
+    /// [`TokenCache::refresh_generation`]) should do at `now`.
+    pub fn get_after_wait(
+        &mut self,
+        now: UnixTime,
+        generation: u64,
+    ) -> Result<Answer<F::Output, F>> {
+        let lookup = self.cache.get_after_wait(now, generation);
+        self.answer(lookup)
+    }
+
+    fn answer(&mut self, lookup: Lookup<F::Output>) -> Result<Answer<F::Output, F>> {
+        Ok(match lookup {
             Lookup::Fresh(token) => Answer::Fresh(token),
             Lookup::WaitForRefresh => Answer::WaitForRefresh,
+            Lookup::RefreshFailed => Answer::RefreshFailed,
             Lookup::RefreshInBackground(token) => match (self.refresh)() {
                 Ok(flow) => Answer::RefreshInBackground { token, flow },
                 Err(err) => {
@@ -261,6 +317,43 @@ mod tests {
         );
         cache.complete(token(3590, 7190));
         assert_eq!(cache.get(at(3600)), Lookup::Fresh(token(3590, 7190)));
+    }
+
+    #[test]
+    fn waiters_share_a_failed_refresh() {
+        let mut cache =
+            TokenCache::<Token>::with_jitter(RefreshPolicy::GOOGLE, 0, Jitter::from_seed(1));
+        assert_eq!(cache.get(at(0)), Lookup::MustRefresh);
+        assert_eq!(cache.get(at(1)), Lookup::WaitForRefresh);
+        let waited_for = cache.refresh_generation();
+        cache.fail();
+        assert_eq!(
+            cache.get_after_wait(at(60), waited_for),
+            Lookup::RefreshFailed,
+            "the waiter gets the failure, not a refresh of its own"
+        );
+        assert_eq!(
+            cache.get(at(61)),
+            Lookup::MustRefresh,
+            "a new caller tries again"
+        );
+        assert_eq!(cache.get(at(62)), Lookup::WaitForRefresh);
+        let second = cache.refresh_generation();
+        assert_eq!(
+            cache.get_after_wait(at(62), second),
+            Lookup::WaitForRefresh,
+            "the second refresh has not failed: keep waiting"
+        );
+        cache.complete(token(62, 3662));
+        assert_eq!(
+            cache.get_after_wait(at(63), waited_for),
+            Lookup::Fresh(token(62, 3662)),
+            "once a token is there, every waiter uses it"
+        );
+        assert_eq!(
+            cache.get_after_wait(at(63), second),
+            Lookup::Fresh(token(62, 3662))
+        );
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn fetch<S: Fn() -> credmint::Result<credmint::ServiceAccountTokenFlow>>(
             credential.report(&outcome);
             outcome.unwrap().token().expose_secret().to_owned()
         }
-        Answer::WaitForRefresh => panic!("a single caller never waits"),
+        Answer::WaitForRefresh | Answer::RefreshFailed => panic!("a single caller never waits"),
     }
 }
 

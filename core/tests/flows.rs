@@ -194,16 +194,26 @@ fn cache() {
             case["max_jitter_secs"].as_u64().unwrap(),
             Jitter::from_seed(case["jitter_seed"].as_u64().unwrap()),
         );
+        let mut generation = 0;
+        let rendered = |lookup: Lookup<Lived>| match lookup {
+            Lookup::Fresh(t) => json!({"fresh": t.0.expires_at().as_secs()}),
+            Lookup::RefreshInBackground(t) => {
+                json!({"refresh_in_background": t.0.expires_at().as_secs()})
+            }
+            Lookup::MustRefresh => json!("must_refresh"),
+            Lookup::WaitForRefresh => json!("wait_for_refresh"),
+            Lookup::RefreshFailed => json!("refresh_failed"),
+        };
         for (i, op) in case["ops"].as_array().unwrap().iter().enumerate() {
             let got = match s(&op["op"]).as_str() {
-                "get" => Some(match cache.get(time(&op["now"])) {
-                    Lookup::Fresh(t) => json!({"fresh": t.0.expires_at().as_secs()}),
-                    Lookup::RefreshInBackground(t) => {
-                        json!({"refresh_in_background": t.0.expires_at().as_secs()})
-                    }
-                    Lookup::MustRefresh => json!("must_refresh"),
-                    Lookup::WaitForRefresh => json!("wait_for_refresh"),
-                }),
+                "get" => Some(rendered(cache.get(time(&op["now"])))),
+                "get_after_wait" => {
+                    Some(rendered(cache.get_after_wait(time(&op["now"]), generation)))
+                }
+                "note_generation" => {
+                    generation = cache.refresh_generation();
+                    None
+                }
                 "complete" => {
                     cache.complete(Lived(
                         TokenLifetime::new(time(&op["obtained_at"]), time(&op["expires_at"]))

@@ -33,7 +33,9 @@ _WAIT_SECONDS = 0.05
 
 
 class _Cached:
-    """One cache and the conversation that refills it."""
+    """One cache and the conversation that refills it. A caller told to wait
+    notes which refresh it waits for; if that refresh fails, the core says so
+    and the caller gets that refresh's error instead of starting another."""
 
     def __init__(self, policy: str, conversation: Callable[[], Any]) -> None:
         import threading
@@ -41,28 +43,50 @@ class _Cached:
         self._cache = _native.TokenCache(policy)
         self._conversation = conversation
         self._refreshed = threading.Condition()
+        self._failure: Optional[Exception] = None
 
-    def _settle(self, fresh: Any) -> None:
+    def _settle(self, fresh: Any, failure: Optional[BaseException] = None) -> None:
         with self._refreshed:
             if fresh is None:
+                self._failure = failure if isinstance(failure, Exception) else None
                 self._cache.fail()
             else:
                 self._cache.complete(fresh)
             self._refreshed.notify_all()
 
+    def _lookup(self, waited_for: Optional[int]) -> Tuple[str, Any]:
+        if waited_for is None:
+            result: Tuple[str, Any] = self._cache.lookup(now())
+        else:
+            result = self._cache.lookup_after_wait(now(), waited_for)
+        return result
+
+    def _failed(self) -> Exception:
+        failure = self._failure
+        if failure is None:  # pragma: no cover - only a BaseException can leave none
+            from .errors import TransportError
+
+            return TransportError("the refresh this caller waited for failed", "transport_error", None, True)
+        return failure
+
     def get(self, transport: Any) -> Any:
+        waited_for: Optional[int] = None
         while True:
-            kind, token = self._cache.lookup(now())
+            kind, token = self._lookup(waited_for)
             if kind == "fresh":
                 return token
+            if kind == "failed":
+                raise self._failed()
             if kind == "wait":
+                if waited_for is None:
+                    waited_for = token  # the refresh waited for, read with the lookup
                 with self._refreshed:
                     self._refreshed.wait(_WAIT_SECONDS)
                 continue
             try:
                 fresh = drive(self._conversation(), transport)
-            except BaseException:
-                self._settle(None)
+            except BaseException as failure:
+                self._settle(None, failure)
                 if kind == "refresh":
                     return token  # still valid; the next caller retries the refresh
                 raise
@@ -72,17 +96,22 @@ class _Cached:
     async def get_async(self, transport: Any) -> Any:
         import asyncio
 
+        waited_for: Optional[int] = None
         while True:
-            kind, token = self._cache.lookup(now())
+            kind, token = self._lookup(waited_for)
             if kind == "fresh":
                 return token
+            if kind == "failed":
+                raise self._failed()
             if kind == "wait":
+                if waited_for is None:
+                    waited_for = token
                 await asyncio.sleep(_WAIT_SECONDS)
                 continue
             try:
                 fresh = await drive_async(self._conversation(), transport)
-            except BaseException:
-                self._settle(None)
+            except BaseException as failure:
+                self._settle(None, failure)
                 if kind == "refresh":
                     return token
                 raise

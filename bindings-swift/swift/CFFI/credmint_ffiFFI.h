@@ -283,9 +283,19 @@ void uniffi_credmint_ffi_fn_method_tokencache_invalidate(uint64_t ptr, RustCallS
 RustBuffer uniffi_credmint_ffi_fn_method_tokencache_lookup(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENCACHE_LOOKUP_AFTER_WAIT
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENCACHE_LOOKUP_AFTER_WAIT
+RustBuffer uniffi_credmint_ffi_fn_method_tokencache_lookup_after_wait(uint64_t ptr, int64_t now, uint64_t generation, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENCACHE_REFRESH_AT
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENCACHE_REFRESH_AT
 RustBuffer uniffi_credmint_ffi_fn_method_tokencache_refresh_at(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENCACHE_REFRESH_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENCACHE_REFRESH_GENERATION
+uint64_t uniffi_credmint_ffi_fn_method_tokencache_refresh_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CLONE_CONVERSATION
@@ -1092,9 +1102,21 @@ uint16_t uniffi_credmint_ffi_checksum_method_tokencache_lookup(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENCACHE_LOOKUP_AFTER_WAIT
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENCACHE_LOOKUP_AFTER_WAIT
+uint16_t uniffi_credmint_ffi_checksum_method_tokencache_lookup_after_wait(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENCACHE_REFRESH_AT
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENCACHE_REFRESH_AT
 uint16_t uniffi_credmint_ffi_checksum_method_tokencache_refresh_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENCACHE_REFRESH_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENCACHE_REFRESH_GENERATION
+uint16_t uniffi_credmint_ffi_checksum_method_tokencache_refresh_generation(void
     
 );
 #endif

@@ -879,4 +879,25 @@ def cache_vectors():
         {"op": "fail"},
         get(1473188343, "must_refresh"),
     ])
+
+    def after_wait(now, expect):
+        return {"op": "get_after_wait", "now": now, "expect": expect}
+
+    add("waiters share a failed refresh: nobody waits longer than one refresh", "google", 0, 3, [
+        get(NOW, "must_refresh"),
+        get(NOW + 1, "wait_for_refresh"),
+        {"op": "note_generation"},
+        {"op": "fail"},
+        after_wait(NOW + 60, "refresh_failed"),
+        get(NOW + 61, "must_refresh"),
+        get(NOW + 62, "wait_for_refresh"),
+        {"op": "note_generation"},
+        after_wait(NOW + 62, "wait_for_refresh"),
+        {"op": "complete", "obtained_at": NOW + 62, "expires_at": NOW + 3662},
+        after_wait(NOW + 63, {"fresh": NOW + 3662}),
+        get(NOW + 3662 - 225, {"refresh_in_background": NOW + 3662}),
+        {"op": "note_generation"},
+        {"op": "fail"},
+        after_wait(NOW + 3662 - 224, {"refresh_in_background": NOW + 3662}),
+    ])
     return cases

@@ -17,9 +17,12 @@ public struct Http: Sendable {
 }
 
 /// Single flight over the core's `TokenCache`: it decides, this acts and reports.
+/// Callers that waited for a refresh that failed get its error, not a refresh of their own.
 /// A cache the core could not make (credentials it refused) fails every call with its error.
 final class Cached: @unchecked Sendable {
     private let made: Result<TokenCache, Error>
+    private let lock = NSLock()
+    private var lastFailure: Error? // of the last refresh that failed, for its waiters; under `lock`
 
     init(_ newCache: () throws -> TokenCache) {
         made = Result(catching: newCache)
@@ -27,12 +30,20 @@ final class Cached: @unchecked Sendable {
 
     func get(_ clock: Clock, refresh: () async throws -> Token) async throws -> Token {
         let cache = try made.get()
+        var waitedFor: UInt64? // the refresh this caller waits for, once told to wait
         while true {
-            switch cache.lookup(now: clock.now()) {
+            let now = clock.now()
+            let lookup = waitedFor.map { cache.lookupAfterWait(now: now, generation: $0) } ?? cache.lookup(now: now)
+            switch lookup {
             case .fresh(let token):
                 return token
-            case .waitForRefresh:
+            case .waitForRefresh(let generation):
+                waitedFor = generation
                 try await Task.sleep(nanoseconds: 20_000_000)
+            case .refreshFailed:
+                // Kept before the core heard of the failure (`refreshing`), so it is there.
+                throw lock.withLock { lastFailure } ?? CredmintError.InvalidArgument(
+                    code: "invalid_argument", detail: "a failed refresh without its error")
             case .mustRefresh:
                 return try await refreshing(cache, refresh)
             case .refreshInBackground(let token):
@@ -50,6 +61,7 @@ final class Cached: @unchecked Sendable {
         do {
             token = try await refresh()
         } catch {
+            lock.withLock { lastFailure = error }
             cache.fail()
             throw error
         }

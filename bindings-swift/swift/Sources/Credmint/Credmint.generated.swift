@@ -2894,9 +2894,21 @@ public protocol TokenCacheProtocol: AnyObject, Sendable {
     func lookup(now: Int64)  -> CacheLookup
     
     /**
+     * What a caller that waited for refresh `generation` (from `WaitForRefresh`)
+     * should do at `now`: `RefreshFailed` if that refresh failed and nothing
+     * valid is left, otherwise what `lookup` says.
+     */
+    func lookupAfterWait(now: Int64, generation: UInt64)  -> CacheLookup
+    
+    /**
      * When the held token's refresh falls due (Unix seconds), if one is held.
      */
     func refreshAt()  -> Int64?
+    
+    /**
+     * How many refreshes have started (the number `WaitForRefresh` carries).
+     */
+    func refreshGeneration()  -> UInt64
     
 }
 /**
@@ -3031,12 +3043,40 @@ open func lookup(now: Int64) -> CacheLookup  {
 }
     
     /**
+     * What a caller that waited for refresh `generation` (from `WaitForRefresh`)
+     * should do at `now`: `RefreshFailed` if that refresh failed and nothing
+     * valid is left, otherwise what `lookup` says.
+     */
+open func lookupAfterWait(now: Int64, generation: UInt64) -> CacheLookup  {
+    return try!  FfiConverterTypeCacheLookup_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_tokencache_lookup_after_wait(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(now),
+        FfiConverterUInt64.lower(generation),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * When the held token's refresh falls due (Unix seconds), if one is held.
      */
 open func refreshAt() -> Int64?  {
     return try!  FfiConverterOptionInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_method_tokencache_refresh_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many refreshes have started (the number `WaitForRefresh` carries).
+     */
+open func refreshGeneration() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_tokencache_refresh_generation(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -3748,9 +3788,20 @@ public enum CacheLookup {
      */
     case mustRefresh
     /**
-     * Another caller is refreshing: wait a little and ask again.
+     * Another caller is refreshing: wait a little and ask again with
+     * `lookup_after_wait(now, generation)`.
      */
-    case waitForRefresh
+    case waitForRefresh(
+        /**
+         * The refresh waited for: `refresh_generation()`, read under the same
+         * lock as this answer (so no other refresh can start in between).
+         */generation: UInt64
+    )
+    /**
+     * The refresh this caller waited for failed and nothing valid is left:
+     * throw that refresh's error (the host layer kept it) instead of refreshing again.
+     */
+    case refreshFailed
 
 
 
@@ -3780,7 +3831,10 @@ public struct FfiConverterTypeCacheLookup: FfiConverterRustBuffer {
         
         case 3: return .mustRefresh
         
-        case 4: return .waitForRefresh
+        case 4: return .waitForRefresh(generation: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 5: return .refreshFailed
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3804,8 +3858,13 @@ public struct FfiConverterTypeCacheLookup: FfiConverterRustBuffer {
             writeInt(&buf, Int32(3))
         
         
-        case .waitForRefresh:
+        case let .waitForRefresh(generation):
             writeInt(&buf, Int32(4))
+            FfiConverterUInt64.write(generation, into: &buf)
+            
+        
+        case .refreshFailed:
+            writeInt(&buf, Int32(5))
         
         }
     }
@@ -5316,7 +5375,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_tokencache_lookup() != 44459) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_method_tokencache_lookup_after_wait() != 1669) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_method_tokencache_refresh_at() != 58016) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_tokencache_refresh_generation() != 59137) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_conversation_feed_response() != 44661) {

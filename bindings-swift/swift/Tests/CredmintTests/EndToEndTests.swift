@@ -132,18 +132,23 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
-    func testAStalledRequestEndsInTransportErrorAtItsLimit() async throws {
-        // Two attempts of 300 ms (the conformance flow's FlowOptions), 0 to 1 s of back-off between them.
+    /// The conformance JWT-bearer conversation's spec: `attempts` of `limitMillis` each (its FlowOptions).
+    private static func stalledGrantSpec(limitMillis: Int = 300, attempts: Int = 2) throws -> String {
         let keyText = try String(contentsOf: Vectors.dir.appendingPathComponent("keys/sa_2048_pkcs8.json"), encoding: .utf8)
         var key = try JSONSerialization.jsonObject(with: Data(keyText.utf8)) as? [String: Any] ?? [:]
         key["token_uri"] = "http://127.0.0.1:9/token"
         let spec: [String: Any] = [
             "kind": "jwt_bearer", "key": ["text": try Vectors.json(key)],
             "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
-            "retry": ["max_attempts": 2, "initial_delay_secs": 1, "max_delay_secs": 1, "max_retry_after_secs": 60],
-            "request_timeout_millis": 300,
+            "retry": ["max_attempts": attempts, "initial_delay_secs": 1, "max_delay_secs": 1, "max_retry_after_secs": 60],
+            "request_timeout_millis": limitMillis,
         ]
-        let conversation = try conformanceFlow(specJson: try Vectors.json(spec))
+        return try Vectors.json(spec)
+    }
+
+    func testAStalledRequestEndsInTransportErrorAtItsLimit() async throws {
+        // Two attempts of 300 ms (the conformance flow's FlowOptions), 0 to 1 s of back-off between them.
+        let conversation = try conformanceFlow(specJson: try Self.stalledGrantSpec())
         let started = Date()
         do {
             _ = try await drive(conversation, transport: DeafTransport(), clock: SystemClock())
@@ -154,6 +159,50 @@ final class EndToEndTests: XCTestCase {
         }
         let elapsed = Date().timeIntervalSince(started)
         XCTAssertTrue(elapsed >= 0.55 && elapsed < 3.5, "\(elapsed)")
+    }
+
+    /// Credentials whose every refresh is the stalled conversation `spec`, through a deaf transport.
+    final class Stalled: Credentials {
+        private let spec: String
+        private let lock = NSLock()
+        private var started = 0
+        var refreshes: Int { lock.withLock { started } }
+
+        init(spec: String) {
+            self.spec = spec
+            super.init(cache: { TokenCache(style: .google) }, http: Http(transport: DeafTransport()))
+        }
+
+        override func fetchAccessToken() async throws -> AccessToken {
+            lock.withLock { started += 1 }
+            return try await accessToken(of: try conformanceFlow(specJson: spec))
+        }
+    }
+
+    func testACallerWaitingOnAStalledRefreshGetsItsErrorNoLaterThanTheRefresher() async throws {
+        // One attempt of 1.5 s: longer than the slack below, so a second refresh by the waiter would show.
+        let credentials = Stalled(spec: try Self.stalledGrantSpec(limitMillis: 1500, attempts: 1))
+        let started = Date()
+        let outcomes = await withTaskGroup(of: (Error?, TimeInterval).self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    do {
+                        _ = try await credentials.accessToken()
+                        return (nil, Date().timeIntervalSince(started))
+                    } catch {
+                        return (error, Date().timeIntervalSince(started))
+                    }
+                }
+            }
+            return await group.reduce(into: [(Error?, TimeInterval)]()) { $0.append($1) }
+        }.sorted { $0.1 < $1.1 }
+        let (refresher, waiter) = (outcomes[0], outcomes[1])
+        XCTAssertEqual((refresher.0 as? CredmintError)?.code, "transport_error")
+        XCTAssertEqual((waiter.0 as? CredmintError)?.code, "transport_error")
+        XCTAssertEqual(credentials.refreshes, 1, "one refresh for both callers")
+        XCTAssertTrue(refresher.1 >= 1.45 && refresher.1 < 2.5, "\(refresher.1)")
+        // Before the core's RefreshFailed the waiter refreshed again: another 1.5 s.
+        XCTAssertTrue(waiter.1 <= refresher.1 + 1.0, "\(waiter.1) vs \(refresher.1)")
     }
 
     func testARefusedConnectionIsATransportError() async throws {

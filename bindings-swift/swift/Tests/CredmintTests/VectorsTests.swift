@@ -1,5 +1,6 @@
 // The shared vectors through the Swift layer: the same keys, byte-identical
-// signatures, the same verification errors and every scripted conversation.
+// signatures, the same verification errors, every scripted conversation and
+// every cache decision.
 import Foundation
 import XCTest
 @testable import Credmint
@@ -88,6 +89,68 @@ final class VectorsTests: XCTestCase {
             try replay(name, try conformanceFlow(specJson: spec), testCase["steps"] as? [[String: Any]] ?? [])
         }
         XCTAssertGreaterThanOrEqual(cases.count, 90)
+    }
+
+    func testCacheDecisions() throws {
+        let cases = try Vectors.cases("cache.json")
+        for testCase in cases {
+            let name = testCase["name"] as? String ?? "?"
+            let number = { (value: Any?) in (value as? NSNumber)?.int64Value ?? 0 }
+            let cache = TokenCache(
+                style: testCase["policy"] as? String == "ibm" ? .ibm : .google,
+                maxJitterSecs: (testCase["max_jitter_secs"] as? NSNumber)?.uint64Value,
+                jitterSeed: (testCase["jitter_seed"] as? NSNumber)?.uint64Value)
+            var generation: UInt64 = 0
+            for op in testCase["ops"] as? [[String: Any]] ?? [] {
+                let place = "\(name): \(op)"
+                let check = { (lookup: CacheLookup) in
+                    let shown: NSObject
+                    switch lookup {
+                    case .fresh(let token):
+                        shown = ["fresh": Self.expiry(token)] as NSDictionary
+                    case .refreshInBackground(let token):
+                        shown = ["refresh_in_background": Self.expiry(token)] as NSDictionary
+                    case .mustRefresh:
+                        shown = "must_refresh" as NSString
+                    case .waitForRefresh(let waitedFor):
+                        XCTAssertEqual(waitedFor, cache.refreshGeneration(), place)
+                        shown = "wait_for_refresh" as NSString
+                    case .refreshFailed:
+                        shown = "refresh_failed" as NSString
+                    }
+                    XCTAssertEqual(shown, op["expect"] as? NSObject, place)
+                }
+                switch op["op"] as? String {
+                case "get":
+                    check(cache.lookup(now: number(op["now"])))
+                case "get_after_wait":
+                    check(cache.lookupAfterWait(now: number(op["now"]), generation: generation))
+                case "note_generation":
+                    generation = cache.refreshGeneration()
+                case "complete":
+                    let obtained = number(op["obtained_at"])
+                    let token = try AccessToken.bearer(
+                        token: "t", now: obtained, ttlSecs: UInt64(number(op["expires_at"]) - obtained))
+                    cache.complete(token: .access(token: token))
+                case "fail":
+                    cache.fail()
+                case "invalidate":
+                    cache.invalidate()
+                case "refresh_at":
+                    XCTAssertEqual(cache.refreshAt(), (op["expect"] as? NSNumber)?.int64Value, place)
+                default:
+                    XCTFail("unknown op \(place)")
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(cases.count, 2)
+    }
+
+    private static func expiry(_ token: Token) -> Int64 {
+        switch token {
+        case .access(let token): return token.expiresAt()
+        case .id(let token): return token.expiresAt()
+        }
     }
 
     /// Polls at each step's `now` and checks what comes out: the exact request

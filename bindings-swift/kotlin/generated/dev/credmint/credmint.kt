@@ -697,7 +697,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_tokencache_lookup(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_tokencache_lookup_after_wait(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_tokencache_refresh_at(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_tokencache_refresh_generation(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_conversation_feed_response(
     ): Int
@@ -859,8 +863,12 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_credmint_ffi_fn_method_tokencache_lookup(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_tokencache_lookup_after_wait(`ptr`: Long,`now`: Long,`generation`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_tokencache_refresh_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_tokencache_refresh_generation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_credmint_ffi_fn_clone_conversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_free_conversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1203,7 +1211,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_lookup() and 0xFFFF) != 44459) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_lookup_after_wait() and 0xFFFF) != 1669) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_refresh_at() and 0xFFFF) != 58016) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_refresh_generation() and 0xFFFF) != 59137) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_conversation_feed_response() and 0xFFFF) != 44661) {
@@ -5711,9 +5725,21 @@ public interface TokenCacheInterface {
     fun `lookup`(`now`: kotlin.Long): CacheLookup
     
     /**
+     * What a caller that waited for refresh `generation` (from `WaitForRefresh`)
+     * should do at `now`: `RefreshFailed` if that refresh failed and nothing
+     * valid is left, otherwise what `lookup` says.
+     */
+    fun `lookupAfterWait`(`now`: kotlin.Long, `generation`: kotlin.ULong): CacheLookup
+    
+    /**
      * When the held token's refresh falls due (Unix seconds), if one is held.
      */
     fun `refreshAt`(): kotlin.Long?
+    
+    /**
+     * How many refreshes have started (the number `WaitForRefresh` carries).
+     */
+    fun `refreshGeneration`(): kotlin.ULong
     
     companion object
 }
@@ -5902,12 +5928,48 @@ open class TokenCache: Disposable, AutoCloseable, TokenCacheInterface
 
     
     /**
+     * What a caller that waited for refresh `generation` (from `WaitForRefresh`)
+     * should do at `now`: `RefreshFailed` if that refresh failed and nothing
+     * valid is left, otherwise what `lookup` says.
+     */override fun `lookupAfterWait`(`now`: kotlin.Long, `generation`: kotlin.ULong): CacheLookup {
+            return FfiConverterTypeCacheLookup.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_tokencache_lookup_after_wait(
+        it,
+        
+        FfiConverterLong.lower(`now`),
+        FfiConverterULong.lower(`generation`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * When the held token's refresh falls due (Unix seconds), if one is held.
      */override fun `refreshAt`(): kotlin.Long? {
             return FfiConverterOptionalLong.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_credmint_ffi_fn_method_tokencache_refresh_at(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many refreshes have started (the number `WaitForRefresh` carries).
+     */override fun `refreshGeneration`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_tokencache_refresh_generation(
         it,
         _status)
 }
@@ -6587,9 +6649,27 @@ sealed class CacheLookup: Disposable  {
     
     
     /**
-     * Another caller is refreshing: wait a little and ask again.
+     * Another caller is refreshing: wait a little and ask again with
+     * `lookup_after_wait(now, generation)`.
      */
-    object WaitForRefresh : CacheLookup()
+    data class WaitForRefresh(
+        /**
+         * The refresh waited for: `refresh_generation()`, read under the same
+         * lock as this answer (so no other refresh can start in between).
+         */
+        val `generation`: kotlin.ULong) : CacheLookup()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The refresh this caller waited for failed and nothing valid is left:
+     * throw that refresh's error (the host layer kept it) instead of refreshing again.
+     */
+    object RefreshFailed : CacheLookup()
     
     
 
@@ -6613,7 +6693,14 @@ sealed class CacheLookup: Disposable  {
             }
             is CacheLookup.MustRefresh -> {// Nothing to destroy
             }
-            is CacheLookup.WaitForRefresh -> {// Nothing to destroy
+            is CacheLookup.WaitForRefresh -> {
+                
+    Disposable.destroy(
+        this.`generation`
+    )
+                
+            }
+            is CacheLookup.RefreshFailed -> {// Nothing to destroy
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
@@ -6639,7 +6726,10 @@ public object FfiConverterTypeCacheLookup : FfiConverterRustBuffer<CacheLookup>{
                 FfiConverterTypeToken.read(buf),
                 )
             3 -> CacheLookup.MustRefresh
-            4 -> CacheLookup.WaitForRefresh
+            4 -> CacheLookup.WaitForRefresh(
+                FfiConverterULong.read(buf),
+                )
+            5 -> CacheLookup.RefreshFailed
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -6669,6 +6759,13 @@ public object FfiConverterTypeCacheLookup : FfiConverterRustBuffer<CacheLookup>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
+                + FfiConverterULong.allocationSize(value.`generation`)
+            )
+        }
+        is CacheLookup.RefreshFailed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
             )
         }
     }
@@ -6691,6 +6788,11 @@ public object FfiConverterTypeCacheLookup : FfiConverterRustBuffer<CacheLookup>{
             }
             is CacheLookup.WaitForRefresh -> {
                 buf.putInt(4)
+                FfiConverterULong.write(value.`generation`, buf)
+                Unit
+            }
+            is CacheLookup.RefreshFailed -> {
+                buf.putInt(5)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

@@ -1,5 +1,6 @@
 // Single-flight caching: the core's TokenCache decides (fresh, refresh in the
-// background, refresh first, wait); this only acts and reports back.
+// background, refresh first, wait, the waited-for refresh failed); this only
+// acts and reports back.
 package dev.credmint
 
 import kotlinx.coroutines.delay
@@ -9,12 +10,26 @@ internal class Cached(newCache: () -> TokenCache) {
     private val made = lazy(newCache)
     private val cache get() = made.value
 
-    /** The cached token, or the one [refresh] gets; concurrent callers share one refresh. */
+    // The error of the last refresh that failed, for the callers that waited for it.
+    @Volatile private var failure: Throwable? = null
+
+    /**
+     * The cached token, or the one [refresh] gets; concurrent callers share one
+     * refresh, and its failure: a caller that waited for it gets its error
+     * (a cancelled refresh: its CancellationException, as a cancelled `Deferred` gives).
+     */
     suspend fun get(clock: Clock, refresh: suspend () -> Token): Token {
+        var waitedFor: ULong? = null // the refresh this caller waits for, once told to wait
         while (true) {
-            when (val lookup = cache.lookup(clock.now())) {
+            val now = clock.now()
+            when (val lookup = if (waitedFor == null) cache.lookup(now) else cache.lookupAfterWait(now, waitedFor)) {
                 is CacheLookup.Fresh -> return lookup.token
-                is CacheLookup.WaitForRefresh -> delay(WAIT_MILLIS)
+                is CacheLookup.WaitForRefresh -> {
+                    waitedFor = lookup.generation
+                    delay(WAIT_MILLIS)
+                }
+                // Set before the core heard of the failure (refreshing), so it is there.
+                is CacheLookup.RefreshFailed -> throw checkNotNull(failure) { "a failed refresh without its error" }
                 is CacheLookup.MustRefresh -> return refreshing(refresh)
                 is CacheLookup.RefreshInBackground -> return try {
                     refreshing(refresh)
@@ -28,9 +43,10 @@ internal class Cached(newCache: () -> TokenCache) {
     private suspend fun refreshing(refresh: suspend () -> Token): Token {
         val token = try {
             refresh()
-        } catch (failure: Throwable) {
+        } catch (failed: Throwable) {
+            failure = failed
             cache.fail()
-            throw failure
+            throw failed
         }
         cache.complete(token)
         return token

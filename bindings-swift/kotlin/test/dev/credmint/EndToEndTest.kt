@@ -24,6 +24,7 @@ import org.junit.AfterClass
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertSame
 import org.junit.Assert.assertTrue
 import org.junit.BeforeClass
 import org.junit.Test
@@ -293,8 +294,8 @@ class EndToEndTest {
         }
     }
 
-    /** The JWT-bearer conversation to [tokenUri], two attempts of 300 ms each (the flow's options). */
-    private fun stalledGrant(tokenUri: String): Conversation {
+    /** The JWT-bearer conversation to [tokenUri], [attempts] of [limitMillis] each (the flow's options). */
+    private fun stalledGrant(tokenUri: String, limitMillis: Int = 300, attempts: Int = 2): Conversation {
         val key = com.google.gson.JsonParser.parseString(File(Vectors.dir, "keys/sa_2048_pkcs8.json").readText()).asJsonObject
         key.addProperty("token_uri", tokenUri)
         val spec = com.google.gson.JsonObject().apply {
@@ -302,9 +303,9 @@ class EndToEndTest {
             add("key", com.google.gson.JsonObject().apply { addProperty("text", key.toString()) })
             add("scopes", com.google.gson.JsonArray().apply { add(CLOUD_PLATFORM) })
             add("retry", com.google.gson.JsonParser.parseString(
-                """{"max_attempts":2,"initial_delay_secs":1,"max_delay_secs":1,"max_retry_after_secs":60}""",
+                """{"max_attempts":$attempts,"initial_delay_secs":1,"max_delay_secs":1,"max_retry_after_secs":60}""",
             ))
-            addProperty("request_timeout_millis", 300)
+            addProperty("request_timeout_millis", limitMillis)
         }
         return conformanceFlow(spec.toString())
     }
@@ -321,8 +322,8 @@ class EndToEndTest {
         assertTrue("$elapsed", elapsed >= 0.55 && elapsed < 3.0)
     }
 
-    @Test
-    fun aStalledEndpointEndsInTransportErrorWithinTheLimit() {
+    /** Runs [block] with the token URI of a loopback server that accepts connections (kept in `held`) and never answers. */
+    private inline fun <T> withStalledServer(block: (tokenUri: String, held: List<java.net.Socket>) -> T): T {
         val server = java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())
         val held = java.util.Collections.synchronizedList(mutableListOf<java.net.Socket>())
         val accepting = Thread {
@@ -333,16 +334,55 @@ class EndToEndTest {
             }
         }.apply { isDaemon = true; start() }
         try {
-            assertStalledEndsInTransportError(HttpUrlConnectionTransport(), "http://127.0.0.1:${server.localPort}/token")
-            assertEquals("both attempts reached the server", 2, held.size)
-            // A transport that ignores the limit is abandoned at it all the same.
-            val deaf = Transport { Thread.sleep(60_000); throw java.io.IOException("unreachable") }
-            assertStalledEndsInTransportError(deaf, "http://127.0.0.1:${server.localPort}/token")
+            return block("http://127.0.0.1:${server.localPort}/token", held)
         } finally {
             server.close()
             held.forEach { it.close() }
             accepting.join(1000)
         }
+    }
+
+    @Test
+    fun aStalledEndpointEndsInTransportErrorWithinTheLimit() = withStalledServer { tokenUri, held ->
+        assertStalledEndsInTransportError(HttpUrlConnectionTransport(), tokenUri)
+        assertEquals("both attempts reached the server", 2, held.size)
+        // A transport that ignores the limit is abandoned at it all the same.
+        val deaf = Transport { Thread.sleep(60_000); throw java.io.IOException("unreachable") }
+        assertStalledEndsInTransportError(deaf, tokenUri)
+    }
+
+    /** Credentials whose every refresh is the stalled grant: one attempt of [limitMillis]. */
+    private inner class Stalled(private val tokenUri: String, private val limitMillis: Int) :
+        Credentials({ TokenCache(RefreshStyle.GOOGLE) }, Http()) {
+        val refreshes = AtomicInteger()
+
+        override suspend fun fetchAccessToken(): AccessToken {
+            refreshes.incrementAndGet()
+            return accessTokenOf(stalledGrant(tokenUri, limitMillis, attempts = 1))
+        }
+    }
+
+    @Test
+    fun aCallerWaitingOnAStalledRefreshGetsItsErrorNoLaterThanTheRefresher() = withStalledServer { tokenUri, _ ->
+        // 1.5 s: longer than the slack below, so a second refresh by the waiter would show.
+        val limit = 1500
+        val credentials = Stalled(tokenUri, limit)
+        val started = System.nanoTime()
+        val outcomes = runBlocking {
+            (1..2).map {
+                async(kotlinx.coroutines.Dispatchers.Default) {
+                    val failure = runCatching { credentials.accessToken() }.exceptionOrNull()
+                    failure to (System.nanoTime() - started) / 1e9
+                }
+            }.awaitAll()
+        }.sortedBy { it.second }
+        val (refresher, waiter) = outcomes
+        assertTrue("${refresher.first}", refresher.first is CredmintException.Transport)
+        assertSame("the waiter gets the refresh's own error", refresher.first, waiter.first)
+        assertEquals("one refresh for both callers", 1, credentials.refreshes.get())
+        assertTrue("${refresher.second}", refresher.second >= limit / 1000.0 - 0.05 && refresher.second < limit / 1000.0 + 1.0)
+        // Before the core's RefreshFailed the waiter refreshed again: another 1.5 s.
+        assertTrue("${waiter.second} vs ${refresher.second}", waiter.second <= refresher.second + 1.0)
     }
 
     @Test

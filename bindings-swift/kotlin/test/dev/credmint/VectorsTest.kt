@@ -205,21 +205,29 @@ class VectorsTest {
         for (case in cases) {
             val style = if (case.str("policy") == "ibm") RefreshStyle.IBM else RefreshStyle.GOOGLE
             val cache = TokenCache(style, case["max_jitter_secs"].asLong.toULong(), case["jitter_seed"].asLong.toULong())
+            var generation = 0UL
             for (op in case["ops"].asJsonArray.map { it.asJsonObject }) {
                 val where = "${case.str("name")}: $op"
-                when (op.str("op")) {
-                    "get" -> {
-                        val shown: Any = when (val lookup = cache.lookup(op["now"].asLong)) {
-                            is CacheLookup.Fresh -> mapOf("fresh" to expiry(lookup.token))
-                            is CacheLookup.RefreshInBackground -> mapOf("refresh_in_background" to expiry(lookup.token))
-                            is CacheLookup.MustRefresh -> "must_refresh"
-                            is CacheLookup.WaitForRefresh -> "wait_for_refresh"
+                fun check(lookup: CacheLookup) {
+                    val shown: Any = when (lookup) {
+                        is CacheLookup.Fresh -> mapOf("fresh" to expiry(lookup.token))
+                        is CacheLookup.RefreshInBackground -> mapOf("refresh_in_background" to expiry(lookup.token))
+                        is CacheLookup.MustRefresh -> "must_refresh"
+                        is CacheLookup.WaitForRefresh -> {
+                            assertEquals(where, cache.refreshGeneration(), lookup.generation)
+                            "wait_for_refresh"
                         }
-                        val want = op["expect"]
-                        val wanted: Any = if (want.isJsonPrimitive) want.asString
-                        else want.asJsonObject.entrySet().associate { (k, v) -> k to v.asLong }
-                        assertEquals(where, wanted, shown)
+                        is CacheLookup.RefreshFailed -> "refresh_failed"
                     }
+                    val want = op["expect"]
+                    val wanted: Any = if (want.isJsonPrimitive) want.asString
+                    else want.asJsonObject.entrySet().associate { (k, v) -> k to v.asLong }
+                    assertEquals(where, wanted, shown)
+                }
+                when (op.str("op")) {
+                    "get" -> check(cache.lookup(op["now"].asLong))
+                    "get_after_wait" -> check(cache.lookupAfterWait(op["now"].asLong, generation))
+                    "note_generation" -> generation = cache.refreshGeneration()
                     "complete" -> {
                         val obtained = op["obtained_at"].asLong
                         val token = AccessToken.bearer("t", obtained, (op["expires_at"].asLong - obtained).toULong())
