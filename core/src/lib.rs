@@ -68,6 +68,7 @@ mod lifetime;
 mod oauth;
 mod output;
 mod remote;
+mod remote_keyset;
 mod retry;
 mod secret;
 mod sign;
@@ -110,6 +111,7 @@ pub use keyset::{KeySet, MAX_KEY_SET_SIZE, MAX_KEYS};
 pub use lifetime::{RefreshPolicy, TokenLifetime};
 pub use oauth::{ClientAuth, ClientCredentials};
 pub use output::FlowOutput;
+pub use remote_keyset::{FetchedKeys, KeyDecision, KeySetPolicy, RemoteKeySet};
 pub use retry::{Jitter, RetryPolicy};
 pub use secret::SecretString;
 pub use sign::{
