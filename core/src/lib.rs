@@ -111,7 +111,7 @@ pub use keyset::{KeySet, MAX_KEY_SET_SIZE, MAX_KEYS};
 pub use lifetime::{RefreshPolicy, TokenLifetime};
 pub use oauth::{ClientAuth, ClientCredentials};
 pub use output::FlowOutput;
-pub use remote_keyset::{FetchedKeys, KeyDecision, KeySetPolicy, RemoteKeySet};
+pub use remote_keyset::{FetchedKeys, KeyDecision, KeySetPolicy, OidcDiscovery, RemoteKeySet};
 pub use retry::{Jitter, RetryPolicy};
 pub use secret::SecretString;
 pub use sign::{

@@ -369,3 +369,62 @@ impl RemoteKeySet {
         Ok(())
     }
 }
+
+/// OpenID Connect discovery: `<issuer>/.well-known/openid-configuration`
+/// names the issuer's `jwks_uri`. The document's `issuer` must equal the
+/// configured issuer exactly (OpenID Connect Discovery §4.3), so that a
+/// document served elsewhere cannot hand out another issuer's keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcDiscovery {
+    issuer: String,
+    document_url: Endpoint,
+}
+
+impl OidcDiscovery {
+    /// Discovery for `issuer` (an https URL, or http to a loopback host).
+    pub fn new(issuer: &str) -> Result<Self> {
+        let base = Endpoint::new(issuer)?;
+        Ok(OidcDiscovery {
+            issuer: issuer.to_owned(),
+            document_url: Endpoint::new(&format!(
+                "{}/.well-known/openid-configuration",
+                base.as_str()
+            ))?,
+        })
+    }
+
+    /// The issuer, exactly as configured.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The fetch of the discovery document (5 s, no retries; redirects fail).
+    pub fn fetch_flow(&self) -> RequestFlow<(HttpResponse, UnixTime)> {
+        let request = HttpRequest::new(Method::Get, self.document_url.as_str().to_owned())
+            .header("Accept", "application/json")
+            .with_timeout_millis(KeySetPolicy::default().timeout_millis);
+        let options = FlowOptions {
+            retry: RetryPolicy::NONE,
+            jitter: Jitter::from_seed(0),
+            request_timeout_millis: None,
+        };
+        RequestFlow::new(request, Dialect::OAuth, &options, |response, sent_at| {
+            Ok((response.clone(), sent_at))
+        })
+    }
+
+    /// The `jwks_uri` of a fetched document, after checking its `issuer`.
+    pub fn jwks_uri(&self, response: &HttpResponse) -> Result<Endpoint> {
+        let body = crate::wire::Body::parse(response)?;
+        let issuer = body.str("issuer")?;
+        if issuer != self.issuer {
+            return Err(Error::IssuerMismatch {
+                expected: vec![self.issuer.clone()],
+                found: Some(crate::error::quoted(issuer)),
+            });
+        }
+        let uri = body.str("jwks_uri")?.to_owned();
+        Endpoint::new(&uri)
+            .map_err(|err| Error::invalid_response(response.status(), format!("jwks_uri: {err}")))
+    }
+}

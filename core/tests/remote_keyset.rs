@@ -350,3 +350,56 @@ fn snapshots_are_validated_like_a_fetch() {
     );
     assert!(tampered.keys().is_none());
 }
+
+#[test]
+fn discovery_requires_the_exact_issuer() {
+    let discovery = credmint::OidcDiscovery::new("https://issuer.example").unwrap();
+    let mut flow = discovery.fetch_flow();
+    let Step::Send(request) = flow.poll(at(0)).unwrap() else {
+        panic!("a fetch sends")
+    };
+    assert_eq!(
+        request.url(),
+        "https://issuer.example/.well-known/openid-configuration"
+    );
+    assert_eq!(request.timeout_millis(), 5_000);
+    let doc = |issuer: &str, jwks: &str| {
+        response(
+            200,
+            &[],
+            &serde_json::json!({"issuer": issuer, "jwks_uri": jwks}).to_string(),
+        )
+    };
+    assert_eq!(
+        discovery
+            .jwks_uri(&doc(
+                "https://issuer.example",
+                "https://issuer.example/keys"
+            ))
+            .unwrap()
+            .as_str(),
+        "https://issuer.example/keys"
+    );
+    for (answer, code) in [
+        (
+            doc("https://issuer.example/", "https://issuer.example/keys"),
+            "issuer_mismatch",
+        ),
+        (
+            doc("https://evil.example", "https://evil.example/keys"),
+            "issuer_mismatch",
+        ),
+        (
+            doc("https://issuer.example", "http://issuer.example/keys"),
+            "invalid_response",
+        ),
+        (
+            response(200, &[], r#"{"issuer":"https://issuer.example"}"#),
+            "invalid_response",
+        ),
+        (response(200, &[], "<html>"), "invalid_response"),
+    ] {
+        assert_eq!(discovery.jwks_uri(&answer).unwrap_err().code(), code);
+    }
+    assert!(credmint::OidcDiscovery::new("http://issuer.example").is_err());
+}
