@@ -45,6 +45,14 @@ impl TokenCache {
         })
     }
 
+    /// A cache with the refresh policy the core chose for `credentials`.
+    #[staticmethod]
+    fn for_credentials(credentials: &crate::credentials::Credentials) -> Self {
+        TokenCache {
+            inner: Mutex::new(CoreCache::new(credentials.inner.refresh_policy())),
+        }
+    }
+
     /// What the caller should do at `now`.
     fn lookup(&self, py: Python<'_>, now: i64) -> PyResult<(&'static str, Option<Py<PyAny>>)> {
         let mut cache = self.cache();

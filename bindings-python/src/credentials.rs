@@ -23,7 +23,7 @@ fn parse_options(json: Option<&str>) -> PyResult<CredentialOptions> {
 /// Credentials of any kind (native half of `credmint.Credentials.from_json`).
 #[pyclass(frozen, module = "credmint._native", name = "Credentials")]
 pub struct Credentials {
-    inner: CoreCredentials,
+    pub(crate) inner: CoreCredentials,
 }
 
 #[pymethods]

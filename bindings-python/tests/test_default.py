@@ -261,3 +261,19 @@ def test_every_file_the_emulator_writes_gives_a_token(emulator: Any, name: str, 
     else:
         with pytest.raises(credmint.NotSupportedError):
             creds.id_token("https://svc.example")  # type: ignore[attr-defined]
+
+
+def test_caches_take_the_refresh_policy_the_core_chose() -> None:
+    def refresh_at(document: str) -> Any:
+        cache = _native.TokenCache.for_credentials(_native.Credentials.from_json(document, None))
+        cache.lookup(NOW)
+        cache.complete(_native.bearer_token("t", NOW, 10_000))
+        return cache.refresh_at() - NOW
+
+    # Refresh times minus up to 15 s of jitter: IBM at 80 % of the life, the
+    # metadata server 240 s before expiry, Google's other credentials 225 s.
+    assert refresh_at('{"type": "ibm_api_key", "apikey": "k"}') in range(8000 - 15, 8001)
+    assert refresh_at('{"type": "gce_metadata"}') in range(9760 - 15, 9761)
+    user = {"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "r"}
+    assert refresh_at(json.dumps(user)) in range(9775 - 15, 9776)
+    assert isinstance(credmint.IbmApiKeyCredentials("k")._access._cache, _native.TokenCache)

@@ -37,10 +37,11 @@ class _Cached:
     notes which refresh it waits for; if that refresh fails, the core says so
     and the caller gets that refresh's error instead of starting another."""
 
-    def __init__(self, policy: str, conversation: Callable[[], Any]) -> None:
+    def __init__(self, cache: Any, conversation: Callable[[], Any]) -> None:
+        """``cache`` is a native ``TokenCache``, or the name of its refresh policy."""
         import threading
 
-        self._cache = _native.TokenCache(policy)
+        self._cache = _native.TokenCache(cache) if isinstance(cache, str) else cache
         self._conversation = conversation
         self._refreshed = threading.Condition()
         self._failure: Optional[Exception] = None
@@ -130,7 +131,11 @@ class Credentials(abc.ABC):
 
     def __init__(self, transport: Any = None) -> None:
         self._transport = resolve(transport)
-        self._access = _Cached(self._policy, self._access_conversation)
+        self._access = _Cached(self._new_cache(), self._access_conversation)
+
+    def _new_cache(self) -> Any:
+        """A token cache with this credential's refresh policy."""
+        return _native.TokenCache(self._policy)
 
     @abc.abstractmethod
     def _access_conversation(self) -> Any:
@@ -176,10 +181,11 @@ class Credentials(abc.ABC):
 class _IdTokens:
     """ID tokens cached per (audience, include_email)."""
 
-    def __init__(self, make: Callable[[str, bool], Callable[[], Any]]) -> None:
+    def __init__(self, make: Callable[[str, bool], Callable[[], Any]], new_cache: Callable[[], Any]) -> None:
         import threading
 
         self._make = make
+        self._new_cache = new_cache
         self._caches: Dict[Any, _Cached] = {}
         self._lock = threading.Lock()
 
@@ -188,7 +194,7 @@ class _IdTokens:
         with self._lock:
             cached = self._caches.get(key)
             if cached is None:
-                cached = self._caches[key] = _Cached("google", self._make(audience, include_email))
+                cached = self._caches[key] = _Cached(self._new_cache(), self._make(audience, include_email))
             return cached
 
 
@@ -220,9 +226,12 @@ class DocumentCredentials(Credentials):
 
     def __init__(self, native: Any, transport: Any = None) -> None:
         self._native_credentials = native
-        self._policy = native.refresh_policy or "google"
         super().__init__(transport)
-        self._id_tokens = _IdTokens(self._id_conversation)
+        self._id_tokens = _IdTokens(self._id_conversation, self._new_cache)
+
+    def _new_cache(self) -> Any:
+        # The refresh policy is the core's, for this kind of credential.
+        return _native.TokenCache.for_credentials(self._native_credentials)
 
     @property
     def kind(self) -> str:
@@ -323,7 +332,7 @@ class ImpersonatedCredentials(Credentials):
         self._endpoint = endpoint
         self._universe_domain = universe_domain
         super().__init__(transport)
-        self._id_tokens = _IdTokens(self._id_conversation)
+        self._id_tokens = _IdTokens(self._id_conversation, self._new_cache)
 
     def _call(self, method: str, **arguments: Any) -> Any:
         source = self.source.token()._native
