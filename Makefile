@@ -64,10 +64,10 @@ js-package:
 test-js: js-package
 	$(CARGO) build --locked -p credmint-cli
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node --test bindings-wasm/test/
-	# Credential documents, ADC and defaultCredentials() under Deno (both loaders) and Bun (npm packages deno, bun).
+	# Credential documents, ADC, defaultCredentials() and the ready verifiers under Deno (both loaders) and Bun (npm packages deno, bun).
 	bindings-wasm/node_modules/.bin/deno test --quiet --no-check --allow-read --allow-env bindings-wasm/test/credentials.test.js
-	CREDMINT_ENTRY=../dist/web.js CREDMINT_BIN=$(TARGET_DIR)/debug/credmint bindings-wasm/node_modules/.bin/deno test --quiet --no-check -A bindings-wasm/test/credentials.test.js bindings-wasm/test/default.test.js
-	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint bindings-wasm/node_modules/.bin/bun test ./bindings-wasm/test/credentials.test.js ./bindings-wasm/test/default.test.js
+	CREDMINT_ENTRY=../dist/web.js CREDMINT_BIN=$(TARGET_DIR)/debug/credmint bindings-wasm/node_modules/.bin/deno test --quiet --no-check -A bindings-wasm/test/credentials.test.js bindings-wasm/test/default.test.js bindings-wasm/test/verifiers.test.js
+	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint bindings-wasm/node_modules/.bin/bun test ./bindings-wasm/test/credentials.test.js ./bindings-wasm/test/default.test.js ./bindings-wasm/test/verifiers.test.js
 	bindings-wasm/node_modules/.bin/tsc -p bindings-wasm/test/tsconfig.json
 	cd bindings-wasm/dist && npm pack --dry-run --silent >/dev/null
 

@@ -7,7 +7,7 @@
 //! in milliseconds like the native module's other durations; the Python layer
 //! hands it to transports as `timeout=` seconds.
 
-use crate::errors::IntoPy;
+use crate::errors::{IntoPy, invalid_argument};
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::CredentialPage;
 use credmint::{Flow, FlowOutput as Output, HttpResponse, Step, UnixTime};
@@ -129,6 +129,10 @@ fn output_object(py: Python<'_>, output: Output) -> PyResult<Py<PyAny>> {
             .into_any()
             .unbind(),
         Output::Json(value) => value.to_string().into_pyobject(py)?.into_any().unbind(),
+        Output::Claims(claims) => claims.to_json().into_pyobject(py)?.into_any().unbind(),
+        Output::Prepared(_) => {
+            return Err(invalid_argument("Python checks signatures in the core"));
+        }
         Output::Page(None) => py.None(),
         Output::Page(Some(page)) => page_object(py, page)?.into_any().unbind(),
     })

@@ -9,6 +9,7 @@ mod errors;
 mod flows;
 mod keys;
 mod tokens;
+mod verifier;
 
 use pyo3::prelude::*;
 
@@ -24,6 +25,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<flows::ExternalAccount>()?;
     module.add_class::<credentials::Credentials>()?;
     module.add_class::<credentials::DefaultCredentials>()?;
+    module.add_class::<verifier::TokenVerifier>()?;
     module.add("ADC_VARIABLES", credmint::ADC_VARIABLES.to_vec())?;
     module.add(
         "MAX_CREDENTIAL_FILE_SIZE",

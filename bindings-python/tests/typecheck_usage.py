@@ -1,7 +1,7 @@
 """A usage file checked with `mypy --strict` against credmint's types (CI)."""
 
 from datetime import datetime
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import credmint
 from credmint.k0rdent import Credential
@@ -47,3 +47,13 @@ def ibm() -> int:
     except credmint.RemoteError as error:
         return error.status or 0
     return 200
+
+
+def verifiers(token: str) -> str:
+    claims: Dict[str, Any] = credmint.verify_google_id_token(token, "https://run.example")
+    verifier = credmint.TokenVerifier("iap", audience="/projects/1/apps/p")
+    iap: Dict[str, Any] = verifier.verify(token)
+    snapshot: Optional[str] = verifier.snapshot()
+    if snapshot is not None:
+        verifier.restore(snapshot)
+    return str(claims["sub"]) + str(iap["email"])

@@ -56,7 +56,7 @@ impl Conversation {
                 payload: request.payload().to_vec(),
             },
             credmint::Step::Done(output) => Step::Done {
-                output: Output::from(output),
+                output: Output::try_from(output)?,
             },
         })
     }
@@ -207,11 +207,18 @@ pub enum Output {
         /// The result.
         json: String,
     },
+    /// A verified token's claims, JSON object text.
+    Claims {
+        /// The claims.
+        json: String,
+    },
 }
 
-impl From<FlowOutput> for Output {
-    fn from(output: FlowOutput) -> Self {
-        match output {
+impl TryFrom<FlowOutput> for Output {
+    type Error = crate::errors::CredmintError;
+
+    fn try_from(output: FlowOutput) -> Result<Self> {
+        Ok(match output {
             FlowOutput::Access(inner) => Output::AccessToken {
                 token: Arc::new(AccessToken { inner }),
             },
@@ -241,10 +248,18 @@ impl From<FlowOutput> for Output {
                     total: page.total,
                 }),
             },
+            FlowOutput::Claims(claims) => Output::Claims {
+                json: claims.to_json(),
+            },
+            FlowOutput::Prepared(_) => {
+                return Err(crate::errors::CredmintError::invalid_argument(
+                    "Swift and Kotlin check signatures in the core",
+                ));
+            }
             FlowOutput::Json(value) => Output::Json {
                 json: value.to_string(),
             },
-        }
+        })
     }
 }
 

@@ -13,6 +13,7 @@ mod errors;
 mod flows;
 mod keys;
 mod tokens;
+mod verifier;
 
 pub use cache::{CacheLookup, RefreshStyle, Token, TokenCache};
 pub use conversation::{
@@ -26,5 +27,6 @@ pub use flows::{
 };
 pub use keys::{KeySet, ServiceAccountKey, SignedBlob, SignedJwt, VerifyOptions, verify};
 pub use tokens::{AccessToken, IdToken};
+pub use verifier::TokenVerifier;
 
 uniffi::setup_scaffolding!("credmint");

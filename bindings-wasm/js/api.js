@@ -144,6 +144,11 @@ export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
 // ------------------------------------------------------------------ keys
 
 const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+/** WebCrypto's names for the JWS algorithms the core verifies: import, then verify. */
+const WEBCRYPTO = {
+  RS256: { importAs: RS256, verifyAs: RS256 },
+  ES256: { importAs: { name: 'ECDSA', namedCurve: 'P-256' }, verifyAs: { name: 'ECDSA', hash: 'SHA-256' } },
+};
 
 /** A Google service-account key: signs JWTs and blobs as the account does. */
 export class ServiceAccountKey {
@@ -276,25 +281,37 @@ export class KeySet {
   jwks() { return JSON.parse(this.#native.jwksJSON()); }
   /** @internal */ get native() { return this.#native; }
 
-  /** @internal The WebCrypto verification key for a pending check, imported once per key. */
-  cryptoKey(pending) {
-    const ref = pending.keyRef;
-    let key = this.#cryptoKeys.get(ref);
-    if (!key) {
-      key = globalThis.crypto.subtle.importKey(
-        'jwk', JSON.parse(pending.jwkJSON), RS256, false, ['verify'],
-      );
-      this.#cryptoKeys.set(ref, key);
-    }
-    return key;
+  /** @internal WebCrypto keys imported for this set's pending checks. */
+  get cryptoKeys() { return this.#cryptoKeys; }
+}
+
+/** The WebCrypto key for a pending check, imported once per key (a few per issuer: at most 32 kept). */
+function cryptoKeyFor(cache, pending) {
+  const ref = pending.keyRef;
+  let key = cache.get(ref);
+  if (!key) {
+    if (cache.size >= 32) cache.clear();
+    key = globalThis.crypto.subtle.importKey(
+      'jwk', JSON.parse(pending.jwkJSON), WEBCRYPTO[pending.alg].importAs, false, ['verify'],
+    );
+    cache.set(ref, key);
   }
+  return key;
+}
+
+/** A pending check finished with WebCrypto's verdict: the claims. */
+async function finishWithWebCrypto(pending, cache, now) {
+  const valid = await globalThis.crypto.subtle.verify(
+    WEBCRYPTO[pending.alg].verifyAs, await cryptoKeyFor(cache, pending), pending.signature, pending.signingInput,
+  );
+  return JSON.parse(pending.finish(valid, now));
 }
 
 const list = (value) => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
 /**
- * Verifies an RS256 JWT (signature first, then exp/nbf/iat, aud, iss) and
- * returns its claims.
+ * Verifies an RS256 or ES256 JWT (signature first, then exp/nbf/iat, aud,
+ * iss) and returns its claims.
  */
 export function verify(token, keys, { audience, issuer, leeway = 60, maxLifetime, now = nowSecs() } = {}) {
   const keySet = keys instanceof KeySet ? keys : new KeySet(keys);
@@ -305,7 +322,7 @@ export function verify(token, keys, { audience, issuer, leeway = 60, maxLifetime
 }
 
 /**
- * `verify` with the signature checked by WebCrypto (faster than wasm RSA in JS
+ * `verify` with the signature checked by WebCrypto (faster than wasm crypto in JS
  * runtimes); the same checks, order and errors. Falls back to `verify` where
  * the runtime has no WebCrypto. Pass a `KeySet` to reuse imported keys.
  */
@@ -315,11 +332,111 @@ export async function verifyAsync(token, keys, { audience, issuer, leeway = 60, 
   const pending = keySet.native.prepare(
     token, JSON.stringify(list(audience)), JSON.stringify(list(issuer)), leeway, maxLifetime ?? undefined,
   );
-  const valid = await globalThis.crypto.subtle.verify(
-    'RSASSA-PKCS1-v1_5', await keySet.cryptoKey(pending), pending.signature, pending.signingInput,
-  );
-  return JSON.parse(pending.finish(valid, now ?? nowSecs()));
+  return finishWithWebCrypto(pending, keySet.cryptoKeys, now ?? nowSecs());
 }
+
+// ------------------------------------------------------------------ ready verifiers
+
+/** The core's option names for the package's camelCase ones. */
+const VERIFIER_OPTIONS = { audience: 'audience', projectId: 'project_id', email: 'email', issuer: 'issuer', keysUrl: 'keys_url' };
+
+/**
+ * A verifier of one issuer's tokens (a core preset: `googleIdToken`,
+ * `firebase`, `serviceAccount`, `ibmIam`, `iap`, `oidc`) with its own remote
+ * key set. Every decision (key URL, issuers, algorithm, lifetime, how long
+ * fetched keys stay fresh, one refetch per cooldown for unknown `kid`s,
+ * stale keys while the endpoint fails) is the core's.
+ *
+ * Per-request safe on Workers: a request never awaits a promise another
+ * request created; while another request fetches, it polls the shared state.
+ * `store` (`{ get(): Promise<string|null>, put(text): Promise<void> }`, such
+ * as a Workers KV namespace wrapper) persists the fetched keys across isolates.
+ */
+export class TokenVerifier {
+  #native;
+  #fetch;
+  #store;
+  #saved = null;
+  #cryptoKeys = new Map();
+
+  constructor(preset, { fetch = globalFetch, store, ...options } = {}) {
+    const core = {};
+    for (const [name, value] of Object.entries(options)) {
+      if (!(name in VERIFIER_OPTIONS)) throw invalid(`unknown verifier option ${JSON.stringify(name)}`);
+      if (value !== undefined && value !== null) core[VERIFIER_OPTIONS[name]] = value;
+    }
+    const corePreset = preset.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    this.#native = new native.TokenVerifier(corePreset, JSON.stringify(core));
+    this.#fetch = fetch;
+    this.#store = store;
+  }
+
+  /**
+   * The verified claims; rejects with the typed `CredmintError` otherwise.
+   * The signature is checked by WebCrypto where the runtime has it.
+   */
+  async verify(token) {
+    if (this.#store && this.#native.snapshot() === undefined) await this.#restoreFromStore();
+    let claims;
+    if (globalThis.crypto?.subtle) {
+      const pending = await drive(this.#native.prepare(token), { fetch: this.#fetch });
+      claims = await finishWithWebCrypto(pending, this.#cryptoKeys, nowSecs());
+    } else {
+      claims = JSON.parse(await drive(this.#native.verify(token), { fetch: this.#fetch }));
+    }
+    if (this.#store) await this.#saveToStore();
+    return claims;
+  }
+
+  /** The fetched keys as JSON text (undefined before a fetch), to persist. */
+  snapshot() { return this.#native.snapshot(); }
+
+  /** Restores a snapshot, checked like a fresh fetch. */
+  restore(snapshot) { this.#native.restore(snapshot); }
+
+  async #restoreFromStore() {
+    const snapshot = await this.#store.get();
+    if (typeof snapshot !== 'string') return;
+    try {
+      this.#native.restore(snapshot);
+      this.#saved = snapshot;
+    } catch {
+      // A stale or foreign snapshot is ignored; the keys are fetched instead.
+    }
+  }
+
+  async #saveToStore() {
+    const snapshot = this.#native.snapshot();
+    if (snapshot !== undefined && snapshot !== this.#saved) {
+      this.#saved = snapshot;
+      await this.#store.put(snapshot);
+    }
+  }
+}
+
+/** One verifier per fetch function, preset and options in this isolate or process, so that keys are fetched once. */
+const sharedVerifiers = new WeakMap();
+const verifyWith = (preset) => (token, { fetch = globalFetch, ...options } = {}) => {
+  let byOptions = sharedVerifiers.get(fetch);
+  if (!byOptions) sharedVerifiers.set(fetch, (byOptions = new Map()));
+  const key = JSON.stringify([preset, options]);
+  let verifier = byOptions.get(key);
+  if (!verifier) byOptions.set(key, (verifier = new TokenVerifier(preset, { fetch, ...options })));
+  return verifier.verify(token);
+};
+
+/** Claims of a Google ID token: `{ audience }` (one or several). */
+export const verifyGoogleIdToken = verifyWith('googleIdToken');
+/** Claims of a Firebase Auth ID token: `{ projectId }`. */
+export const verifyFirebaseToken = verifyWith('firebase');
+/** Claims of an Identity-Aware Proxy assertion (`x-goog-iap-jwt-assertion`): `{ audience }`. */
+export const verifyIapAssertion = verifyWith('iap');
+/** Claims of an IBM Cloud IAM access token: `{ audience? }`. */
+export const verifyIbmIamToken = verifyWith('ibmIam');
+/** Claims of a JWT a service account signed: `{ email, audience }`. */
+export const verifyServiceAccountJwt = verifyWith('serviceAccount');
+/** Claims of a token of any OpenID Connect issuer (keys by discovery): `{ issuer, audience }`. */
+export const verifyOidcToken = verifyWith('oidc');
 
 // ------------------------------------------------------------------ tokens
 

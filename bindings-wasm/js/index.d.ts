@@ -32,7 +32,10 @@ export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type Claims = { [claim: string]: JsonValue };
 
-export interface Jwk { kty: 'RSA'; use?: string; alg?: string; kid?: string; n: string; e: string }
+/** A public JWK: RSA (RS256) or EC on P-256 (ES256). */
+export type Jwk =
+  | { kty: 'RSA'; use?: string; alg?: string; kid?: string; n: string; e: string }
+  | { kty: 'EC'; use?: string; alg?: string; kid?: string; crv: 'P-256'; x: string; y: string };
 export interface JwkSet { keys: Jwk[] }
 
 /** A service-account key file, as JSON text or parsed. */
@@ -90,6 +93,41 @@ export function verify(token: string, keys: Keys, options?: VerifyOptions): Clai
 
 /** `verify` with the signature checked by WebCrypto; same checks, order and errors. */
 export function verifyAsync(token: string, keys: Keys, options?: VerifyOptions): Promise<Claims>;
+
+/** The core's ready verifiers. */
+export type VerifierPreset = 'googleIdToken' | 'firebase' | 'serviceAccount' | 'ibmIam' | 'iap' | 'oidc';
+
+/** Where a verifier keeps its fetched keys between isolates (a Workers KV wrapper, a file). */
+export interface KeySetStore {
+  get(): Promise<string | null | undefined>;
+  put(snapshot: string): Promise<void>;
+}
+
+export interface VerifierOptions {
+  /** One audience or several (`iap`: exactly one; `firebase`: use `projectId`). */
+  audience?: string | string[];
+  projectId?: string;
+  email?: string;
+  issuer?: string;
+  /** The keys at another address (the emulator); the issuer and every rule stay. */
+  keysUrl?: string;
+  fetch?: typeof globalThis.fetch;
+}
+
+/** A verifier of one issuer's tokens with its own remote key set. */
+export class TokenVerifier {
+  constructor(preset: VerifierPreset, options?: VerifierOptions & { store?: KeySetStore });
+  verify(token: string): Promise<Claims>;
+  snapshot(): string | undefined;
+  restore(snapshot: string): void;
+}
+
+export function verifyGoogleIdToken(token: string, options: VerifierOptions & { audience: string | string[] }): Promise<Claims>;
+export function verifyFirebaseToken(token: string, options: VerifierOptions & { projectId: string }): Promise<Claims>;
+export function verifyIapAssertion(token: string, options: VerifierOptions & { audience: string }): Promise<Claims>;
+export function verifyIbmIamToken(token: string, options?: VerifierOptions): Promise<Claims>;
+export function verifyServiceAccountJwt(token: string, options: VerifierOptions & { email: string; audience: string | string[] }): Promise<Claims>;
+export function verifyOidcToken(token: string, options: VerifierOptions & { issuer: string; audience: string | string[] }): Promise<Claims>;
 
 /** A credential document's `type`. */
 export type CredentialKind =

@@ -5,7 +5,7 @@
 //! abandons the request after it and calls `feedTransportError`.
 
 use crate::errors::IntoJs;
-use crate::keys::now_of;
+use crate::keys::{PendingVerification, now_of};
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::CredentialPage;
 use credmint::{Flow, FlowOutput as Output, HttpRequest, HttpResponse, Step, UnixTime};
@@ -137,6 +137,8 @@ fn output_value(output: Output) -> JsValue {
         Output::Page(None) => JsValue::NULL,
         Output::Page(Some(page)) => JsValue::from_str(&page_json(&page).to_string()),
         Output::Json(value) => JsValue::from_str(&value.to_string()),
+        Output::Claims(claims) => JsValue::from_str(&claims.to_json()),
+        Output::Prepared(prepared) => PendingVerification::from_core(prepared).into(),
     }
 }
 

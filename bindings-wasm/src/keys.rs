@@ -206,7 +206,7 @@ impl KeySet {
         self.inner.len()
     }
 
-    /// Verifies an RS256 JWT (signature first, then claims); the claims as JSON text.
+    /// Verifies an RS256 or ES256 JWT (signature first, then claims); the claims as JSON text.
     #[allow(clippy::too_many_arguments)]
     pub fn verify(
         &self,
@@ -266,6 +266,17 @@ pub struct PendingVerification {
     validation: Validation,
 }
 
+impl PendingVerification {
+    /// A ready verifier's prepared token, finished with the preset's rules.
+    pub(crate) fn from_core(prepared: Box<credmint::PreparedToken>) -> Self {
+        let (pending, validation) = prepared.into_parts();
+        PendingVerification {
+            inner: Some(pending),
+            validation,
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl PendingVerification {
     /// The selected key as a JWK (JSON text), for `crypto.subtle.importKey('jwk', …)`.
@@ -274,6 +285,15 @@ impl PendingVerification {
         self.inner
             .as_ref()
             .map(|p| serde_json::to_string(&p.key().to_jwk()).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// The token's algorithm, `RS256` or `ES256` (the selected key's only one).
+    #[wasm_bindgen(getter)]
+    pub fn alg(&self) -> String {
+        self.inner
+            .as_ref()
+            .map(|p| p.key().algorithm().as_str().to_owned())
             .unwrap_or_default()
     }
 

@@ -10,6 +10,7 @@ mod errors;
 mod flows;
 mod keys;
 mod tokens;
+mod verifier;
 mod warm;
 
 pub use cache::TokenCache;
@@ -18,6 +19,7 @@ pub use credentials::{Credentials, DefaultCredentialsFlow, adc_variables};
 pub use flows::ExternalAccount;
 pub use keys::{KeySet, ServiceAccountKey, UnsignedJwt};
 pub use tokens::{AccessToken, IdToken};
+pub use verifier::TokenVerifier;
 pub use warm::warm_up;
 
 use wasm_bindgen::prelude::*;

@@ -33,4 +33,11 @@ test('the Worker mints, caches and verifies through workerd', async () => {
   assert.equal(verified.claims.email, CI);
   const refused = await (await fetch(`${base}/verify?aud=https://other.example&token=${idToken}`)).json();
   assert.equal(refused.error, 'audience_mismatch');
+  for (let i = 0; i < 5; i += 1) {
+    const again = await (await fetch(`${base}/verify?aud=https://svc.example&token=${idToken}`)).json();
+    assert.equal(again.claims.email, CI);
+  }
+  const stats = await (await fetch(`${emulator.base}/_emulator/stats`)).json();
+  // One fetch per audience's verifier in this isolate, not one per request.
+  assert.equal(stats.requests['GET /oauth2/v3/certs'], 2, JSON.stringify(stats));
 });

@@ -1,9 +1,9 @@
-//! RS256 compact JWS (RFC 7515): building signing inputs, attaching signatures,
-//! and strict parsing.
+//! Compact JWS (RFC 7515): building RS256 signing inputs, attaching
+//! signatures, and strict parsing of RS256 and ES256 tokens.
 //!
 //! Parsing checks, in order and before any other work: a size cap, exactly
 //! three non-empty segments, canonical unpadded base64url, a header that is a
-//! JSON object without duplicate members, `alg` exactly `RS256`, and no header
+//! JSON object without duplicate members, `alg` exactly `RS256` or `ES256`, and no header
 //! parameter that changes how the token must be processed (`crit`, `b64`,
 //! `zip`, `enc`, nested `cty: JWT`). `jwk`, `jku`, `x5u`, `x5c` and `x5t` are
 //! never used as key sources: keys come only from the caller's key set.
@@ -17,8 +17,42 @@ use crate::secret::SecretString;
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// The only JWS algorithm credmint signs or accepts.
+/// The JWS algorithm credmint signs with.
 pub const ALGORITHM: &str = "RS256";
+
+/// A JWS algorithm credmint verifies. Each key verifies exactly one of them
+/// (RSA keys RS256, P-256 keys ES256), so a token can never pick its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+    /// ECDSA on P-256 with SHA-256, the signature as 64 bytes `r‖s`.
+    Es256,
+}
+
+impl Algorithm {
+    /// Every algorithm credmint verifies.
+    pub const ALL: [Algorithm; 2] = [Algorithm::Rs256, Algorithm::Es256];
+
+    /// The JWS name: `"RS256"` or `"ES256"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Rs256 => "RS256",
+            Algorithm::Es256 => "ES256",
+        }
+    }
+
+    /// The algorithm a JWS `alg` names, compared exactly (`"rs256"` is not RS256).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|alg| alg.as_str() == name)
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Default cap on the size of a token accepted for parsing (16 KiB; Google's are about 1 KiB).
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 16 * 1024;
@@ -63,12 +97,17 @@ impl UnsignedJws {
     /// claims and for byte-exact test vectors. The header must be a JSON object
     /// with `alg` RS256 that a verifier would accept.
     pub fn from_parts(protected_header: &[u8], payload: &[u8]) -> Result<Self> {
-        parse_header(protected_header).map_err(|err| match err {
+        let header = parse_header(protected_header).map_err(|err| match err {
             Error::MalformedToken { reason } | Error::UnsupportedAlgorithm { alg: reason } => {
                 Error::invalid_argument(format!("JWS header: {reason}"))
             }
             other => other,
         })?;
+        if header.algorithm() != Algorithm::Rs256 {
+            return Err(Error::invalid_argument(
+                "JWS header: credmint signs with RS256 only",
+            ));
+        }
         Ok(Self::encode(protected_header, payload))
     }
 
@@ -117,15 +156,21 @@ impl fmt::Debug for UnsignedJws {
 /// A checked JWS protected header.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
+    alg: Algorithm,
     kid: Option<String>,
     typ: Option<String>,
     members: Map<String, Value>,
 }
 
 impl Header {
-    /// The algorithm; always `RS256` for a header that parsed.
+    /// The algorithm's name: `RS256` or `ES256` for a header that parsed.
     pub fn alg(&self) -> &str {
-        ALGORITHM
+        self.alg.as_str()
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
     }
 
     /// The key id, if any.
@@ -203,14 +248,12 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
         JsonError::NotAnObject => Error::malformed("header is not a JSON object"),
         JsonError::Syntax(reason) => Error::malformed(format!("header: {reason}")),
     })?;
-    match members.get("alg") {
+    let alg = match members.get("alg") {
         None => return Err(Error::malformed("header has no alg")),
-        Some(Value::String(alg)) if alg == ALGORITHM => {}
-        Some(Value::String(alg)) => {
-            return Err(Error::UnsupportedAlgorithm { alg: quoted(alg) });
-        }
+        Some(Value::String(alg)) => Algorithm::from_name(alg)
+            .ok_or_else(|| Error::UnsupportedAlgorithm { alg: quoted(alg) })?,
         Some(_) => return Err(Error::malformed("header alg is not a string")),
-    }
+    };
     if members.contains_key("crit") {
         return Err(Error::malformed(
             "header has crit: no extension parameters are understood",
@@ -235,7 +278,12 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
     if cty.is_some_and(|cty| cty.eq_ignore_ascii_case("JWT")) {
         return Err(Error::malformed("nested JWTs (cty JWT) are not supported"));
     }
-    Ok(Header { kid, typ, members })
+    Ok(Header {
+        alg,
+        kid,
+        typ,
+        members,
+    })
 }
 
 fn optional_string(members: &Map<String, Value>, name: &str) -> Result<Option<String>> {
@@ -315,6 +363,10 @@ mod tests {
             (r#"{"alg":"HS256"}"#, "unsupported_algorithm"),
             (r#"{"alg":"rs256"}"#, "unsupported_algorithm"),
             (r#"{"alg":"PS256"}"#, "unsupported_algorithm"),
+            (r#"{"alg":"ES256","kid":"a"}"#, "ok"),
+            (r#"{"alg":"es256"}"#, "unsupported_algorithm"),
+            (r#"{"alg":"ES384"}"#, "unsupported_algorithm"),
+            (r#"{"alg":"EdDSA"}"#, "unsupported_algorithm"),
             (r#"{"alg":null}"#, "malformed_token"),
             (r#"{"alg":1}"#, "malformed_token"),
             (r#"{}"#, "malformed_token"),

@@ -3,6 +3,7 @@
 use crate::crypto::Backend;
 use crate::error::{Error, Result, quoted};
 use crate::json::{self, JsonError};
+use crate::jws::Algorithm;
 use crate::key::{JwkSet, PublicKey, public_key_from_jwk, public_keys_from_pem};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -18,8 +19,9 @@ pub const MAX_KEYS: usize = 32;
 /// Built from a JWK Set (`{"keys":[…]}`), a single JWK, Google's X.509
 /// certificate map (`{"<kid>":"-----BEGIN CERTIFICATE-----…"}`), or PEM text
 /// (certificates and public keys; such keys have no `kid`). Key ids are unique;
-/// keys that are not usable for RS256 (another `kty`, `use`, `alg` or `key_ops`)
-/// are skipped; a malformed or out-of-policy RSA key rejects the whole document.
+/// keys that are not usable for RS256 or ES256 (another `kty` or curve, `use`,
+/// `alg` or `key_ops`) are skipped; a malformed or out-of-policy RSA or P-256
+/// key rejects the whole document.
 ///
 /// ```
 /// # fn main() -> Result<(), credmint::Error> {
@@ -78,8 +80,9 @@ impl KeySet {
         if doc.contains_key("keys") {
             Self::from_jwks_object(&doc, backend)
         } else if doc.contains_key("kty") {
-            let key = public_key_from_jwk(&doc, backend)?
-                .ok_or_else(|| Error::unsupported_key("the JWK is not an RS256 signing key"))?;
+            let key = public_key_from_jwk(&doc, backend)?.ok_or_else(|| {
+                Error::unsupported_key("the JWK is not an RS256 or ES256 signing key")
+            })?;
             Self::new(vec![key])
         } else {
             Self::from_x509_map_object(&doc, backend)
@@ -136,7 +139,7 @@ impl KeySet {
         }
         if keys.is_empty() {
             return Err(Error::unsupported_key(
-                "the JWK Set has no RS256 signing key",
+                "the JWK Set has no RS256 or ES256 signing key",
             ));
         }
         Self::new(keys)
@@ -199,14 +202,33 @@ impl KeySet {
         }
     }
 
-    /// The one key that may verify a token with this `kid`.
+    /// The one key that may verify a token with this `kid`, whatever its algorithm.
     ///
     /// A key with the same id wins; otherwise a single key without an id (from
     /// PEM) is used. A token without `kid` needs a set of exactly one key.
     pub fn select(&self, kid: Option<&str>) -> Result<&PublicKey> {
+        self.select_among(kid, "", |_| true)
+    }
+
+    /// The one key of `algorithm` that may verify a token with this `kid`:
+    /// as [`KeySet::select`], among the keys of that algorithm only, so an RSA
+    /// key never verifies an ES256 token nor a P-256 key an RS256 one.
+    pub fn select_for(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<&PublicKey> {
+        let label = format!("{algorithm} ");
+        self.select_among(kid, &label, |key| key.algorithm() == algorithm)
+    }
+
+    fn select_among(
+        &self,
+        kid: Option<&str>,
+        label: &str,
+        eligible: impl Fn(&PublicKey) -> bool,
+    ) -> Result<&PublicKey> {
+        let usable: Vec<&PublicKey> = self.keys.iter().filter(|key| eligible(key)).collect();
         let by_id = |wanted: Option<&str>| -> Vec<&PublicKey> {
-            self.keys
+            usable
                 .iter()
+                .copied()
                 .filter(|key| key.key_id() == wanted)
                 .collect()
         };
@@ -215,15 +237,15 @@ impl KeySet {
                 let exact = by_id(Some(kid));
                 if exact.is_empty() { by_id(None) } else { exact }
             }
-            None => self.keys.iter().collect(),
+            None => usable.clone(),
         };
         match candidates[..] {
             [key] => Ok(key),
             [] => Err(Error::KeyNotFound {
                 reason: format!(
-                    "no key with kid {} among {} key(s)",
+                    "no {label}key with kid {} among {} {label}key(s)",
                     kid.map(quoted).unwrap_or_default(),
-                    self.keys.len()
+                    usable.len()
                 ),
             }),
             _ => Err(Error::KeyNotFound {

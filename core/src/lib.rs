@@ -9,12 +9,14 @@
 //!
 //! This crate covers:
 //! - keys: Google service-account JSON ([`ServiceAccountKey`]), PEM/DER RSA keys
-//!   ([`SigningKey`], [`PublicKey`]), JWK export and key sets ([`KeySet`]);
+//!   ([`SigningKey`]), RSA and P-256 public keys ([`PublicKey`]), JWK export,
+//!   key sets ([`KeySet`]) and key sets fetched from a URL ([`RemoteKeySet`]);
 //! - signing: RS256 JWS ([`UnsignedJws`], with external signers), IAM-style
 //!   [`SigningKey::sign_blob`] and [`SigningKey::sign_jwt`], and claim builders
 //!   for Google's grants ([`JwtBearerAssertion`], [`IdTokenAssertion`],
 //!   [`SelfSignedJwt`], [`OidcIdToken`]);
-//! - verification: strict RS256 JWT parsing and claim validation ([`verify`]);
+//! - verification: strict RS256 and ES256 JWT parsing, one algorithm per key,
+//!   and claim validation ([`verify`]);
 //! - refresh timing: [`TokenLifetime`] and [`RefreshPolicy`];
 //! - conversations as state machines ([`Flow`]: `poll(now)` → [`Step::Send`],
 //!   [`Step::Sign`], [`Step::Wait`] or [`Step::Done`]): Google's token endpoint
@@ -47,6 +49,7 @@
 
 mod assertion;
 mod cache;
+mod claim_rules;
 mod claims;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -75,6 +78,7 @@ mod sign;
 mod time;
 mod token;
 mod url;
+mod verifier;
 mod verify;
 mod wire;
 
@@ -103,7 +107,7 @@ pub use google::{
     ServiceAccountTokenFlow, SourceToken,
 };
 pub use http::{DEFAULT_TIMEOUT_MILLIS, HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method};
-pub use jws::{Header, UnsignedJws};
+pub use jws::{Algorithm, Header, UnsignedJws};
 pub use key::{Jwk, JwkSet, PublicKey, ServiceAccountKey, SigningKey};
 #[cfg(feature = "rsa")]
 pub use key::{KeyFileOptions, generate_service_account_key};
@@ -120,6 +124,10 @@ pub use sign::{
 pub use time::UnixTime;
 pub use token::{AccessToken, AnyToken, Expiring, IdToken};
 pub use url::Endpoint;
+pub use verifier::{
+    FIREBASE_KEYS_URL, GOOGLE_ID_TOKEN_ISSUERS, GOOGLE_ID_TOKEN_KEYS_URL, IAP_ISSUER, IAP_KEYS_URL,
+    IBM_IAM_ISSUER, IBM_IAM_KEYS_URL, PreparedToken, TokenVerifier, VerifyFlow,
+};
 pub use verify::{
     DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS, PendingVerification, UnverifiedJwt, Validation,
     VerifiedJwt, decode_unverified, prepare_verification, verify,

@@ -1,10 +1,12 @@
 //! One type for whatever a conversation ends with, for hosts (the language
 //! bindings) that keep flows of every kind behind one object.
 
+use crate::claims::Claims;
 use crate::google::{AllowedLocations, IamAnswer};
 use crate::k0rdent::CredentialPage;
 use crate::sign::{SignedBlob, SignedJwt};
 use crate::token::{AccessToken, IdToken};
+use crate::verifier::PreparedToken;
 
 /// What any of credmint's flows produces, as one enum: box any flow with
 /// `flow.map_output(FlowOutput::from)`.
@@ -22,6 +24,10 @@ pub enum FlowOutput {
     Locations(AllowedLocations),
     /// A page of a k0rdent listing, or `None` after the last one.
     Page(Option<CredentialPage>),
+    /// A verified token's claims ([`crate::TokenVerifier::verify`]).
+    Claims(Claims),
+    /// A token waiting for the host's signature check ([`crate::TokenVerifier::prepare`]).
+    Prepared(Box<PreparedToken>),
     /// A conformance vector's result (feature `conformance`).
     #[cfg(feature = "conformance")]
     Json(serde_json::Value),
@@ -44,6 +50,8 @@ flow_output_from!(
     SignedJwt => Jwt,
     AllowedLocations => Locations,
     Option<CredentialPage> => Page,
+    Claims => Claims,
+    Box<PreparedToken> => Prepared,
 );
 
 #[cfg(feature = "conformance")]

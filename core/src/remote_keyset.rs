@@ -181,6 +181,11 @@ impl RemoteKeySet {
         self.current.as_ref().map(|c| c.keys.as_ref())
     }
 
+    /// The last good keys, shared (verifications use them outside any lock).
+    pub(crate) fn shared_keys(&self) -> Option<Arc<KeySet>> {
+        self.current.as_ref().map(|c| Arc::clone(&c.keys))
+    }
+
     /// The last good fetch, if any.
     pub fn fetched(&self) -> Option<&FetchedKeys> {
         self.current.as_ref()

@@ -1,8 +1,10 @@
-//! Verifying RS256 JWTs: structure, header, signature, then claims, in that order.
+//! Verifying RS256 and ES256 JWTs: structure, header, key selection (by `kid`
+//! among the keys of the token's algorithm), signature, then claims, in that order.
 
+use crate::claim_rules::ClaimRule;
 use crate::claims::Claims;
 use crate::error::{Error, Result, quoted};
-use crate::jws::{self, DEFAULT_MAX_TOKEN_SIZE, Header};
+use crate::jws::{self, Algorithm, DEFAULT_MAX_TOKEN_SIZE, Header};
 use crate::key::PublicKey;
 use crate::keyset::KeySet;
 use crate::time::UnixTime;
@@ -36,6 +38,8 @@ pub struct Validation {
     leeway: u64,
     max_lifetime: Option<u64>,
     typ: Option<String>,
+    algorithms: Vec<Algorithm>,
+    rules: Vec<ClaimRule>,
     max_token_size: usize,
 }
 
@@ -47,6 +51,8 @@ impl Default for Validation {
             leeway: DEFAULT_LEEWAY_SECS,
             max_lifetime: None,
             typ: None,
+            algorithms: Algorithm::ALL.to_vec(),
+            rules: Vec::new(),
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
         }
     }
@@ -97,6 +103,17 @@ impl Validation {
         self
     }
 
+    /// Accepts only tokens of these algorithms (default: RS256 and ES256;
+    /// the key a token names decides between them in any case). An issuer
+    /// that signs with one algorithm should say so here.
+    pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Result<Self> {
+        if algorithms.is_empty() {
+            return Err(Error::invalid_argument("allow at least one algorithm"));
+        }
+        self.algorithms = algorithms.to_vec();
+        Ok(self)
+    }
+
     /// Tokens larger than `bytes` are rejected before any decoding.
     pub fn max_token_size(mut self, bytes: usize) -> Self {
         self.max_token_size = bytes;
@@ -106,6 +123,29 @@ impl Validation {
     /// The leeway in seconds.
     pub fn leeway_secs(&self) -> u64 {
         self.leeway
+    }
+
+    /// Adds an issuer's own claim rule (the presets' Firebase rules).
+    pub(crate) fn rule(mut self, rule: ClaimRule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// The size cap on tokens, in bytes.
+    pub(crate) fn max_token_bytes(&self) -> usize {
+        self.max_token_size
+    }
+
+    /// The header's algorithm, if these tokens may use it (checked before any
+    /// key is looked up or fetched).
+    pub(crate) fn allowed_algorithm(&self, header: &Header) -> Result<Algorithm> {
+        let algorithm = header.algorithm();
+        if !self.algorithms.contains(&algorithm) {
+            return Err(Error::UnsupportedAlgorithm {
+                alg: format!("{algorithm} (not allowed for these tokens)"),
+            });
+        }
+        Ok(algorithm)
     }
 }
 
@@ -133,7 +173,7 @@ impl VerifiedJwt {
     }
 }
 
-/// Verifies an RS256 JWT against `keys` and `validation` at time `now`.
+/// Verifies an RS256 or ES256 JWT against `keys` and `validation` at time `now`.
 ///
 /// Order: size cap, structure and header, key selection by `kid`, signature,
 /// then claims. A token with a bad signature reports the signature error even
@@ -154,7 +194,8 @@ pub fn verify(
 /// A token whose structure, header and key selection passed, waiting for a
 /// signature check done elsewhere (WebCrypto, a hardware key): the host checks
 /// [`PendingVerification::signature`] over [`PendingVerification::signing_input`]
-/// with [`PendingVerification::key`] (RSASSA-PKCS1-v1_5, SHA-256), then calls
+/// with [`PendingVerification::key`] (RSASSA-PKCS1-v1_5 SHA-256 for RS256; ECDSA
+/// P-256 SHA-256 over the 64-byte `r‖s` signature for ES256), then calls
 /// [`PendingVerification::finish`], which checks the claims. [`verify`] is the
 /// same three steps with the signature checked in-process.
 #[derive(Clone, Debug)]
@@ -173,7 +214,8 @@ pub fn prepare_verification(
     validation: &Validation,
 ) -> Result<PendingVerification> {
     let parsed = jws::parse_compact(token, validation.max_token_size)?;
-    let key = keys.select(parsed.header.kid())?.clone();
+    let algorithm = validation.allowed_algorithm(&parsed.header)?;
+    let key = keys.select_for(parsed.header.kid(), algorithm)?.clone();
     Ok(PendingVerification {
         header: parsed.header,
         key,
@@ -322,6 +364,9 @@ pub(crate) fn check_claims(claims: &Claims, validation: &Validation, now: UnixTi
             expected: validation.issuers.clone(),
             found: iss.map(quoted),
         });
+    }
+    for rule in &validation.rules {
+        rule.check(claims, leeway, now)?;
     }
     Ok(())
 }

@@ -14,6 +14,11 @@ pub struct Config {
     /// as Google's own ID tokens carry).
     #[serde(default)]
     pub oidc_issuer: Option<String>,
+    /// `max-age` of the `Cache-Control` every public-key endpoint sends, in
+    /// seconds (default 3600; at most a year). Each answer's `Age` counts from
+    /// when its key set was last published (start, or the last rotation).
+    #[serde(default)]
+    pub key_max_age_secs: Option<u64>,
     /// The service account the metadata server (`/computeMetadata/v1/`) speaks
     /// for, as `default` (default: the first service account).
     #[serde(default)]

@@ -3,10 +3,12 @@
 
 use crate::config::Config;
 use crate::error::SetupError;
+use crate::keyring::Keyring;
 use crate::reply;
 use crate::request::MAX_BODY;
 use crate::routes;
 use crate::state::{Persisted, Store};
+use crate::stats::{self, RequestCounts};
 use crate::world::World;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -38,10 +40,15 @@ impl Default for Options {
     }
 }
 
-/// What every handler shares: the fixed world and the mutable state.
+/// What every handler shares: the fixed world, the rotating signing keys, the
+/// request counts and the mutable state.
 pub struct Shared {
     /// Accounts, keys, providers.
     pub world: World,
+    /// The emulator's own signing keys (OIDC and IAP), which rotate on demand.
+    pub keys: Keyring,
+    /// Requests so far, by method and route (`GET /_emulator/stats`).
+    pub stats: RequestCounts,
     /// `http://HOST:PORT`, no trailing slash.
     pub base_url: String,
     state: Mutex<Persisted>,
@@ -103,6 +110,7 @@ impl Emulator {
         let store = Store::new(options.state.clone());
         let mut state = store.load()?.unwrap_or_default();
         let world = World::build(config, &mut state)?;
+        let keys = Keyring::load(&mut state, crate::clock::now().as_secs())?;
         store
             .save(&state)
             .map_err(|err| SetupError::new(format!("cannot write the state file: {err}")))?;
@@ -110,6 +118,8 @@ impl Emulator {
             listener,
             shared: Arc::new(Shared {
                 world,
+                keys,
+                stats: RequestCounts::default(),
                 base_url: format!("http://{host}:{}", address.port()),
                 state: Mutex::new(state),
                 store,
@@ -240,7 +250,8 @@ fn with_token_uri(key_file: &SecretString, token_uri: &str) -> SecretString {
     }
 }
 
-/// Every route, with the body limit and a JSON 404 for the rest.
+/// Every route, with the body limit, a JSON 404 for the rest, and the request
+/// counter around all of them.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/token", post(routes::oauth::token))
@@ -279,6 +290,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/identity/token", post(routes::ibm::token))
         .route("/identity/keys", get(routes::keys::oidc_jwks))
+        .route("/iap/verify/public_key-jwk", get(routes::keys::iap_jwks))
         .route(
             "/v1/regions/global/iam/service-accounts/{account}/credentials",
             get(routes::k0rdent::list).post(routes::k0rdent::create),
@@ -288,6 +300,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             axum::routing::delete(routes::k0rdent::revoke),
         )
         .route("/healthz", get(routes::keys::health))
+        .route("/_emulator/rotate-keys", post(routes::admin::rotate_keys))
+        .route("/_emulator/iap/assertion", post(routes::iap::assertion))
+        .route("/_emulator/stats", get(routes::admin::stats))
+        .route("/_emulator/stats/reset", post(routes::admin::reset_stats))
         .route("/", any(routes::metadata::root))
         .route("/computeMetadata", any(routes::metadata::tree))
         .route("/computeMetadata/", any(routes::metadata::tree))
@@ -296,6 +312,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(routes::keys::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(json_rejections))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            stats::count,
+        ))
         .with_state(shared)
 }
 

@@ -25,7 +25,8 @@ pub struct Persisted {
     /// Base64url HMAC key that authenticates the emulator's access tokens.
     pub token_secret: String,
     /// Generated key files (service-account JSON), by account email or
-    /// `oidc`/`idp:{audience}` for the emulator's own and providers' keys.
+    /// `oidc`/`idp:{audience}` for the emulator's own and providers' keys
+    /// (`oidc` is its first OIDC key: keys from rotations are not saved).
     pub generated_keys: BTreeMap<String, String>,
     /// IBM refresh tokens: SHA-256 hex → record.
     pub ibm_refresh_tokens: BTreeMap<String, RefreshRecord>,

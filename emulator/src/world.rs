@@ -20,8 +20,10 @@ use std::collections::HashMap;
 pub const DEFAULT_OIDC_ISSUER: &str = "https://accounts.google.com";
 /// `iss` of emulator-signed IBM access tokens.
 pub const IBM_ISSUER: &str = "https://iam.cloud.ibm.com/identity";
-/// State key of the emulator's own signing key.
-const OIDC_KEY: &str = "oidc";
+/// Default `max-age` of the key endpoints' `Cache-Control`, as Google's.
+pub const DEFAULT_KEY_MAX_AGE_SECS: u64 = 3600;
+/// Longest `key_max_age_secs` accepted: a year.
+const MAX_KEY_MAX_AGE_SECS: u64 = 365 * 86_400;
 
 /// A Google service account with its key.
 pub struct Account {
@@ -96,14 +98,13 @@ pub struct Instance {
     pub created_at: i64,
 }
 
-/// Everything fixed for the life of the server.
+/// Everything fixed for the life of the server (the emulator's own signing
+/// keys rotate, so they live in [`crate::keyring::Keyring`]).
 pub struct World {
     /// `iss` of ID tokens.
     pub oidc_issuer: String,
-    /// The emulator's own signing key (ID tokens, IBM tokens).
-    pub oidc_key: ServiceAccountKey,
-    /// Its self-signed X.509 certificate (PEM).
-    pub oidc_certificate: String,
+    /// `max-age` of the key endpoints' `Cache-Control`, in seconds.
+    pub key_max_age_secs: u64,
     /// Service accounts.
     pub accounts: Vec<Account>,
     /// Identity providers.
@@ -136,15 +137,12 @@ impl World {
         let minter = TokenMinter::new(&secret)
             .ok_or_else(|| SetupError::new("state token_secret is empty"))?;
 
-        let oidc_key = ServiceAccountKey::from_json(
-            generated_key(
-                state,
-                OIDC_KEY,
-                "oidc@credmint-emulator.iam.gserviceaccount.com",
-                None,
-            )?
-            .expose_secret(),
-        )?;
+        let key_max_age_secs = config.key_max_age_secs.unwrap_or(DEFAULT_KEY_MAX_AGE_SECS);
+        if key_max_age_secs > MAX_KEY_MAX_AGE_SECS {
+            return Err(SetupError::new(format!(
+                "key_max_age_secs must be at most {MAX_KEY_MAX_AGE_SECS} (a year)"
+            )));
+        }
         let mut accounts = Vec::new();
         for account in &config.service_accounts {
             if accounts.iter().any(|a: &Account| a.email == account.email) {
@@ -236,12 +234,11 @@ impl World {
             instance,
             users: load_users(&config.authorized_users, derived_unique_id)?,
             workforce_users: load_workforce_users(&config.workforce_users)?,
-            oidc_certificate: certificate(&oidc_key)?,
             oidc_issuer: config
                 .oidc_issuer
                 .clone()
                 .unwrap_or_else(|| DEFAULT_OIDC_ISSUER.to_owned()),
-            oidc_key,
+            key_max_age_secs,
             accounts,
             providers,
             ibm_keys,
@@ -282,7 +279,7 @@ fn optional_time(text: Option<&str>) -> Result<Option<i64>, SetupError> {
 }
 
 /// The state's generated key `name`, generating and recording it if absent.
-fn generated_key(
+pub(crate) fn generated_key(
     state: &mut Persisted,
     name: &str,
     email: &str,
@@ -301,7 +298,7 @@ fn generated_key(
 }
 
 /// A self-signed certificate like Google's: valid from a day ago for ten years.
-fn certificate(key: &ServiceAccountKey) -> Result<String, SetupError> {
+pub(crate) fn certificate(key: &ServiceAccountKey) -> Result<String, SetupError> {
     let now = crate::clock::now();
     let serial =
         random::bytes(16).ok_or_else(|| SetupError::new("the system random generator failed"))?;

@@ -20,6 +20,21 @@ from ._default import DocumentCredentials, default, load_credentials_from_file
 from ._keys import KeySet, ServiceAccountKey, SignedBlob, SignedJwt, verify
 from ._native import __version__
 from ._tokens import AccessToken, IdToken
+from ._verifiers import (
+    TokenVerifier,
+    verify_firebase_token,
+    verify_firebase_token_async,
+    verify_google_id_token,
+    verify_google_id_token_async,
+    verify_iap_assertion,
+    verify_iap_assertion_async,
+    verify_ibm_iam_token,
+    verify_ibm_iam_token_async,
+    verify_oidc_token,
+    verify_oidc_token_async,
+    verify_service_account_jwt,
+    verify_service_account_jwt_async,
+)
 from .errors import (
     AudienceMismatchError,
     CredentialsNotFoundError,
@@ -48,6 +63,19 @@ __all__ = [
     "SignedJwt",
     "KeySet",
     "verify",
+    "TokenVerifier",
+    "verify_google_id_token",
+    "verify_google_id_token_async",
+    "verify_firebase_token",
+    "verify_firebase_token_async",
+    "verify_iap_assertion",
+    "verify_iap_assertion_async",
+    "verify_ibm_iam_token",
+    "verify_ibm_iam_token_async",
+    "verify_service_account_jwt",
+    "verify_service_account_jwt_async",
+    "verify_oidc_token",
+    "verify_oidc_token_async",
     "AccessToken",
     "IdToken",
     "Credentials",

@@ -738,6 +738,36 @@ RustBuffer uniffi_credmint_ffi_fn_method_idtoken_token(uint64_t ptr, RustCallSta
 RustBuffer uniffi_credmint_ffi_fn_method_idtoken_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CLONE_TOKENVERIFIER
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CLONE_TOKENVERIFIER
+uint64_t uniffi_credmint_ffi_fn_clone_tokenverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FREE_TOKENVERIFIER
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FREE_TOKENVERIFIER
+void uniffi_credmint_ffi_fn_free_tokenverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CONSTRUCTOR_TOKENVERIFIER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CONSTRUCTOR_TOKENVERIFIER_NEW
+uint64_t uniffi_credmint_ffi_fn_constructor_tokenverifier_new(RustBuffer preset, RustBuffer options_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENVERIFIER_RESTORE
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENVERIFIER_RESTORE
+void uniffi_credmint_ffi_fn_method_tokenverifier_restore(uint64_t ptr, RustBuffer snapshot, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENVERIFIER_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENVERIFIER_SNAPSHOT
+RustBuffer uniffi_credmint_ffi_fn_method_tokenverifier_snapshot(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENVERIFIER_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_METHOD_TOKENVERIFIER_VERIFY
+uint64_t uniffi_credmint_ffi_fn_method_tokenverifier_verify(uint64_t ptr, RustBuffer token, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_MAX_RESPONSE_BODY
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_MAX_RESPONSE_BODY
 uint64_t uniffi_credmint_ffi_fn_func_max_response_body(RustCallStatus *_Nonnull out_status
@@ -1432,6 +1462,24 @@ uint16_t uniffi_credmint_ffi_checksum_method_idtoken_token(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENVERIFIER_RESTORE
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENVERIFIER_RESTORE
+uint16_t uniffi_credmint_ffi_checksum_method_tokenverifier_restore(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENVERIFIER_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENVERIFIER_SNAPSHOT
+uint16_t uniffi_credmint_ffi_checksum_method_tokenverifier_snapshot(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENVERIFIER_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_METHOD_TOKENVERIFIER_VERIFY
+uint16_t uniffi_credmint_ffi_checksum_method_tokenverifier_verify(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENCACHE_FOR_CREDENTIALS
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENCACHE_FOR_CREDENTIALS
 uint16_t uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials(void
@@ -1489,6 +1537,12 @@ uint16_t uniffi_credmint_ffi_checksum_constructor_serviceaccountkey_from_json_fo
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_ACCESSTOKEN_BEARER
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_ACCESSTOKEN_BEARER
 uint16_t uniffi_credmint_ffi_checksum_constructor_accesstoken_bearer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENVERIFIER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENVERIFIER_NEW
+uint16_t uniffi_credmint_ffi_checksum_constructor_tokenverifier_new(void
     
 );
 #endif

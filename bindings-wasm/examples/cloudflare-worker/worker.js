@@ -1,5 +1,6 @@
 // A Cloudflare Worker using credmint: mints (and caches) an access token with a
-// service-account key held as a secret, and verifies ID tokens.
+// service-account key held as a secret, and verifies Google ID tokens with
+// keys fetched once per isolate and kept as fresh as Google's Cache-Control says.
 //
 //   GET /token          → {"expiresAt": …} (the token itself stays in the Worker)
 //   GET /id-token?aud=A → {"idToken": …} minted for audience A
@@ -8,7 +9,7 @@
 // Deploy with `wrangler deploy` (wrangler.toml beside this file); set the key
 // with `wrangler secret put SA_KEY_JSON`. Locally, `workerd serve` runs it
 // against `credmint serve` (bindings-wasm/test/workerd.test.js).
-import { CredmintError, ServiceAccountCredentials, ServiceAccountKey, verify, warmUp } from 'credmint';
+import { CredmintError, ServiceAccountCredentials, ServiceAccountKey, TokenVerifier, warmUp } from 'credmint';
 
 // V8 compiles WebAssembly lazily; compiling the first-token code here, at
 // isolate startup, keeps that cost (about 10 ms of CPU) out of the first request.
@@ -22,6 +23,17 @@ function credentialsFor(env) {
     credentials = new ServiceAccountCredentials(key, { fetch: (url, init) => fetch(url, init) });
   }
   return credentials;
+}
+
+const verifiers = new Map(); // per isolate and audience: the fetched keys survive across requests
+
+function verifierFor(env, audience) {
+  let verifier = verifiers.get(audience);
+  if (!verifier) {
+    verifier = new TokenVerifier('googleIdToken', { audience, keysUrl: env.JWKS_URL, fetch: (url, init) => fetch(url, init) });
+    verifiers.set(audience, verifier);
+  }
+  return verifier;
 }
 
 const json = (body, status = 200) => new Response(JSON.stringify(body), {
@@ -41,8 +53,7 @@ export default {
         return json({ idToken: idToken.token });
       }
       if (url.pathname === '/verify') {
-        const certs = await (await fetch(env.JWKS_URL)).json();
-        const claims = verify(url.searchParams.get('token'), certs, { audience: url.searchParams.get('aud') });
+        const claims = await verifierFor(env, url.searchParams.get('aud')).verify(url.searchParams.get('token'));
         return json({ claims });
       }
       return json({ error: 'not_found' }, 404);

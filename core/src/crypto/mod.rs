@@ -1,9 +1,11 @@
-//! The RSA seam: RSASSA-PKCS1-v1_5 with SHA-256 (RS256) over two interchangeable backends.
+//! The crypto seam: RSASSA-PKCS1-v1_5 with SHA-256 (RS256) and ECDSA P-256
+//! SHA-256 verification (ES256) over two interchangeable backends.
 //!
-//! Everything above this module works with validated PKCS#1 DER and `(n, e)`
-//! byte strings; key-size and exponent policy is enforced before a backend ever
-//! sees a key (see [`crate::key::policy`]), so both backends accept and refuse
-//! exactly the same keys and produce byte-identical signatures.
+//! Everything above this module works with validated PKCS#1 DER, `(n, e)`
+//! byte strings and P-256 points already checked on the curve; key policy is
+//! enforced before a backend ever sees a key (see [`crate::key::policy`]), so
+//! both backends accept and refuse exactly the same keys and produce
+//! byte-identical signatures.
 
 #[cfg(not(any(feature = "ring", feature = "rsa")))]
 compile_error!("credmint needs at least one RSA backend: enable feature \"ring\" or \"rsa\"");
@@ -17,12 +19,13 @@ mod rust_backend;
 pub(crate) use rust_backend::generate_pkcs8_pem;
 
 use crate::error::{Error, Result};
+use crate::key::KeyMaterial;
 
-/// Which RSA implementation does the arithmetic.
+/// Which implementation does the arithmetic.
 ///
 /// `Ring` (feature `ring`, the default on native targets) is fast, blinded and
-/// constant-time. `RustCrypto` (feature `rsa`) is pure Rust for WebAssembly and
-/// the only one that can generate keys. Both give identical results; credmint's
+/// constant-time. `RustCrypto` (feature `rsa`: `rsa`, and `p256` for ES256) is
+/// pure Rust for WebAssembly and the only one that can generate keys. Both give identical results; credmint's
 /// tests run every case against each backend that is compiled in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -106,28 +109,49 @@ impl PrivateKeyImpl {
 pub(crate) enum PublicKeyImpl {
     #[cfg(feature = "ring")]
     Ring(ring_backend::PublicKey),
+    #[cfg(feature = "ring")]
+    RingEc(ring_backend::EcPublicKey),
     #[cfg(feature = "rsa")]
     RustCrypto(rust_backend::PublicKey),
+    #[cfg(feature = "rsa")]
+    RustCryptoEc(rust_backend::EcPublicKey),
 }
 
 impl PublicKeyImpl {
-    /// Builds a verifier from a policy-checked big-endian modulus and exponent.
-    pub(crate) fn new(backend: Backend, n: &[u8], e: &[u8]) -> Result<Self> {
-        match backend {
+    /// Builds a verifier from policy-checked material: an RSA modulus and
+    /// exponent, or a P-256 point on the curve.
+    pub(crate) fn new(backend: Backend, material: &KeyMaterial) -> Result<Self> {
+        match (backend, material) {
             #[cfg(feature = "ring")]
-            Backend::Ring => Ok(Self::Ring(ring_backend::PublicKey::new(n, e))),
+            (Backend::Ring, KeyMaterial::Rsa(rsa)) => {
+                Ok(Self::Ring(ring_backend::PublicKey::new(&rsa.n, &rsa.e)))
+            }
+            #[cfg(feature = "ring")]
+            (Backend::Ring, KeyMaterial::P256(point)) => Ok(Self::RingEc(
+                ring_backend::EcPublicKey::new(&point.uncompressed()),
+            )),
             #[cfg(feature = "rsa")]
-            Backend::RustCrypto => rust_backend::PublicKey::new(n, e).map(Self::RustCrypto),
+            (Backend::RustCrypto, KeyMaterial::Rsa(rsa)) => {
+                rust_backend::PublicKey::new(&rsa.n, &rsa.e).map(Self::RustCrypto)
+            }
+            #[cfg(feature = "rsa")]
+            (Backend::RustCrypto, KeyMaterial::P256(point)) => {
+                rust_backend::EcPublicKey::new(&point.uncompressed()).map(Self::RustCryptoEc)
+            }
         }
     }
 
-    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature over `message`.
+    /// Checks a signature of the key's algorithm over `message`.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
         let ok = match self {
             #[cfg(feature = "ring")]
             Self::Ring(key) => key.verify(message, signature),
+            #[cfg(feature = "ring")]
+            Self::RingEc(key) => key.verify(message, signature),
             #[cfg(feature = "rsa")]
             Self::RustCrypto(key) => key.verify(message, signature),
+            #[cfg(feature = "rsa")]
+            Self::RustCryptoEc(key) => key.verify(message, signature),
         };
         if ok {
             Ok(())

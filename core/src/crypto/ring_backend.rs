@@ -64,3 +64,25 @@ impl PublicKey {
             .is_ok()
     }
 }
+
+/// A P-256 key for ES256 (`ring`'s `ECDSA_P256_SHA256_FIXED`: the 64-byte `r‖s`
+/// signature of JWS; a DER signature never verifies).
+#[derive(Clone)]
+pub(crate) struct EcPublicKey {
+    key: signature::UnparsedPublicKey<Vec<u8>>,
+}
+
+impl EcPublicKey {
+    pub(crate) fn new(uncompressed_point: &[u8]) -> Self {
+        EcPublicKey {
+            key: signature::UnparsedPublicKey::new(
+                &signature::ECDSA_P256_SHA256_FIXED,
+                uncompressed_point.to_vec(),
+            ),
+        }
+    }
+
+    pub(crate) fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+        self.key.verify(message, sig).is_ok()
+    }
+}

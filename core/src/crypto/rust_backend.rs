@@ -99,6 +99,32 @@ impl PublicKey {
     }
 }
 
+/// A P-256 key for ES256, verified by RustCrypto `p256` (the point was
+/// checked on the curve at import).
+#[derive(Clone)]
+pub(crate) struct EcPublicKey {
+    verifier: p256::ecdsa::VerifyingKey,
+}
+
+impl EcPublicKey {
+    pub(crate) fn new(uncompressed_point: &[u8]) -> Result<Self> {
+        let verifier = p256::ecdsa::VerifyingKey::from_sec1_bytes(uncompressed_point)
+            .map_err(|_| Error::invalid_key("P-256 public key rejected by the p256 backend"))?;
+        Ok(EcPublicKey { verifier })
+    }
+
+    /// `sig` is the 64-byte `r‖s` form of JWS; any other length fails.
+    pub(crate) fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+        match p256::ecdsa::Signature::from_slice(sig) {
+            Ok(signature) if sig.len() == 64 => {
+                p256::ecdsa::signature::Verifier::verify(&self.verifier, message, &signature)
+                    .is_ok()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Generates a new RSA key with e = 65537 and returns it as PKCS#8 PEM.
 pub(crate) fn generate_pkcs8_pem(bits: usize) -> Result<Zeroizing<String>> {
     let failed = || Error::SigningFailed {

@@ -1,13 +1,16 @@
-//! PEM and DER decoding of RSA keys and certificates into policy-checked components.
+//! PEM and DER decoding of keys and certificates into policy-checked components
+//! (RSA private keys; RSA and P-256 public keys).
 //!
 //! Private keys: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
-//! Public keys: SPKI (`BEGIN PUBLIC KEY`), PKCS#1 (`BEGIN RSA PUBLIC KEY`) or an
+//! Public keys: SPKI (`BEGIN PUBLIC KEY`; RSA, or EC on P-256), PKCS#1 (`BEGIN RSA PUBLIC KEY`) or an
 //! X.509 certificate (`BEGIN CERTIFICATE`; validity dates are not checked, as
 //! Google's own certificate endpoints and google-auth do not).
 //! Every decoded private byte lives in a buffer that is wiped on drop, and no
 //! error message ever quotes the input.
 
+use super::ec::EcPoint;
 use super::policy::{self, CheckedComponents, KeyUse};
+use super::public::KeyMaterial;
 use crate::error::{Error, Result};
 use der::{Decode, SecretDocument};
 use zeroize::Zeroizing;
@@ -84,7 +87,7 @@ pub(crate) fn private_key_from_pkcs1_der(der: &[u8]) -> Result<PrivateKeyDer> {
 
 /// Decodes every PEM block in `text` (certificates and public keys) into keys.
 /// Only whitespace may appear between blocks.
-pub(crate) fn public_keys_from_pem(text: &str) -> Result<Vec<CheckedComponents>> {
+pub(crate) fn public_keys_from_pem(text: &str) -> Result<Vec<KeyMaterial>> {
     let text = normalize_pem(text);
     let blocks = split_pem_blocks(&text)?;
     if blocks.is_empty() {
@@ -93,13 +96,13 @@ pub(crate) fn public_keys_from_pem(text: &str) -> Result<Vec<CheckedComponents>>
     blocks.into_iter().map(public_key_from_pem_block).collect()
 }
 
-fn public_key_from_pem_block(block: &str) -> Result<CheckedComponents> {
+fn public_key_from_pem_block(block: &str) -> Result<KeyMaterial> {
     let (label, document) =
         der::Document::from_pem(block).map_err(|_| Error::invalid_key("malformed PEM block"))?;
     match label {
         "CERTIFICATE" => public_key_from_certificate_der(document.as_bytes()),
         "PUBLIC KEY" => public_key_from_spki_der(document.as_bytes()),
-        "RSA PUBLIC KEY" => public_key_from_pkcs1_der(document.as_bytes()),
+        "RSA PUBLIC KEY" => public_key_from_pkcs1_der(document.as_bytes()).map(KeyMaterial::Rsa),
         label if label.contains("PRIVATE KEY") => Err(Error::invalid_key(
             "expected a public key or certificate, found a private key",
         )),
@@ -109,32 +112,67 @@ fn public_key_from_pem_block(block: &str) -> Result<CheckedComponents> {
     }
 }
 
-/// Decodes an X.509 certificate and returns its RSA subject public key.
-pub(crate) fn public_key_from_certificate_der(der: &[u8]) -> Result<CheckedComponents> {
+/// `id-ecPublicKey` (RFC 5480).
+const EC_PUBLIC_KEY_OID: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// `prime256v1` / `secp256r1` (RFC 5480).
+const P256_OID: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+
+/// Decodes an X.509 certificate and returns its subject public key (RSA or P-256).
+pub(crate) fn public_key_from_certificate_der(der: &[u8]) -> Result<KeyMaterial> {
     let cert = x509_cert::Certificate::from_der(der)
         .map_err(|_| Error::invalid_key("malformed X.509 certificate"))?;
     let spki = cert.tbs_certificate().subject_public_key_info();
-    rsa_public_key_from_spki_parts(&spki.algorithm.oid, spki.subject_public_key.as_bytes())
+    let parameters = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .map(|any| any.decode_as::<der::asn1::ObjectIdentifier>().ok());
+    public_key_from_spki_parts(
+        &spki.algorithm.oid,
+        parameters,
+        spki.subject_public_key.as_bytes(),
+    )
 }
 
-/// Decodes a DER `SubjectPublicKeyInfo` holding an RSA key.
-pub(crate) fn public_key_from_spki_der(der: &[u8]) -> Result<CheckedComponents> {
+/// Decodes a DER `SubjectPublicKeyInfo` holding an RSA or a P-256 key.
+pub(crate) fn public_key_from_spki_der(der: &[u8]) -> Result<KeyMaterial> {
     let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
         .map_err(|_| Error::invalid_key("malformed SubjectPublicKeyInfo"))?;
-    rsa_public_key_from_spki_parts(&spki.algorithm.oid, spki.subject_public_key.as_bytes())
+    let parameters = spki
+        .algorithm
+        .parameters
+        .map(|any| any.decode_as::<der::asn1::ObjectIdentifier>().ok());
+    public_key_from_spki_parts(
+        &spki.algorithm.oid,
+        parameters,
+        spki.subject_public_key.as_bytes(),
+    )
 }
 
-fn rsa_public_key_from_spki_parts(
+/// `parameters`: absent (`None`), or present and an OID (`Some(Some(oid))`) or not (`Some(None)`).
+fn public_key_from_spki_parts(
     oid: &der::asn1::ObjectIdentifier,
+    parameters: Option<Option<der::asn1::ObjectIdentifier>>,
     key_bits: Option<&[u8]>,
-) -> Result<CheckedComponents> {
+) -> Result<KeyMaterial> {
+    if *oid == EC_PUBLIC_KEY_OID {
+        if parameters != Some(Some(P256_OID)) {
+            return Err(Error::unsupported_key(
+                "EC public key is not on P-256 (ES256 is the only EC algorithm)",
+            ));
+        }
+        let point = key_bits.ok_or_else(|| Error::invalid_key("malformed EC public key bits"))?;
+        return EcPoint::from_sec1(point).map(KeyMaterial::P256);
+    }
     if *oid != pkcs1::ALGORITHM_OID {
         return Err(Error::unsupported_key(format!(
-            "public key algorithm {oid} is not rsaEncryption"
+            "public key algorithm {oid} is neither rsaEncryption nor id-ecPublicKey"
         )));
     }
     let key_bits = key_bits.ok_or_else(|| Error::invalid_key("malformed RSA public key bits"))?;
-    public_key_from_pkcs1_der(key_bits)
+    public_key_from_pkcs1_der(key_bits).map(KeyMaterial::Rsa)
 }
 
 /// Decodes a PKCS#1 `RSAPublicKey` and checks it against the verification-key policy.

@@ -1,5 +1,7 @@
-//! JSON Web Keys (RFC 7517): exporting RSA public keys and importing them strictly.
+//! JSON Web Keys (RFC 7517, 7518): exporting public keys (RSA, P-256) and
+//! importing them strictly.
 
+use super::ec::EcPoint;
 use super::policy::{self, KeyUse};
 use super::public::{MAX_KEY_ID_LEN, PublicKey};
 use crate::crypto::Backend;
@@ -8,23 +10,34 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// An RSA public key in JWK form, as published at a JWKS endpoint.
+/// A public key in JWK form, as published at a JWKS endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Jwk {
-    /// Always `"RSA"`.
+    /// `"RSA"` or `"EC"`.
     pub kty: String,
     /// Always `"sig"`.
     #[serde(rename = "use")]
     pub key_use: String,
-    /// Always `"RS256"`.
+    /// `"RS256"` (RSA) or `"ES256"` (P-256).
     pub alg: String,
     /// The key id, when the key has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
-    /// The modulus, base64url without padding.
-    pub n: String,
-    /// The public exponent, base64url without padding (`"AQAB"`).
-    pub e: String,
+    /// RSA: the modulus, base64url without padding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// RSA: the public exponent, base64url without padding (`"AQAB"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// EC: the curve, `"P-256"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    /// EC: the x coordinate, 32 bytes, base64url without padding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// EC: the y coordinate, 32 bytes, base64url without padding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
 }
 
 /// A JWK Set (`{"keys":[...]}`), the document a JWKS endpoint serves.
@@ -45,11 +58,13 @@ impl JwkSet {
 /// Members that only a private JWK has; a public key set must never carry them.
 const PRIVATE_MEMBERS: [&str; 6] = ["d", "p", "q", "dp", "dq", "qi"];
 
-/// Reads one JWK object for RS256 verification.
+/// Reads one JWK object for RS256 (`kty: RSA`) or ES256 (`kty: EC`, `crv: P-256`)
+/// verification.
 ///
-/// `Ok(None)` means the key is well-formed but not usable for RS256 signatures
-/// (another `kty`, `use`, `alg`, or `key_ops` without `verify`) and is skipped.
-/// A malformed or out-of-policy RSA key is an error for the whole document.
+/// `Ok(None)` means the key is well-formed but not usable for those signatures
+/// (another `kty` or curve, `use: enc`, another `alg`, or `key_ops` without
+/// `verify`) and is skipped. A malformed or out-of-policy RSA or P-256 key is
+/// an error for the whole document.
 pub(crate) fn public_key_from_jwk(
     jwk: &Map<String, Value>,
     backend: Backend,
@@ -60,11 +75,13 @@ pub(crate) fn public_key_from_jwk(
             "JWK contains private key members; publish public keys only",
         ));
     }
-    if kty != "RSA" {
-        return Ok(None);
-    }
+    let algorithm = match (kty, optional_str(jwk, "crv")?) {
+        ("RSA", _) => "RS256",
+        ("EC", Some("P-256")) => "ES256",
+        _ => return Ok(None),
+    };
     if optional_str(jwk, "use")?.is_some_and(|u| u != "sig")
-        || optional_str(jwk, "alg")?.is_some_and(|a| a != "RS256")
+        || optional_str(jwk, "alg")?.is_some_and(|a| a != algorithm)
     {
         return Ok(None);
     }
@@ -81,10 +98,15 @@ pub(crate) fn public_key_from_jwk(
     if kid.is_some_and(|kid| kid.is_empty() || kid.len() > MAX_KEY_ID_LEN) {
         return Err(Error::invalid_key("JWK kid must be 1 to 256 bytes"));
     }
-    let n = minimal_integer(required_str(jwk, "n")?, "n")?;
-    let e = minimal_integer(required_str(jwk, "e")?, "e")?;
-    let components = policy::check(&n, &e, KeyUse::Verify)?;
-    let key = PublicKey::from_checked(components, backend)?;
+    let key = if algorithm == "ES256" {
+        let x = coordinate(required_str(jwk, "x")?, "x")?;
+        let y = coordinate(required_str(jwk, "y")?, "y")?;
+        PublicKey::from_checked(EcPoint::from_coordinates(&x, &y)?, backend)?
+    } else {
+        let n = minimal_integer(required_str(jwk, "n")?, "n")?;
+        let e = minimal_integer(required_str(jwk, "e")?, "e")?;
+        PublicKey::from_checked(policy::check(&n, &e, KeyUse::Verify)?, backend)?
+    };
     match kid {
         Some(kid) => key.with_key_id(kid).map(Some),
         None => Ok(Some(key)),
@@ -103,6 +125,17 @@ fn optional_str<'a>(jwk: &'a Map<String, Value>, name: &str) -> Result<Option<&'
             "JWK \"{name}\" must be a string"
         ))),
     }
+}
+
+/// Decodes an EC coordinate: base64url of exactly 32 bytes (RFC 7518 §6.2.1.2).
+fn coordinate(text: &str, name: &str) -> Result<Vec<u8>> {
+    b64url_decode(text)
+        .filter(|bytes| bytes.len() == super::ec::COORDINATE_BYTES)
+        .ok_or_else(|| {
+            Error::invalid_key(format!(
+                "JWK \"{name}\" must be 32 bytes of base64url (P-256)"
+            ))
+        })
 }
 
 /// Decodes a JWK integer: canonical base64url of the minimal big-endian octets (RFC 7518 §6.3.1.1).

@@ -1,7 +1,9 @@
-//! RSA keys: loading (PEM, DER, JWK, service-account JSON), policy, export.
+//! Keys: RSA signing keys (PEM, DER, service-account JSON) and public keys
+//! (RSA and P-256: PEM, DER, JWK), their policy and export.
 
 mod certificate;
 mod decode;
+mod ec;
 mod encode;
 #[cfg(feature = "rsa")]
 mod generate;
@@ -16,6 +18,7 @@ pub(crate) use decode::public_keys_from_pem;
 pub use generate::{KeyFileOptions, generate_service_account_key};
 pub(crate) use jwk::public_key_from_jwk;
 pub use jwk::{Jwk, JwkSet};
+pub(crate) use public::KeyMaterial;
 pub(crate) use public::check_key_id;
 pub use public::{MAX_KEY_ID_LEN, PublicKey};
 pub(crate) use service_account::check_email;

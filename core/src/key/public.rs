@@ -1,11 +1,13 @@
-//! RSA public keys: the verifying half, exportable as a JWK.
+//! Public keys (RSA for RS256, P-256 for ES256): the verifying half, exportable as a JWK.
 
 use super::decode;
+use super::ec::EcPoint;
 use super::jwk::Jwk;
 use super::policy::CheckedComponents;
 use crate::crypto::{Backend, PublicKeyImpl};
 use crate::encoding::b64url_encode;
 use crate::error::{Error, Result};
+use crate::jws::Algorithm;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::OnceLock;
@@ -13,8 +15,9 @@ use std::sync::OnceLock;
 /// Longest key id accepted, in bytes (a `kid` is only ever an exact-match map key).
 pub const MAX_KEY_ID_LEN: usize = 256;
 
-/// An RSA public key that passed credmint's policy (2048–8192 bits, e = 65537),
-/// ready to verify RS256 signatures.
+/// A public key that passed credmint's policy, ready to verify signatures of
+/// exactly one algorithm: an RSA key (2048–8192 bits, e = 65537) verifies
+/// RS256, a P-256 key (a point on the curve) verifies ES256.
 ///
 /// ```
 /// # fn main() -> Result<(), credmint::Error> {
@@ -26,7 +29,7 @@ pub const MAX_KEY_ID_LEN: usize = 256;
 /// ```
 #[derive(Clone)]
 pub struct PublicKey {
-    components: CheckedComponents,
+    material: KeyMaterial,
     key_id: Option<String>,
     /// Built at the first verification: a key that is only exported (a JWK, a
     /// signer's own public half) never costs backend set-up.
@@ -34,8 +37,30 @@ pub struct PublicKey {
     backend: Backend,
 }
 
+/// What a public key is made of; it decides the one algorithm the key verifies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KeyMaterial {
+    /// An RSA modulus and exponent (RS256).
+    Rsa(CheckedComponents),
+    /// A P-256 point (ES256).
+    P256(EcPoint),
+}
+
+impl From<CheckedComponents> for KeyMaterial {
+    fn from(components: CheckedComponents) -> Self {
+        KeyMaterial::Rsa(components)
+    }
+}
+
+impl From<EcPoint> for KeyMaterial {
+    fn from(point: EcPoint) -> Self {
+        KeyMaterial::P256(point)
+    }
+}
+
 impl PublicKey {
-    /// Reads one PEM block: `PUBLIC KEY` (SPKI), `RSA PUBLIC KEY` (PKCS#1) or `CERTIFICATE`.
+    /// Reads one PEM block: `PUBLIC KEY` (SPKI, RSA or P-256), `RSA PUBLIC KEY`
+    /// (PKCS#1) or `CERTIFICATE`.
     pub fn from_pem(text: &str) -> Result<Self> {
         let mut keys = decode::public_keys_from_pem(text)?;
         match (keys.pop(), keys.is_empty()) {
@@ -46,7 +71,7 @@ impl PublicKey {
         }
     }
 
-    /// Reads a DER `SubjectPublicKeyInfo`.
+    /// Reads a DER `SubjectPublicKeyInfo` (RSA, or EC on P-256).
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
         Self::from_checked(decode::public_key_from_spki_der(der)?, Backend::default())
     }
@@ -70,9 +95,15 @@ impl PublicKey {
         Self::from_checked(components, Backend::default())
     }
 
-    pub(crate) fn from_checked(components: CheckedComponents, backend: Backend) -> Result<Self> {
+    /// Builds a P-256 (ES256) key from a SEC1 point: uncompressed `04‖x‖y` or
+    /// compressed. A point not on the curve is `invalid_key`.
+    pub fn from_p256_sec1(point: &[u8]) -> Result<Self> {
+        Self::from_checked(EcPoint::from_sec1(point)?, Backend::default())
+    }
+
+    pub(crate) fn from_checked(material: impl Into<KeyMaterial>, backend: Backend) -> Result<Self> {
         Ok(PublicKey {
-            components,
+            material: material.into(),
             key_id: None,
             verifier: OnceLock::new(),
             backend,
@@ -99,19 +130,36 @@ impl PublicKey {
         self.key_id.as_deref()
     }
 
-    /// Modulus size in bits.
+    /// The one algorithm this key verifies: RS256 for RSA, ES256 for P-256.
+    pub fn algorithm(&self) -> Algorithm {
+        match self.material {
+            KeyMaterial::Rsa(_) => Algorithm::Rs256,
+            KeyMaterial::P256(_) => Algorithm::Es256,
+        }
+    }
+
+    /// Key size in bits: the RSA modulus size, or 256 for P-256.
     pub fn bits(&self) -> usize {
-        self.components.bits
+        match &self.material {
+            KeyMaterial::Rsa(components) => components.bits,
+            KeyMaterial::P256(_) => 256,
+        }
     }
 
-    /// The modulus `n`, big-endian without leading zeros.
+    /// The RSA modulus `n`, big-endian without leading zeros (empty for a P-256 key).
     pub fn modulus(&self) -> &[u8] {
-        &self.components.n
+        match &self.material {
+            KeyMaterial::Rsa(components) => &components.n,
+            KeyMaterial::P256(_) => &[],
+        }
     }
 
-    /// The public exponent `e` (always 65537), big-endian.
+    /// The RSA public exponent `e` (always 65537), big-endian (empty for a P-256 key).
     pub fn exponent(&self) -> &[u8] {
-        &self.components.e
+        match &self.material {
+            KeyMaterial::Rsa(components) => &components.e,
+            KeyMaterial::P256(_) => &[],
+        }
     }
 
     /// The backend that verifies with this key.
@@ -119,41 +167,71 @@ impl PublicKey {
         self.backend
     }
 
-    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature (RS256, or an IAM `signBlob`)
-    /// over `message`. Any mismatch, including a signature of the wrong length, is
+    /// Checks a signature of this key's algorithm over `message`: RSASSA-PKCS1-v1_5
+    /// SHA-256 (RS256, or an IAM `signBlob`) for RSA; ECDSA P-256 SHA-256 with the
+    /// 64-byte `r‖s` signature of JWS (ES256) for P-256. Any mismatch, including a
+    /// signature of the wrong length or a DER-encoded ECDSA signature, is
     /// [`Error::SignatureInvalid`].
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
         let verifier = match self.verifier.get() {
             Some(verifier) => verifier,
             None => {
-                let built =
-                    PublicKeyImpl::new(self.backend, &self.components.n, &self.components.e)?;
+                let built = PublicKeyImpl::new(self.backend, &self.material)?;
                 self.verifier.get_or_init(|| built)
             }
         };
         verifier.verify(message, signature)
     }
 
-    /// This key as a JWK: `kty`, `use: sig`, `alg: RS256`, `kid` when known, `n`, `e`.
+    /// This key as a JWK: `kty`, `use: sig`, `alg`, `kid` when known, then
+    /// `n`, `e` (RSA) or `crv`, `x`, `y` (P-256).
     pub fn to_jwk(&self) -> Jwk {
-        Jwk {
-            kty: "RSA".into(),
+        let mut jwk = Jwk {
+            kty: String::new(),
             key_use: "sig".into(),
-            alg: "RS256".into(),
+            alg: self.algorithm().as_str().into(),
             kid: self.key_id.clone(),
-            n: b64url_encode(&self.components.n),
-            e: b64url_encode(&self.components.e),
+            n: None,
+            e: None,
+            crv: None,
+            x: None,
+            y: None,
+        };
+        match &self.material {
+            KeyMaterial::Rsa(components) => {
+                jwk.kty = "RSA".into();
+                jwk.n = Some(b64url_encode(&components.n));
+                jwk.e = Some(b64url_encode(&components.e));
+            }
+            KeyMaterial::P256(point) => {
+                jwk.kty = "EC".into();
+                jwk.crv = Some("P-256".into());
+                jwk.x = Some(b64url_encode(&point.x));
+                jwk.y = Some(b64url_encode(&point.y));
+            }
         }
+        jwk
     }
 
-    /// The RFC 7638 JWK thumbprint: base64url SHA-256 of `{"e":…,"kty":"RSA","n":…}`.
+    /// The RFC 7638 JWK thumbprint: base64url SHA-256 of `{"e":…,"kty":"RSA","n":…}`
+    /// or `{"crv":"P-256","kty":"EC","x":…,"y":…}`.
     pub fn thumbprint(&self) -> String {
         b64url_encode(&self.thumbprint_sha256())
     }
 
     pub(crate) fn thumbprint_sha256(&self) -> [u8; 32] {
-        let jwk = self.to_jwk();
-        let canonical = format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, jwk.e, jwk.n);
+        let canonical = match &self.material {
+            KeyMaterial::Rsa(components) => format!(
+                r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                b64url_encode(&components.e),
+                b64url_encode(&components.n)
+            ),
+            KeyMaterial::P256(point) => format!(
+                r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+                b64url_encode(&point.x),
+                b64url_encode(&point.y)
+            ),
+        };
         Sha256::digest(canonical.as_bytes()).into()
     }
 }
@@ -161,7 +239,7 @@ impl PublicKey {
 impl PartialEq for PublicKey {
     /// Keys are equal when their key ids and components are equal (the backend is irrelevant).
     fn eq(&self, other: &Self) -> bool {
-        self.key_id == other.key_id && self.components == other.components
+        self.key_id == other.key_id && self.material == other.material
     }
 }
 
@@ -171,7 +249,8 @@ impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PublicKey")
             .field("key_id", &self.key_id)
-            .field("bits", &self.components.bits)
+            .field("algorithm", &self.algorithm())
+            .field("bits", &self.bits())
             .field("backend", &self.backend)
             .finish_non_exhaustive()
     }

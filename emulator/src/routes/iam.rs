@@ -103,7 +103,7 @@ pub async fn call(
     let now = crate::clock::now();
     match method {
         "generateAccessToken" => generate_access_token(&shared, target, &body, now),
-        "generateIdToken" => generate_id_token(world, target, &body, now),
+        "generateIdToken" => generate_id_token(&shared, target, &body, now),
         "signBlob" => sign_blob(target, &body),
         _ => sign_jwt(target, &body, now),
     }
@@ -251,7 +251,7 @@ fn flag(body: &Map<String, Value>, name: &str) -> Result<bool, Response> {
 }
 
 fn generate_id_token(
-    world: &World,
+    shared: &Shared,
     target: &Account,
     body: &Map<String, Value>,
     now: UnixTime,
@@ -267,7 +267,8 @@ fn generate_id_token(
         (Ok(a), Ok(b)) => (a, b),
         (Err(response), _) | (_, Err(response)) => return response,
     };
-    let mut template = match OidcIdToken::new(&world.oidc_issuer, &target.unique_id, audience) {
+    let issuer = &shared.world.oidc_issuer;
+    let mut template = match OidcIdToken::new(issuer, &target.unique_id, audience) {
         Ok(template) => template,
         Err(err) => return reply::invalid_argument(&err.to_string()),
     };
@@ -284,7 +285,7 @@ fn generate_id_token(
         &target.unique_id
     };
     claims.insert("azp", azp.as_str());
-    match world.oidc_key.signing_key().sign_claims(&claims) {
+    match shared.keys.sign_oidc(&claims) {
         Ok(token) => reply::ok(&json!({"token": token.expose_secret()})),
         Err(err) => reply::google(500, "INTERNAL", &err.to_string()),
     }

@@ -91,7 +91,7 @@ fn issue(shared: &Shared, identity: &IbmIdentity, now: i64) -> Response {
     claims.insert("client_id", "default");
     claims.insert("acr", 1);
     claims.insert("amr", json!(["pwd"]));
-    let access = match shared.world.oidc_key.signing_key().sign_claims(&claims) {
+    let access = match shared.keys.sign_oidc(&claims) {
         Ok(token) => token,
         Err(err) => return reply::ibm(500, "BXNIM0500E", &err.to_string()),
     };

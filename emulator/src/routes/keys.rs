@@ -1,5 +1,10 @@
 //! Public keys: each service account's (JWK and X.509 forms), the emulator's
-//! own OIDC keys, its discovery document, health and the JSON 404.
+//! own OIDC and IAP keys, its discovery document, health and the JSON 404.
+//!
+//! Every key answer is cacheable as Google's are: `Cache-Control: public,
+//! max-age=N, must-revalidate, no-transform` (N from `key_max_age_secs`) and
+//! `Age`, the seconds since that key set was published (capped at N), so every
+//! client's copy goes stale N seconds after publication, however late it fetched.
 
 use crate::reply;
 use crate::server::Shared;
@@ -9,11 +14,18 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-fn cacheable(mut response: Response) -> Response {
-    response.headers_mut().insert(
+/// `response` with the caching headers of a key set published at `published_at`.
+fn cacheable(shared: &Shared, published_at: i64, mut response: Response) -> Response {
+    let max_age = shared.world.key_max_age_secs;
+    let elapsed = crate::clock::now().as_secs().saturating_sub(published_at);
+    let age = u64::try_from(elapsed).unwrap_or(0).min(max_age);
+    let control = format!("public, max-age={max_age}, must-revalidate, no-transform");
+    let headers = response.headers_mut();
+    headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600, must-revalidate, no-transform"),
+        HeaderValue::from_str(&control).unwrap_or(HeaderValue::from_static("no-cache")),
     );
+    headers.insert(header::AGE, HeaderValue::from(age));
     response
 }
 
@@ -27,7 +39,11 @@ pub async fn account_jwks(
     Path(email): Path<String>,
 ) -> Response {
     match shared.world.account(&email) {
-        Some(account) => cacheable(reply::ok(&jwks_value(&account.key.jwks().to_json()))),
+        Some(account) => cacheable(
+            &shared,
+            shared.keys.started_at(),
+            reply::ok(&jwks_value(&account.key.jwks().to_json())),
+        ),
         None => reply::account_not_found(&email),
     }
 }
@@ -38,26 +54,48 @@ pub async fn account_x509(
     Path(email): Path<String>,
 ) -> Response {
     match shared.world.account(&email) {
-        Some(account) => cacheable(reply::ok(
-            &json!({ account.key.key_id(): account.certificate }),
-        )),
+        Some(account) => cacheable(
+            &shared,
+            shared.keys.started_at(),
+            reply::ok(&json!({ account.key.key_id(): account.certificate })),
+        ),
         None => reply::account_not_found(&email),
     }
 }
 
-/// `GET /oauth2/v3/certs` (and IBM's `/identity/keys`): the emulator's JWKS.
+/// `GET /oauth2/v3/certs` (and IBM's `/identity/keys`): the emulator's JWKS,
+/// the signing key first, then the one it replaced, if any.
 pub async fn oidc_jwks(State(shared): State<Arc<Shared>>) -> Response {
-    cacheable(reply::ok(&jwks_value(
-        &shared.world.oidc_key.jwks().to_json(),
-    )))
+    let set = shared.keys.oidc();
+    let body = jwks_value(&set.jwks().to_json());
+    cacheable(&shared, set.published_at(), reply::ok(&body))
 }
 
-/// `GET /oauth2/v1/certs`: the emulator's key as an X.509 map.
+/// `GET /oauth2/v1/certs`: the emulator's keys as an X.509 map (`{kid: PEM}`).
 pub async fn oidc_x509(State(shared): State<Arc<Shared>>) -> Response {
-    let world = &shared.world;
-    cacheable(reply::ok(
-        &json!({ world.oidc_key.key_id(): world.oidc_certificate }),
-    ))
+    let set = shared.keys.oidc();
+    let body: serde_json::Map<String, Value> = set
+        .keys()
+        .map(|k| {
+            (
+                k.key.key_id().to_owned(),
+                Value::from(k.certificate.as_str()),
+            )
+        })
+        .collect();
+    cacheable(&shared, set.published_at(), reply::ok(&Value::Object(body)))
+}
+
+/// `GET /iap/verify/public_key-jwk` (on `www.gstatic.com` for real IAP): the
+/// ES256 keys that verify `x-goog-iap-jwt-assertion`, as a JWK Set.
+pub async fn iap_jwks(State(shared): State<Arc<Shared>>) -> Response {
+    let set = shared.keys.iap();
+    let keys: Vec<Value> = set.keys().map(crate::es256::EcKey::jwk).collect();
+    cacheable(
+        &shared,
+        set.published_at(),
+        reply::ok(&json!({ "keys": keys })),
+    )
 }
 
 /// `GET /.well-known/openid-configuration`.

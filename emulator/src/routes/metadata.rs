@@ -294,7 +294,7 @@ fn serve_leaf(shared: &Shared, leaf: Leaf<'_>, query: &HashMap<String, String>) 
     match leaf {
         Leaf::Text(body) => text(body),
         Leaf::Token(account) => token(shared, account, query),
-        Leaf::Identity(account) => identity(&shared.world, account, query),
+        Leaf::Identity(account) => identity(shared, account, query),
     }
 }
 
@@ -329,7 +329,8 @@ fn token(shared: &Shared, account: &Account, query: &HashMap<String, String>) ->
 
 /// `…/identity?audience=AUD[&format=standard|full][&licenses=TRUE|FALSE]`: an
 /// ID token signed by the emulator's Google key (as `generateIdToken`'s), as text.
-fn identity(world: &World, account: &Account, query: &HashMap<String, String>) -> Response {
+fn identity(shared: &Shared, account: &Account, query: &HashMap<String, String>) -> Response {
+    let world = &shared.world;
     let Some(audience) = query.get("audience").filter(|a| !a.is_empty()) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -379,7 +380,7 @@ fn identity(world: &World, account: &Account, query: &HashMap<String, String>) -
         }
         claims.insert("google", json!({"compute_engine": engine}));
     }
-    match world.oidc_key.signing_key().sign_claims(&claims) {
+    match shared.keys.sign_oidc(&claims) {
         Ok(token) => answer(
             StatusCode::OK,
             "text/plain; charset=utf-8",

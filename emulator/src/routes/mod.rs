@@ -1,6 +1,8 @@
 //! HTTP handlers, one module per service.
 
+pub mod admin;
 pub mod iam;
+pub mod iap;
 pub mod ibm;
 pub mod k0rdent;
 pub mod keys;

@@ -187,7 +187,7 @@ fn id_token(shared: &Shared, account: &Account, audience: &str, now: UnixTime) -
         .and_then(|template| {
             let mut claims = template.claims(now);
             claims.insert("azp", account.email.as_str());
-            shared.world.oidc_key.signing_key().sign_claims(&claims)
+            shared.keys.sign_oidc(&claims)
         });
     match signed {
         Ok(token) => reply::ok(&json!({"id_token": token.expose_secret()})),

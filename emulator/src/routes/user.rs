@@ -134,10 +134,9 @@ fn id_token(
     claims.insert("azp", user.client_id.as_str());
     let digest = Sha256::digest(access_token.as_bytes());
     claims.insert("at_hash", URL_SAFE_NO_PAD.encode(&digest[..16]));
-    world
-        .oidc_key
-        .signing_key()
-        .sign_claims(&claims)
+    shared
+        .keys
+        .sign_oidc(&claims)
         .map(|token| token.expose_secret().to_owned())
         .map_err(|err| reply::oauth(500, "internal_failure", &err.to_string()))
 }

@@ -203,6 +203,46 @@ impl Server {
     }
 }
 
+/// Sleeps until the whole-second clock reads at least `secs`.
+pub fn wait_until(secs: i64) {
+    while now().as_secs() < secs {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The `kid`s of a JWK Set answer, in order.
+pub fn kids(answer: &Answer) -> Vec<String> {
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The `Age` header of an answer, in seconds.
+pub fn age(answer: &Answer) -> i64 {
+    answer
+        .header("age")
+        .unwrap_or_else(|| panic!("no Age header: {:?}", answer.headers))
+        .parse()
+        .unwrap()
+}
+
+impl Server {
+    /// `POST /_emulator/rotate-keys` (`?set=` when given): the new kids by set.
+    pub fn rotate(&self, set: Option<&str>) -> Value {
+        let path = match set {
+            Some(set) => format!("/_emulator/rotate-keys?set={set}"),
+            None => "/_emulator/rotate-keys".to_owned(),
+        };
+        let answer = send("POST", &self.url(&path), &[], b"");
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.json()
+    }
+}
+
 /// `projects/-/serviceAccounts/{email}` path of an IAM call.
 pub fn iam_path(email: &str, method: &str) -> String {
     format!("/v1/projects/-/serviceAccounts/{email}:{method}")

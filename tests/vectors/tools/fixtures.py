@@ -216,6 +216,10 @@ class Keys:
         self.ec = _write_once(
             "ec_p256_pkcs8.pem", lambda: _pkcs8(ec.generate_private_key(ec.SECP256R1()))
         )
+        self.ec_key = load_private(self.ec)
+        self.ec_p384 = _write_once(
+            "ec_p384_pkcs8.pem", lambda: _pkcs8(ec.generate_private_key(ec.SECP384R1()))
+        )
         self.encrypted = _write_once(
             "rsa_2048_encrypted_pkcs8.pem",
             lambda: self.other.private_bytes(
@@ -250,6 +254,8 @@ class Keys:
         _write_once("rsa_2048_pkcs1_public.pem", lambda: public_pem(self.sa, "pkcs1"))
         _write_once("rsa_8192_spki.pem", lambda: public_pem(self.rsa_8192, "spki"))
         _write_once("rsa_1024_spki.pem", lambda: public_pem(self.rsa_1024, "spki"))
+        _write_once("ec_p256_spki.pem", lambda: public_pem(self.ec_key, "spki"))
+        _write_once("ec_p384_spki.pem", lambda: public_pem(load_private(self.ec_p384), "spki"))
         _write_once("jwks_two_keys.json", lambda: json.dumps(
             {"keys": [jwk(self.sa, SA_KEY_ID), jwk(self.rsa_3072, "rsa-3072")]}, indent=2) + "\n")
         _write_once("x509_certs.json", lambda: json.dumps(
@@ -276,7 +282,33 @@ def jwk(key, kid=None) -> dict:
 
 
 def sign(key, data: bytes) -> bytes:
+    """RS256, or ES256 (deterministic, RFC 6979, as JWS's 64-byte r||s) for an EC key."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return p1363(sign_es256_der(key, data))
     return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def sign_es256_der(key, data: bytes) -> bytes:
+    """An ECDSA P-256 SHA-256 signature in its ASN.1 DER form (never valid in a JWS)."""
+    return key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+
+
+def p1363(der_signature: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    r, s = decode_dss_signature(der_signature)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def ec_jwk(key, kid=None) -> dict:
+    """The JWK credmint exports for a P-256 key (fixed member order)."""
+    numbers = key.public_key().public_numbers()
+    out = {"kty": "EC", "use": "sig", "alg": "ES256"}
+    if kid is not None:
+        out["kid"] = kid
+    out["crv"] = "P-256"
+    out["x"] = b64u(numbers.x.to_bytes(32, "big"))
+    out["y"] = b64u(numbers.y.to_bytes(32, "big"))
+    return out
 
 
 def jws(key, header: str, payload: str) -> str:

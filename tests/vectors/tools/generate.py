@@ -19,7 +19,8 @@ import sys
 
 from fixtures import (
     KEYS, RFC7515_A2_JWK, RFC7520_JWK, SA_CLIENT_ID, SA_EMAIL, SA_KEY_ID, SA_PROJECT, VECTORS,
-    Keys, b64std, b64u, canonical, int_bytes, jwk, jws, jwt, jwt_header, sign,
+    Keys, b64std, b64u, canonical, ec_jwk, int_bytes, jwk, jws, jwt, jwt_header, p1363, sign,
+    sign_es256_der,
 )
 
 NOW = 1_700_000_000
@@ -164,8 +165,25 @@ def key_vectors():
     key_set("JWK without optional members", jwks_text({"kty": "RSA", "n": sa_jwk()["n"], "e": "AQAB"}),
             {"jwks": [jwk(K.sa)]})
     oct_key = {"kty": "oct", "kid": "hmac", "k": b64u(b"secret")}
-    ec_key = {"kty": "EC", "kid": "ec", "crv": "P-256", "x": b64u(b"x" * 32), "y": b64u(b"y" * 32)}
-    key_set("non-RSA keys are skipped", jwks_text(oct_key, sa_jwk(), ec_key), {"jwks": [sa_jwk()]})
+    p384_key = {"kty": "EC", "kid": "p384", "crv": "P-384", "x": b64u(b"x" * 48), "y": b64u(b"y" * 48)}
+    okp_key = {"kty": "OKP", "kid": "ed", "crv": "Ed25519", "x": b64u(b"x" * 32)}
+    key_set("symmetric, P-384 and Ed25519 keys are skipped", jwks_text(oct_key, sa_jwk(), p384_key, okp_key),
+            {"jwks": [sa_jwk()]})
+    ec = ec_jwk(K.ec_key, "ec-1")
+    key_set("EC P-256 JWK (ES256)", jwks_text(ec), {"jwks": [ec]})
+    key_set("RSA and EC keys in one set", jwks_text(sa_jwk(), ec), {"jwks": [sa_jwk(), ec]})
+    key_set("EC JWK without optional members",
+            jwks_text({k: ec[k] for k in ("kty", "crv", "x", "y")}), {"jwks": [ec_jwk(K.ec_key)]})
+    key_set("EC JWK with use enc or alg RS256 is skipped",
+            jwks_text({**ec, "use": "enc"}, {**ec, "kid": "ec-2", "alg": "RS256"}, sa_jwk()),
+            {"jwks": [sa_jwk()]})
+    key_set("EC point not on the curve", jwks_text({**ec, "y": b64u(b"y" * 32)}), err("invalid_key"))
+    key_set("EC coordinate of 31 bytes", jwks_text({**ec, "x": b64u(b"x" * 31)}), err("invalid_key"))
+    key_set("EC coordinate of 33 bytes", jwks_text({**ec, "x": b64u(b"\x00" + b"x" * 32)}), err("invalid_key"))
+    key_set("EC JWK missing y", jwks_text({k: v for k, v in ec.items() if k != "y"}), err("invalid_key"))
+    key_set("EC private key member d", jwks_text({**ec, "d": b64u(b"d" * 32)}), err("invalid_key"))
+    key_set("EC SPKI public key", {"file": "keys/ec_p256_spki.pem"}, {"jwks": [ec_jwk(K.ec_key)]})
+    key_set("P-384 SPKI public key", {"file": "keys/ec_p384_spki.pem"}, err("unsupported_key"))
     key_set("use enc, alg RS512 and key_ops without verify are skipped",
             jwks_text({**jwk(K.other, "enc"), "use": "enc"}, {**jwk(K.other, "rs512"), "alg": "RS512"},
                       {**jwk(K.other, "ops"), "key_ops": ["sign"]}, sa_jwk()),
@@ -198,7 +216,7 @@ def key_vectors():
             err("invalid_key"))
     key_set("certificate map value is not PEM", {"text": json.dumps({"k": "nope"})}, err("invalid_key"))
     key_set("certificate map value is a number", {"text": json.dumps({"k": 1})}, err("invalid_key"))
-    key_set("certificate with an EC key", {"file": "keys/cert_ec_p256.pem"}, err("unsupported_key"))
+    key_set("certificate with an EC P-256 key", {"file": "keys/cert_ec_p256.pem"}, {"jwks": [ec_jwk(K.ec_key)]})
     key_set("private key PEM is not a key set", {"file": "keys/rsa_2048_other_pkcs1.pem"}, err("invalid_key"))
     key_set("text outside PEM blocks", {"text": "Certificate:\n" + K.cert_sa}, err("invalid_key"))
     key_set("not a key set at all", {"text": "hello"}, err("invalid_key"))
@@ -496,8 +514,43 @@ def verify_vectors():
     hs_input = b64u(hdr_with(alg="HS256").encode()) + "." + b64u(claims_text.encode())
     hs_token = hs_input + "." + b64u(hmac.new(public_pem, hs_input.encode(), hashlib.sha256).digest())
     add("HS256 signed with the public key PEM (key confusion)", hs_token, err("unsupported_algorithm"))
-    for alg in ("RS384", "RS512", "PS256", "ES256", "EdDSA"):
+    for alg in ("RS384", "RS512", "PS256", "ES384", "ES512", "EdDSA"):
         add(f"alg {alg}", raw(hdr_with(alg=alg), claims_text), err("unsupported_algorithm"))
+    add("alg es256 in lower case", raw(hdr_with(alg="es256"), claims_text), err("unsupported_algorithm"))
+
+    # --- ES256 (ECDSA P-256 SHA-256, the signature as 64 bytes r||s)
+    ec = ec_jwk(K.ec_key, "ec-1")
+    ec_keys = {"text": json.dumps({"keys": [ec]})}
+    mixed = {"text": json.dumps({"keys": [sa_jwk(), ec]})}
+
+    def es256(header: str, payload: str) -> str:
+        return jws(K.ec_key, header, payload)
+
+    es_hdr = '{"alg":"ES256","typ":"JWT","kid":"ec-1"}'
+    es_good = es256(es_hdr, claims_text)
+    add("ES256 token, all checks", es_good, ok(good_claims), keys=ec_keys, validation=strict)
+    add("ES256 token in a set with RSA keys", es_good, ok(good_claims), keys=mixed)
+    add("RS256 token in a set with EC keys", good, ok(good_claims), keys=mixed)
+    add("ES256 token with the SPKI key (no kid)", es_good, ok(good_claims), keys={"file": "keys/ec_p256_spki.pem"})
+    add("ES256 token with the certificate key", es_good, ok(good_claims), keys={"file": "keys/cert_ec_p256.pem"})
+    add("ES256 token expired", es256(es_hdr, canonical({**good_claims, "exp": NOW - 61})), err("token_expired"),
+        keys=ec_keys)
+    add("ES256 header naming an RSA key (algorithm confusion)",
+        raw('{"alg":"ES256","typ":"JWT","kid":"%s"}' % SA_KEY_ID, claims_text), err("key_not_found"), keys=mixed)
+    add("RS256 header naming an EC key (algorithm confusion)",
+        raw(jwt_header("ec-1"), claims_text), err("key_not_found"), keys=mixed)
+    add("ES256 token against RSA keys only", es_good, err("key_not_found"))
+    es_input = b64u(es_hdr.encode()) + "." + b64u(claims_text.encode())
+    der = sign_es256_der(K.ec_key, es_input.encode())
+    add("ES256 signature in DER form", es_input + "." + b64u(der), err("signature_invalid"), keys=ec_keys)
+    rs = p1363(der)
+    add("ES256 signature of 65 bytes", es_input + "." + b64u(rs + b"\x00"), err("signature_invalid"), keys=ec_keys)
+    add("ES256 signature of 63 bytes", es_input + "." + b64u(rs[1:]), err("signature_invalid"), keys=ec_keys)
+    add("ES256 signature with r and s swapped", es_input + "." + b64u(rs[32:] + rs[:32]),
+        err("signature_invalid"), keys=ec_keys)
+    add("ES256 signature over other claims",
+        b64u(es_hdr.encode()) + "." + b64u(canonical({**good_claims, "sub": "456"}).encode()) + "." + b64u(rs),
+        err("signature_invalid"), keys=ec_keys)
     add("duplicate alg in header", raw('{"alg":"RS256","alg":"none","kid":"%s"}' % SA_KEY_ID, claims_text),
         err("malformed_token"))
     add("crit present", raw(hdr_with(crit=["exp"], exp=1), claims_text), err("malformed_token"))
@@ -676,7 +729,7 @@ FILES = {
     "sign.json": ("IAM-style signBlob/signJwt, raw JWS and external signing.", sign_vectors),
     "assertions.json": ("Claim builders: JWT-bearer, ID-token grant, self-signed JWT, OIDC ID token.",
                         assertion_vectors),
-    "verify.json": ("RS256 JWT verification: structure, header, signature, claims.", verify_vectors),
+    "verify.json": ("RS256 and ES256 JWT verification: structure, header, key selection, signature, claims.", verify_vectors),
     "refresh.json": ("Refresh timing policies.", refresh_vectors),
     "flows.json": ("Scripted conversations: exact requests, responses, waits, signatures, results and errors.",
                    flow_vectors),

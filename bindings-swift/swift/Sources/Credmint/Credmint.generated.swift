@@ -3130,6 +3130,183 @@ public func FfiConverterTypeTokenCache_lower(_ value: TokenCache) -> UInt64 {
 
 
 
+
+
+/**
+ * A verifier of one issuer's tokens with its own remote key set.
+ */
+public protocol TokenVerifierProtocol: AnyObject, Sendable {
+    
+    /**
+     * Restores a snapshot, validated like a fresh fetch.
+     */
+    func restore(snapshot: String) throws 
+    
+    /**
+     * The keys as a snapshot (JSON text), once fetched.
+     */
+    func snapshot()  -> String?
+    
+    /**
+     * The conversation verifying `token`; done with `Output.Claims`.
+     */
+    func verify(token: String)  -> Conversation
+    
+}
+/**
+ * A verifier of one issuer's tokens with its own remote key set.
+ */
+open class TokenVerifier: TokenVerifierProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_credmint_ffi_fn_clone_tokenverifier(self.handle, $0) }
+    }
+    /**
+     * The core's preset `preset` configured by `options_json`.
+     */
+public convenience init(preset: String, optionsJson: String)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_tokenverifier_new(
+        FfiConverterString.lower(preset),
+        FfiConverterString.lower(optionsJson),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_credmint_ffi_fn_free_tokenverifier(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Restores a snapshot, validated like a fresh fetch.
+     */
+open func restore(snapshot: String)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_tokenverifier_restore(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(snapshot),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The keys as a snapshot (JSON text), once fetched.
+     */
+open func snapshot() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_tokenverifier_snapshot(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The conversation verifying `token`; done with `Output.Claims`.
+     */
+open func verify(token: String) -> Conversation  {
+    return try!  FfiConverterTypeConversation_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_tokenverifier_verify(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(token),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenVerifier: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = TokenVerifier
+
+    public static func lift(_ handle: UInt64) throws -> TokenVerifier {
+        return TokenVerifier(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: TokenVerifier) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenVerifier {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: TokenVerifier, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenVerifier_lift(_ handle: UInt64) throws -> TokenVerifier {
+    return try FfiConverterTypeTokenVerifier.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenVerifier_lower(_ value: TokenVerifier) -> UInt64 {
+    return FfiConverterTypeTokenVerifier.lower(value)
+}
+
+
+
+
 /**
  * A credential of a k0rdent service account (no secret: it is shown once, at creation).
  */
@@ -4389,6 +4566,14 @@ public enum Output {
          * The result.
          */json: String
     )
+    /**
+     * A verified token's claims, JSON object text.
+     */
+    case claims(
+        /**
+         * The claims.
+         */json: String
+    )
 
 
 
@@ -4429,6 +4614,9 @@ public struct FfiConverterTypeOutput: FfiConverterRustBuffer {
         )
         
         case 7: return .json(json: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .claims(json: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -4472,6 +4660,11 @@ public struct FfiConverterTypeOutput: FfiConverterRustBuffer {
         
         case let .json(json):
             writeInt(&buf, Int32(7))
+            FfiConverterString.write(json, into: &buf)
+            
+        
+        case let .claims(json):
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(json, into: &buf)
             
         }
@@ -5540,6 +5733,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_idtoken_token() != 52495) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_method_tokenverifier_restore() != 22636) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_tokenverifier_snapshot() != 16526) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_tokenverifier_verify() != 25430) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials() != 55288) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5568,6 +5770,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_accesstoken_bearer() != 48480) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_constructor_tokenverifier_new() != 1555) {
         return InitializationResult.apiChecksumMismatch
     }
 
