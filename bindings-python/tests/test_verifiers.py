@@ -42,15 +42,22 @@ def _iap_assertion(emulator: Any, email: str = "user@example.com") -> str:
 
 
 def _google_auth_id_token(emulator: Any, audience: str) -> str:
-    """An ID token as google-auth's fetch_id_token path obtains it from a key file."""
-    import google.auth.transport.requests
-    from google.oauth2 import service_account
+    """An ID token from google-auth's ``id_token.fetch_id_token``, unmodified,
+    with GOOGLE_APPLICATION_CREDENTIALS naming a key file the emulator wrote."""
+    import os
 
-    creds = service_account.IDTokenCredentials.from_service_account_file(
-        emulator.key_file(CI), target_audience=audience
-    )
-    creds.refresh(google.auth.transport.requests.Request())
-    return str(creds.token)
+    import google.auth.transport.requests
+    from google.oauth2 import id_token
+
+    saved = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = emulator.key_file(CI)
+    try:
+        return str(id_token.fetch_id_token(google.auth.transport.requests.Request(), audience))
+    finally:
+        if saved is None:
+            del os.environ["GOOGLE_APPLICATION_CREDENTIALS"]
+        else:
+            os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = saved
 
 
 def test_google_auth_id_tokens_verify_with_one_fetch(emulator: Any) -> None:

@@ -242,6 +242,23 @@ pub(crate) fn parse_compact(token: &str, max_size: usize) -> Result<ParsedJws<'_
     })
 }
 
+/// The checked header of a compact JWS, without decoding its payload or
+/// signature (a verifier choosing keys reads only this); every other check
+/// happens in [`parse_compact`].
+pub(crate) fn peek_header(token: &str, max_size: usize) -> Result<Header> {
+    if token.len() > max_size {
+        return Err(Error::malformed(format!(
+            "token is {} bytes, over the {max_size}-byte limit",
+            token.len()
+        )));
+    }
+    let header_b64 = token.split('.').next().unwrap_or_default();
+    let bytes = b64url_decode(header_b64)
+        .filter(|_| !header_b64.is_empty())
+        .ok_or_else(|| Error::malformed("header is not canonical unpadded base64url"))?;
+    parse_header(&bytes)
+}
+
 /// Parses and checks a protected header.
 fn parse_header(bytes: &[u8]) -> Result<Header> {
     let members = json::parse_object(bytes).map_err(|err| match err {

@@ -42,6 +42,14 @@ pub(crate) fn error_from_response(
     sent_at: UnixTime,
 ) -> Error {
     let status = response.status();
+    if (300..400).contains(&status) {
+        // Hosts follow no redirects: a key, token or metadata endpoint that
+        // answers with one is not speaking its protocol.
+        return Error::invalid_response(
+            status,
+            "a redirect is not an answer of this protocol (redirects are never followed)",
+        );
+    }
     let body = match response.checked_body() {
         Ok(body) => body,
         Err(err) => return err,

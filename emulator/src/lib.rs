@@ -12,7 +12,7 @@
 //! | The emulator's OIDC keys (RS256) | `GET /oauth2/v3/certs` (JWKS), `GET /oauth2/v1/certs` (X.509), `GET /.well-known/openid-configuration` |
 //! | Identity-Aware Proxy keys (ES256) | `GET /iap/verify/public_key-jwk` (JWKS, as on `www.gstatic.com`) |
 //! | Google STS (workload and workforce identity federation) | `POST /v1/token`, `POST /v1/oauthtoken`, `POST /v1/introspect` |
-//! | IBM Cloud IAM | `POST /identity/token` (API key, refresh token), `GET /identity/keys` |
+//! | IBM Cloud IAM | `POST /identity/token` (API key, refresh token), `GET /identity/keys`, `GET /identity/.well-known/openid-configuration` |
 //! | k0rdent IAM | `GET`/`POST /v1/regions/global/iam/service-accounts/{id}/credentials`, `DELETE …/credentials/{cred}` |
 //! | The emulator's own test controls | `POST /_emulator/rotate-keys[?set=oidc\|iap]`, `POST /_emulator/iap/assertion`, `GET /_emulator/stats`, `POST /_emulator/stats/reset`, `GET /healthz` |
 //!

@@ -290,6 +290,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/identity/token", post(routes::ibm::token))
         .route("/identity/keys", get(routes::keys::oidc_jwks))
+        .route(
+            "/identity/.well-known/openid-configuration",
+            get(routes::keys::ibm_openid_configuration),
+        )
         .route("/iap/verify/public_key-jwk", get(routes::keys::iap_jwks))
         .route(
             "/v1/regions/global/iam/service-accounts/{account}/credentials",

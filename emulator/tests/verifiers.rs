@@ -166,6 +166,20 @@ fn ibm_iam_tokens_verify() {
     );
 }
 
+#[test]
+fn ibms_discovery_document_names_its_issuer_and_keys() {
+    let s = start(None);
+    let document = s.get("/identity/.well-known/openid-configuration", None);
+    assert_eq!(document.status, 200, "{}", document.text);
+    let headers = document.headers.clone().into_iter().collect();
+    let response = HttpResponse::new(200, headers, document.text.into_bytes());
+    let discovery = credmint::OidcDiscovery::new("https://iam.cloud.ibm.com/identity").unwrap();
+    assert_eq!(
+        discovery.jwks_uri(&response).unwrap().as_str(),
+        s.url("/identity/keys")
+    );
+}
+
 fn b64url(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)

@@ -256,7 +256,7 @@ impl<T> VerifyFlow<T> {
 
     fn decide(&mut self, now: UnixTime) -> Result<Next<T>> {
         let validation = &self.verifier.rules.validation;
-        let header = jws::parse_compact(&self.token, validation.max_token_bytes())?.header;
+        let header = jws::peek_header(&self.token, validation.max_token_bytes())?;
         validation.allowed_algorithm(&header)?;
         let kid = header.kid().map(str::to_owned);
         let verifier = self.verifier.clone();

@@ -111,6 +111,19 @@ pub async fn openid_configuration(State(shared): State<Arc<Shared>>) -> Response
     }))
 }
 
+/// `GET /identity/.well-known/openid-configuration`: IBM Cloud IAM's
+/// discovery document, naming the IBM issuer and `/identity/keys`.
+pub async fn ibm_openid_configuration(State(shared): State<Arc<Shared>>) -> Response {
+    reply::ok(&json!({
+        "issuer": crate::world::IBM_ISSUER,
+        "jwks_uri": format!("{}/identity/keys", shared.base_url),
+        "token_endpoint": format!("{}/identity/token", shared.base_url),
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
 /// `GET /healthz`.
 pub async fn health() -> Response {
     reply::ok(&json!({"status": "ok"}))

@@ -10,7 +10,7 @@ import datetime
 import json
 import urllib.parse
 
-from fixtures import SA_EMAIL, SA_KEY_ID, b64std, b64u, canonical, jwt, jwt_header, sign
+from fixtures import SA_EMAIL, SA_KEY_ID, b64std, b64u, canonical, jwk, jwt, jwt_header, sign
 
 NOW = 1_700_000_000
 CLOUD = "https://www.googleapis.com/auth/cloud-platform"
@@ -826,7 +826,113 @@ class Builder:
                  self.external_account(credential_source={**source, "environment_id": "aws2"})},
                  construct_error="unsupported_key")
 
+    # ------------------------------------------------------------ ready verifiers
+
+    def token_verifier(self):
+        """When a ready verifier fetches its keys: freshness from Cache-Control
+        (max-age minus Age), Expires (minus Date, or minus the fetch time),
+        clamped to [30 s, 24 h], 600 s when the server says nothing; an
+        unknown kid refetches once the 30 s cooldown has passed; a failing
+        endpoint leaves the last good keys in use for an hour past expiry."""
+        url = "https://www.googleapis.com/oauth2/v3/certs"
+        fetch = send("GET", url, [["Accept", "application/json, application/jwk-set+json"]], timeout_millis=5000)
+        audience = "https://svc.example"
+        jwks = json.dumps({"keys": [jwk(self.K.sa, SA_KEY_ID)]})
+        rotated_jwks = json.dumps({"keys": [jwk(self.K.sa, SA_KEY_ID), jwk(self.K.other, "rotated")]})
+
+        def claims(at):
+            return {"iss": "https://accounts.google.com", "aud": audience, "sub": "110", "iat": at, "exp": at + 3600}
+
+        def token(at, kid=SA_KEY_ID, key=None):
+            return jwt(key or self.K.sa, kid, claims(at))
+
+        def keys(headers=None, body=jwks, status=200):
+            return respond(status, body, headers)
+
+        def case(name, plan, steps):
+            """`plan`: (time, token) per verification; `steps` ends with the results."""
+            self.add(name, {"kind": "token_verifier", "preset": "google_id_token",
+                            "options": {"audience": audience},
+                            "verifications": [{"at": at, "token": tok} for at, tok in plan]}, steps)
+
+        def ok(at):
+            return {"claims": claims(at)}
+
+        def done(at, *results):
+            return step(at, {"done": {"results": list(results)}})
+
+        def freshness(name, headers, ttl):
+            # Fetched at NOW; still fresh one second before NOW + ttl; refetched at NOW + ttl.
+            t1, t2 = NOW + ttl - 1, NOW + ttl
+            case(f"key set freshness: {name}", [(NOW, token(NOW)), (t1, token(t1)), (t2, token(t2))], [
+                step(NOW, fetch, respond=keys(headers)),
+                step(NOW, {"wait": t1}),
+                step(t1, {"wait": t2}),
+                step(t2, fetch, respond=keys(headers)),
+                done(t2, ok(NOW), ok(t1), ok(t2)),
+            ])
+
+        freshness("max-age minus Age", [["Cache-Control", "public, max-age=20000, must-revalidate"], ["Age", "1200"]],
+                  18800)
+        freshness("max-age without Age", [["Cache-Control", "max-age=3600"]], 3600)
+        freshness("no caching headers: 10 minutes", [], 600)
+        freshness("no-cache: the 30 s minimum", [["Cache-Control", "no-cache"]], 30)
+        freshness("max-age under the minimum", [["Cache-Control", "max-age=5"]], 30)
+        freshness("Age beyond max-age", [["Cache-Control", "max-age=100"], ["Age", "500"]], 30)
+        freshness("max-age over a day is clamped", [["Cache-Control", "public, max-age=200000"]], 86400)
+        freshness("Expires minus Date", [["Date", "Tue, 14 Nov 2023 22:13:20 GMT"],
+                                         ["Expires", "Tue, 14 Nov 2023 22:18:20 GMT"]], 300)
+        freshness("Expires without Date: minus the fetch time", [["Expires", "Tue, 14 Nov 2023 22:23:20 GMT"]], 600)
+        freshness("unparseable Expires means expired", [["Expires", "0"]], 30)
+        freshness("max-age wins over Expires", [["Cache-Control", "max-age=1000"],
+                                                ["Expires", "Tue, 14 Nov 2023 22:18:20 GMT"]], 1000)
+
+        # An unknown kid: refused inside the cooldown without a fetch, refetched after it.
+        case("key set: an unknown kid refetches once the cooldown has passed",
+             [(NOW, token(NOW)), (NOW + 10, token(NOW + 10, "rotated", self.K.other)),
+              (NOW + 30, token(NOW + 30, "rotated", self.K.other)), (NOW + 31, token(NOW + 31))], [
+                 step(NOW, fetch, respond=keys([["Cache-Control", "max-age=3600"]])),
+                 step(NOW, {"wait": NOW + 10}),
+                 step(NOW + 10, {"wait": NOW + 30}),
+                 step(NOW + 30, fetch, respond=keys([["Cache-Control", "max-age=3600"]], rotated_jwks)),
+                 step(NOW + 30, {"wait": NOW + 31}),
+                 done(NOW + 31, ok(NOW), {"error": "key_not_found"}, ok(NOW + 30), ok(NOW + 31)),
+             ])
+
+        # The endpoint fails: stale keys verify for an hour past expiry, with one attempt per cooldown.
+        failing = respond(503, "<html>unavailable</html>", [["Content-Type", "text/html"]])
+        late = NOW + 600 + 3600
+        case("key set: a failing endpoint leaves the last good keys in use, then its error",
+             [(NOW, token(NOW)), (NOW + 600, token(NOW + 600)), (NOW + 610, token(NOW + 610)),
+              (NOW + 631, token(NOW + 631)), (late, token(late))], [
+                 step(NOW, fetch, respond=keys()),
+                 step(NOW, {"wait": NOW + 600}),
+                 step(NOW + 600, fetch, respond=failing),
+                 step(NOW + 600, {"wait": NOW + 610}),
+                 step(NOW + 610, {"wait": NOW + 631}),
+                 step(NOW + 631, fetch, respond=failing),
+                 step(NOW + 631, {"wait": late}),
+                 step(late, fetch, respond=failing),
+                 done(late, ok(NOW), ok(NOW + 600), ok(NOW + 610), ok(NOW + 631), {"error": "server_error"}),
+             ])
+
+        # Bad answers cache nothing: HTML, an empty set, a redirect; the next try waits for the cooldown.
+        for name, bad_answer, code in [
+            ("an HTML page", respond(200, "<html>hi</html>", [["Content-Type", "text/html"]]), "invalid_response"),
+            ("an empty key set", respond(200, '{"keys":[]}'), "invalid_response"),
+            ("a redirect", respond(302, "", [["Location", "https://attacker.example/jwks"]]), "invalid_response"),
+        ]:
+            case(f"key set: {name} caches nothing",
+                 [(NOW, token(NOW)), (NOW + 10, token(NOW + 10)), (NOW + 30, token(NOW + 30))], [
+                     step(NOW, fetch, respond=bad_answer),
+                     step(NOW, {"wait": NOW + 10}),
+                     step(NOW + 10, {"wait": NOW + 30}),
+                     step(NOW + 30, fetch, respond=keys()),
+                     done(NOW + 30, {"error": code}, {"error": code}, ok(NOW + 30)),
+                 ])
+
     def build(self):
+        self.token_verifier()
         self.google_token_endpoint()
         self.iam()
         self.sts()

@@ -16,6 +16,8 @@ use crate::{
     JwtBearerAssertion, JwtGrantFlow, Lifetime, Result, RetryPolicy, SecretString,
     ServiceAccountKey, SignedBlob, SignedJwt, Signer, SourceToken, Step, TokenLifetime, UnixTime,
 };
+mod verifier;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -418,6 +420,7 @@ fn build(spec: &Value, backend: Backend) -> Result<Box<dyn Runner>> {
             )?;
             boxed(list.pages(source_token(&spec["bearer"])?, opts), page_json)
         }
+        "token_verifier" => Box::new(verifier::VerifierRunner::from_spec(spec)?),
         other => return Err(bad(&format!("unknown flow kind {other:?}"))),
     })
 }
