@@ -43,9 +43,11 @@ test-interop:
 	$(CARGO) build --locked -p credmint-cli
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint $(PYTHON) -m unittest discover -s tests/interop -v
 
+# Every backend (aws-lc, ring, rsa) in one run, then openssl speed, then the ratios.
 bench:
-	$(CARGO) bench --locked -p credmint --features rsa --bench core
-	openssl speed -seconds 3 rsa2048
+	$(CARGO) bench --locked -p credmint --features ring,rsa --bench core -- --output-format bencher | tee $(TARGET_DIR)/bench-core.txt
+	openssl speed -seconds 3 rsa2048 2>/dev/null | tee $(TARGET_DIR)/bench-openssl.txt
+	python3 scripts/bench_ratios.py $(TARGET_DIR)/bench-core.txt $(TARGET_DIR)/bench-openssl.txt
 
 # The wheel is built and installed exactly as the README tells users: pip install ./bindings-python.
 python-wheel:

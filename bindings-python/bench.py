@@ -201,12 +201,21 @@ def main() -> None:
         ("cached token()", "cached"),
     ]
     names = list(results)
-    print(f"| {'':34} | " + " | ".join(f"{n:>20}" for n in names) + " |")
-    print(f"|{'-' * 36}|" + "|".join("-" * 21 + ":" for _ in names) + "|")
+    peer = "PyJWT + cryptography"
+
+    def ratio(ours: Optional[float], theirs: Optional[float]) -> str:
+        """credmint's time over the peer's, from this run (< 1: credmint is faster)."""
+        return "—" if not ours or not theirs else f"{ours / theirs:.2f}×"
+
+    print(f"| {'':34} | " + " | ".join(f"{n:>20}" for n in names) + f" | {'credmint / PyJWT':>16} |")
+    print(f"|{'-' * 36}|" + "|".join("-" * 21 + ":" for _ in names) + f"|{'-' * 17}:|")
     for label, field in rows:
-        print(f"| {label:34} | " + " | ".join(f"{cell(results[n][field]):>20}" for n in names) + " |")
-    print(f"| {'import':34} | " + " | ".join(f"{cell(imports[n], 'ms'):>20}" for n in names) + " |")
-    print(f"| {'installed size, with dependencies':34} | " + " | ".join(f"{sizes[n] / 1e6:>17.2f} MB" for n in names) + " |")
+        cells = " | ".join(f"{cell(results[n][field]):>20}" for n in names)
+        print(f"| {label:34} | {cells} | {ratio(results['credmint'][field], results[peer][field]):>16} |")
+    cells = " | ".join(f"{cell(imports[n], 'ms'):>20}" for n in names)
+    print(f"| {'import':34} | {cells} | {ratio(imports['credmint'], imports[peer]):>16} |")
+    cells = " | ".join(f"{sizes[n] / 1e6:>17.2f} MB" for n in names)
+    print(f"| {'installed size, with dependencies':34} | {cells} | {ratio(sizes['credmint'], sizes[peer]):>16} |")
     print(f"\nPython {sys.version.split()[0]} on {os.uname().machine}; medians; google-auth's cached path is before_request().")
 
 

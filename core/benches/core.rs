@@ -1,6 +1,6 @@
 //! Benchmarks of credmint's core operations on every backend compiled in.
 //!
-//! `cargo bench -p credmint --features rsa` (both backends). The `rsa_*` groups
+//! `make bench`: every backend (`--features ring,rsa` beside the default aws-lc), then `openssl speed`, with ratios. The `rsa_*` groups
 //! time the bare RSA operation so the overhead of JSON, base64 and claim checks
 //! can be read off as the difference.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

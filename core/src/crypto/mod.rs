@@ -7,9 +7,13 @@
 //! both backends accept and refuse exactly the same keys and produce
 //! byte-identical signatures.
 
-#[cfg(not(any(feature = "ring", feature = "rsa")))]
-compile_error!("credmint needs at least one RSA backend: enable feature \"ring\" or \"rsa\"");
+#[cfg(not(any(feature = "aws-lc", feature = "ring", feature = "rsa")))]
+compile_error!(
+    "credmint needs at least one crypto backend: enable feature \"aws-lc\", \"ring\" or \"rsa\""
+);
 
+#[cfg(feature = "aws-lc")]
+mod aws_lc_backend;
 #[cfg(feature = "ring")]
 mod ring_backend;
 #[cfg(feature = "rsa")]
@@ -23,13 +27,18 @@ use crate::key::KeyMaterial;
 
 /// Which implementation does the arithmetic.
 ///
-/// `Ring` (feature `ring`, the default on native targets) is fast, blinded and
-/// constant-time. `RustCrypto` (feature `rsa`: `rsa`, and `p256` for ES256) is
-/// pure Rust for WebAssembly and the only one that can generate keys. Both give identical results; credmint's
+/// `AwsLc` (feature `aws-lc`, the default on native targets) is AWS-LC, with
+/// the fastest RSA on recent x86 servers. `Ring` (feature `ring`) is fast,
+/// blinded and constant-time. `RustCrypto` (feature `rsa`: `rsa`, and `p256`
+/// for ES256) is pure Rust for WebAssembly and the only one that can generate
+/// keys. Both give identical results; credmint's
 /// tests run every case against each backend that is compiled in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
+    /// `aws-lc-rs` 1.x: AWS-LC, BoringSSL-derived, with AVX-512 IFMA RSA.
+    #[cfg(feature = "aws-lc")]
+    AwsLc,
     /// `ring` 0.17: BoringSSL-derived, constant-time, blinded.
     #[cfg(feature = "ring")]
     Ring,
@@ -41,15 +50,19 @@ pub enum Backend {
 impl Backend {
     /// Every backend compiled into this build, fastest first.
     pub const ALL: &'static [Backend] = &[
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc,
         #[cfg(feature = "ring")]
         Backend::Ring,
         #[cfg(feature = "rsa")]
         Backend::RustCrypto,
     ];
 
-    /// A short stable name (`"ring"`, `"rustcrypto"`), for logs and benchmarks.
+    /// A short stable name (`"aws-lc"`, `"ring"`, `"rustcrypto"`), for logs and benchmarks.
     pub fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => "aws-lc",
             #[cfg(feature = "ring")]
             Backend::Ring => "ring",
             #[cfg(feature = "rsa")]
@@ -59,21 +72,16 @@ impl Backend {
 }
 
 impl Default for Backend {
-    /// `Ring` when compiled in, otherwise `RustCrypto`.
+    /// The first compiled in of `AwsLc`, `Ring`, `RustCrypto`.
     fn default() -> Self {
-        #[cfg(feature = "ring")]
-        {
-            Backend::Ring
-        }
-        #[cfg(not(feature = "ring"))]
-        {
-            Backend::RustCrypto
-        }
+        Backend::ALL[0]
     }
 }
 
 /// A private key held by one backend, ready to sign.
 pub(crate) enum PrivateKeyImpl {
+    #[cfg(feature = "aws-lc")]
+    AwsLc(aws_lc_backend::PrivateKey),
     #[cfg(feature = "ring")]
     Ring(ring_backend::PrivateKey),
     #[cfg(feature = "rsa")]
@@ -84,6 +92,8 @@ impl PrivateKeyImpl {
     /// Loads a policy-checked PKCS#1 `RSAPrivateKey` DER into `backend`.
     pub(crate) fn from_pkcs1_der(backend: Backend, der: &[u8]) -> Result<Self> {
         match backend {
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => aws_lc_backend::PrivateKey::from_pkcs1_der(der).map(Self::AwsLc),
             #[cfg(feature = "ring")]
             Backend::Ring => ring_backend::PrivateKey::from_pkcs1_der(der).map(Self::Ring),
             #[cfg(feature = "rsa")]
@@ -96,6 +106,8 @@ impl PrivateKeyImpl {
     /// RSASSA-PKCS1-v1_5 SHA-256 signature of `message`, always blinded.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         match self {
+            #[cfg(feature = "aws-lc")]
+            Self::AwsLc(key) => key.sign(message),
             #[cfg(feature = "ring")]
             Self::Ring(key) => key.sign(message),
             #[cfg(feature = "rsa")]
@@ -107,6 +119,8 @@ impl PrivateKeyImpl {
 /// A public key held by one backend, ready to verify.
 #[derive(Clone)]
 pub(crate) enum PublicKeyImpl {
+    #[cfg(feature = "aws-lc")]
+    AwsLc(aws_lc_backend::PublicKey),
     #[cfg(feature = "ring")]
     Ring(ring_backend::PublicKey),
     #[cfg(feature = "ring")]
@@ -122,6 +136,14 @@ impl PublicKeyImpl {
     /// exponent, or a P-256 point on the curve.
     pub(crate) fn new(backend: Backend, material: &KeyMaterial) -> Result<Self> {
         match (backend, material) {
+            #[cfg(feature = "aws-lc")]
+            (Backend::AwsLc, KeyMaterial::Rsa(rsa)) => {
+                aws_lc_backend::PublicKey::rsa(&rsa.n, &rsa.e).map(Self::AwsLc)
+            }
+            #[cfg(feature = "aws-lc")]
+            (Backend::AwsLc, KeyMaterial::P256(point)) => {
+                aws_lc_backend::PublicKey::p256(&point.uncompressed()).map(Self::AwsLc)
+            }
             #[cfg(feature = "ring")]
             (Backend::Ring, KeyMaterial::Rsa(rsa)) => {
                 Ok(Self::Ring(ring_backend::PublicKey::new(&rsa.n, &rsa.e)))
@@ -144,6 +166,8 @@ impl PublicKeyImpl {
     /// Checks a signature of the key's algorithm over `message`.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
         let ok = match self {
+            #[cfg(feature = "aws-lc")]
+            Self::AwsLc(key) => key.verify(message, signature),
             #[cfg(feature = "ring")]
             Self::Ring(key) => key.verify(message, signature),
             #[cfg(feature = "ring")]
