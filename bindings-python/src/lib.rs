@@ -36,6 +36,10 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(flows::bearer_token, module)?)?;
     module.add_function(wrap_pyfunction!(flows::_conformance_flow, module)?)?;
     module.add("MAX_RESPONSE_BODY", credmint::MAX_RESPONSE_BODY)?;
+    module.add(
+        "IAM_REFRESH_POLICY",
+        credmint::IamCredentials::REFRESH_POLICY.name(),
+    )?;
     module.add("DEFAULT_TIMEOUT_MILLIS", credmint::DEFAULT_TIMEOUT_MILLIS)?;
     module.add(
         "ALLOW_EXECUTABLES_VAR",

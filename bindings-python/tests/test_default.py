@@ -277,3 +277,6 @@ def test_caches_take_the_refresh_policy_the_core_chose() -> None:
     user = {"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "r"}
     assert refresh_at(json.dumps(user)) in range(9775 - 15, 9776)
     assert isinstance(credmint.IbmApiKeyCredentials("k")._access._cache, _native.TokenCache)
+    # Impersonation has no document of its own: its caches take the core's IAM policy (Google's margin).
+    assert _native.IAM_REFRESH_POLICY == "google"
+    assert credmint.ImpersonatedCredentials._policy == _native.IAM_REFRESH_POLICY

@@ -140,6 +140,15 @@ impl TokenCache {
         }
     }
 
+    /// An empty cache for tokens minted through IAM (impersonation), refreshed
+    /// as the core says for them.
+    #[uniffi::constructor]
+    pub fn for_iam_calls() -> Self {
+        TokenCache {
+            inner: Mutex::new(CoreCache::new(credmint::IamCredentials::REFRESH_POLICY)),
+        }
+    }
+
     /// What the caller should do at `now` (Unix seconds).
     pub fn lookup(&self, now: i64) -> CacheLookup {
         let mut cache = self.cache();

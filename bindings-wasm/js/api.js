@@ -693,8 +693,8 @@ export class ImpersonatedCredentials extends Credentials {
   /** Scopes, lifetime and IAM endpoint left out are the core's defaults. */
   constructor(source, target, { scopes, delegates, lifetime, endpoint, universeDomain, fetch } = {}) {
     // The source is any credentials of this package, so the core assembles no
-    // document here; the cache keeps Google's refresh policy (the core's "google").
-    super({ fetch, policy: 'google' });
+    // document here; the caches take the core's policy for IAM-minted tokens.
+    super({ fetch, policy: native.iamRefreshPolicy() });
     if (!(source instanceof Credentials)) throw invalid('source must be credmint credentials');
     this.#source = source;
     this.#target = target;
@@ -703,7 +703,7 @@ export class ImpersonatedCredentials extends Credentials {
     this.#lifetime = lifetime;
     this.#endpoint = endpoint;
     this.#universeDomain = universeDomain;
-    this.#ids = new IdTokens('google', (audience, includeEmail) => this.#call('generateIdToken', { audience, includeEmail }));
+    this.#ids = new IdTokens(native.iamRefreshPolicy(), (audience, includeEmail) => this.#call('generateIdToken', { audience, includeEmail }));
   }
 
   async #call(method, { scopes, lifetime, audience, includeEmail = false, payload, claims } = {}) {

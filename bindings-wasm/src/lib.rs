@@ -36,6 +36,14 @@ pub fn max_response_body() -> usize {
     credmint::MAX_RESPONSE_BODY
 }
 
+/// The core's refresh policy for tokens minted through IAM (impersonation).
+#[wasm_bindgen(js_name = iamRefreshPolicy)]
+pub fn iam_refresh_policy() -> Option<String> {
+    credmint::IamCredentials::REFRESH_POLICY
+        .name()
+        .map(str::to_owned)
+}
+
 /// The environment variable that must be `1` before an executable credential source runs.
 #[wasm_bindgen(js_name = allowExecutablesVar)]
 pub fn allow_executables_var() -> String {

@@ -127,7 +127,7 @@ class Credentials(abc.ABC):
     """Base of credmint's credentials: ``token()`` returns a cached access
     token, refreshed once when due, by one thread, whichever asks first."""
 
-    _policy = "google"
+    _policy: str = _native.IAM_REFRESH_POLICY  # the core's; subclasses built from documents take theirs
 
     def __init__(self, transport: Any = None) -> None:
         self._transport = resolve(transport)

@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 __version__: str
 MAX_RESPONSE_BODY: int
+IAM_REFRESH_POLICY: str
 #: The core's time limit of a request unless its conversation says otherwise.
 DEFAULT_TIMEOUT_MILLIS: int
 ALLOW_EXECUTABLES_VAR: str

@@ -258,6 +258,12 @@ void uniffi_credmint_ffi_fn_free_tokencache(uint64_t handle, RustCallStatus *_No
 uint64_t uniffi_credmint_ffi_fn_constructor_tokencache_for_credentials(uint64_t credentials, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CONSTRUCTOR_TOKENCACHE_FOR_IAM_CALLS
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CONSTRUCTOR_TOKENCACHE_FOR_IAM_CALLS
+uint64_t uniffi_credmint_ffi_fn_constructor_tokencache_for_iam_calls(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CONSTRUCTOR_TOKENCACHE_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_CONSTRUCTOR_TOKENCACHE_NEW
 uint64_t uniffi_credmint_ffi_fn_constructor_tokencache_new(RustBuffer style, RustBuffer max_jitter_secs, RustBuffer jitter_seed, RustCallStatus *_Nonnull out_status
@@ -1483,6 +1489,12 @@ uint16_t uniffi_credmint_ffi_checksum_method_tokenverifier_verify(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENCACHE_FOR_CREDENTIALS
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENCACHE_FOR_CREDENTIALS
 uint16_t uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENCACHE_FOR_IAM_CALLS
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_CONSTRUCTOR_TOKENCACHE_FOR_IAM_CALLS
+uint16_t uniffi_credmint_ffi_checksum_constructor_tokencache_for_iam_calls(void
     
 );
 #endif

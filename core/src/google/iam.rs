@@ -17,7 +17,7 @@ use crate::datetime::{Lifetime, parse_rfc3339};
 use crate::encoding::{b64_std_decode, b64_std_encode};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::lifetime::TokenLifetime;
+use crate::lifetime::{RefreshPolicy, TokenLifetime};
 use crate::oauth::id_token_from;
 use crate::sign::{SignedBlob, SignedJwt, prepare_jwt_claims};
 use crate::time::UnixTime;
@@ -64,6 +64,11 @@ struct PayloadBody {
 }
 
 impl IamCredentials {
+    /// How tokens and ID tokens minted through IAM are refreshed: as Google's
+    /// auth libraries refresh every Google token (the one rule for hosts that
+    /// cache the answers of IAM calls made with any source credential).
+    pub const REFRESH_POLICY: RefreshPolicy = RefreshPolicy::GOOGLE;
+
     /// `https://iamcredentials.{universe_domain}` (`googleapis.com` outside sovereign clouds).
     pub fn new(universe_domain: &str) -> Result<Self> {
         Ok(Self::with_endpoint(Endpoint::google(

@@ -318,7 +318,7 @@ public final class ImpersonatedCredentials: Credentials {
         self.lifetimeSecs = lifetimeSecs
         self.endpoint = endpoint
         self.universeDomain = universeDomain
-        super.init(cache: { TokenCache(style: .google) }, http: http)
+        super.init(cache: { TokenCache.forIamCalls() }, http: http)
     }
 
     private func call(_ method: IamMethod) async throws -> Output {

@@ -2993,6 +2993,18 @@ public static func forCredentials(credentials: CoreCredentials) -> TokenCache  {
 })
 }
     
+    /**
+     * An empty cache for tokens minted through IAM (impersonation), refreshed
+     * as the core says for them.
+     */
+public static func forIamCalls() -> TokenCache  {
+    return try!  FfiConverterTypeTokenCache_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_tokencache_for_iam_calls(uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -5743,6 +5755,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials() != 55288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_constructor_tokencache_for_iam_calls() != 58639) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_tokencache_new() != 26595) {

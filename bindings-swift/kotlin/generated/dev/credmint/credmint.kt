@@ -815,6 +815,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_constructor_tokencache_for_iam_calls(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_tokencache_new(
     ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_adcconversation_new(
@@ -860,6 +862,8 @@ internal object UniffiLib {
     external fun uniffi_credmint_ffi_fn_free_tokencache(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_credmint_ffi_fn_constructor_tokencache_for_credentials(`credentials`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_constructor_tokencache_for_iam_calls(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_constructor_tokencache_new(`style`: RustBuffer.ByValue,`maxJitterSecs`: RustBuffer.ByValue,`jitterSeed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1406,6 +1410,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_tokencache_for_credentials() and 0xFFFF) != 55288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_constructor_tokencache_for_iam_calls() and 0xFFFF) != 58639) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_tokencache_new() and 0xFFFF) != 26595) {
@@ -6028,6 +6035,21 @@ open class TokenCache: Disposable, AutoCloseable, TokenCacheInterface
     
         
         FfiConverterTypeCoreCredentials.lower(`credentials`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * An empty cache for tokens minted through IAM (impersonation), refreshed
+     * as the core says for them.
+     */ fun `forIamCalls`(): TokenCache {
+            return FfiConverterTypeTokenCache.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_constructor_tokencache_for_iam_calls(
+    
+        _status)
 }
     )
     }

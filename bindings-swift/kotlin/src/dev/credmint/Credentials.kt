@@ -207,7 +207,7 @@ class ImpersonatedCredentials(
     private val endpoint: String? = null,
     private val universeDomain: String? = null,
     http: Http = Http(),
-) : Credentials({ TokenCache(RefreshStyle.GOOGLE) }, http) {
+) : Credentials({ TokenCache.forIamCalls() }, http) {
     private suspend fun call(method: IamMethod): Output =
         run(iamCall(method, source.accessToken(), target, delegates, endpoint, universeDomain))
 
