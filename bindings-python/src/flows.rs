@@ -162,17 +162,18 @@ impl ExternalAccount {
     }
 
     /// For a URL source, the request that fetches the subject token:
-    /// `(method, url, headers, body)`; `None` for other sources.
+    /// `(method, url, headers, body, timeout_millis)`; `None` for other sources.
     #[allow(clippy::type_complexity)]
     fn subject_token_request(
         &self,
-    ) -> Option<(&'static str, String, Vec<(String, String)>, Vec<u8>)> {
+    ) -> Option<(&'static str, String, Vec<(String, String)>, Vec<u8>, u64)> {
         self.inner.subject_token_request().map(|request| {
             (
                 request.method().as_str(),
                 request.url().to_owned(),
                 request.headers().to_vec(),
                 request.body().to_vec(),
+                request.timeout_millis(),
             )
         })
     }

@@ -334,9 +334,24 @@ def test_external_account_subject_token_from_a_url(emulator: Emulator) -> None:
                 "format": {"type": "json", "subject_token_field_name": "id_token"},
             },
         }
-        credentials = credmint.ExternalAccountCredentials.from_info(info)
+        class Recording:
+            """The standard transport, noting each request's time limit."""
+
+            def __init__(self) -> None:
+                self.limits: List[Any] = []
+                self.inner = credmint._transport.UrllibTransport()
+
+            def send(self, method: str, url: str, headers: Any, body: bytes, timeout: Any = None) -> Any:
+                self.limits.append((url.rsplit("/", 1)[-1], timeout))
+                return self.inner.send(method, url, headers, body, timeout=timeout)
+
+        recording = Recording()
+        credentials = credmint.ExternalAccountCredentials.from_info(info, transport=recording)
         check_token(credentials.token())
         assert seen == ["Test"]
+        # The credential source's request goes out within the core's limit, like the STS exchange.
+        assert recording.limits == [("token", 20.0), ("token", 20.0)]
+        credentials = credmint.ExternalAccountCredentials.from_info(info)
         # The federated token itself can impersonate storage-signer.
         federated = credentials.token()
         minted = credmint.iam.generate_access_token(federated, SIGNER, endpoint=emulator.base)

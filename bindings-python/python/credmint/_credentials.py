@@ -432,7 +432,9 @@ class ExternalAccountCredentials(Credentials):
 
             if is_async(self._transport):
                 raise InvalidArgumentError("a URL credential source needs a sync transport")
-            answer = self._transport.send(*request)
+            from ._transport import _send
+
+            answer = _send(self._transport, ("send", *request))  # within the core's time limit
             if not 200 <= answer.status < 300:
                 raise InvalidArgumentError(
                     f"the credential source URL answered HTTP {answer.status}"
