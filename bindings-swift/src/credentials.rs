@@ -140,6 +140,13 @@ impl CoreCredentials {
     }
 }
 
+/// The most bytes of a credential file the core reads; hosts read at most one
+/// byte more, so that the core can refuse an oversized file.
+#[uniffi::export]
+pub fn max_credential_file_size() -> u64 {
+    credmint::MAX_CREDENTIAL_FILE_SIZE as u64
+}
+
 /// Every environment variable Application Default Credentials reads; a host
 /// passes those that are set to [`AdcConversation::new`].
 #[uniffi::export]

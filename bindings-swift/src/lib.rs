@@ -19,7 +19,9 @@ pub use cache::{CacheLookup, RefreshStyle, Token, TokenCache};
 pub use conversation::{
     AccountCredential, Conversation, CredentialPage, HttpRequest, Output, Step, max_response_body,
 };
-pub use credentials::{AdcConversation, AdcStep, CoreCredentials, adc_variables};
+pub use credentials::{
+    AdcConversation, AdcStep, CoreCredentials, adc_variables, max_credential_file_size,
+};
 pub use errors::CredmintError;
 pub use flows::{
     CredentialFilter, ExecutableRun, ExternalAccount, IamMethod, SubjectTokenSource,

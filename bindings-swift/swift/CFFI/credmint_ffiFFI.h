@@ -786,6 +786,12 @@ RustBuffer uniffi_credmint_ffi_fn_func_adc_variables(RustCallStatus *_Nonnull ou
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_MAX_CREDENTIAL_FILE_SIZE
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_MAX_CREDENTIAL_FILE_SIZE
+uint64_t uniffi_credmint_ffi_fn_func_max_credential_file_size(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_ALLOW_EXECUTABLES_VAR
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_ALLOW_EXECUTABLES_VAR
 RustBuffer uniffi_credmint_ffi_fn_func_allow_executables_var(RustCallStatus *_Nonnull out_status
@@ -1081,6 +1087,12 @@ uint16_t uniffi_credmint_ffi_checksum_func_max_response_body(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_ADC_VARIABLES
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_ADC_VARIABLES
 uint16_t uniffi_credmint_ffi_checksum_func_adc_variables(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_MAX_CREDENTIAL_FILE_SIZE
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_MAX_CREDENTIAL_FILE_SIZE
+uint16_t uniffi_credmint_ffi_checksum_func_max_credential_file_size(void
     
 );
 #endif

@@ -5464,6 +5464,17 @@ public func adcVariables() -> [String]  {
 })
 }
 /**
+ * The most bytes of a credential file the core reads; hosts read at most one
+ * byte more, so that the core can refuse an oversized file.
+ */
+public func maxCredentialFileSize() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_func_max_credential_file_size(uniffiCallStatus
+    )
+})
+}
+/**
  * The environment variable that must be `1` before an executable source runs.
  */
 public func allowExecutablesVar() -> String  {
@@ -5551,6 +5562,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_adc_variables() != 3467) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_func_max_credential_file_size() != 26677) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_allow_executables_var() != 64829) {

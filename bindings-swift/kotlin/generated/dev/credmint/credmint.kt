@@ -679,6 +679,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_adc_variables(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_func_max_credential_file_size(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_func_allow_executables_var(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_conformance_flow(
@@ -1073,6 +1075,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_credmint_ffi_fn_func_adc_variables(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_func_max_credential_file_size(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_credmint_ffi_fn_func_allow_executables_var(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_func_conformance_flow(`specJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1206,6 +1210,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_adc_variables() and 0xFFFF) != 3467) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_func_max_credential_file_size() and 0xFFFF) != 26677) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_allow_executables_var() and 0xFFFF) != 64829) {
@@ -9043,6 +9050,20 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
             return FfiConverterSequenceString.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_credmint_ffi_fn_func_adc_variables(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * The most bytes of a credential file the core reads; hosts read at most one
+         * byte more, so that the core can refuse an oversized file.
+         */ fun `maxCredentialFileSize`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_func_max_credential_file_size(
     
         _status)
 }

@@ -61,7 +61,7 @@ abstract class Credentials internal constructor(private val newCache: () -> Toke
 
         /** Credentials from a credential file (any type [fromJson] reads); [IOException] when it cannot be read. */
         fun fromFile(path: Path, options: CredentialOptions = CredentialOptions(), http: Http = Http()): DocumentCredentials =
-            fromJson(String(Files.readAllBytes(path), Charsets.UTF_8), options, http)
+            fromJson(String(readCredentialFile(path), Charsets.UTF_8), options, http)
 
         /** [fromFile] for a path string. */
         fun fromFile(path: String, options: CredentialOptions = CredentialOptions(), http: Http = Http()): DocumentCredentials =

@@ -56,10 +56,17 @@ suspend fun defaultCredentials(
     }
 }
 
+/**
+ * A credential file's bytes, at most one more than the core reads, so that
+ * the core refuses an oversized file instead of the host reading it whole.
+ */
+internal fun readCredentialFile(path: java.nio.file.Path): ByteArray =
+    Files.newInputStream(path).use { it.readNBytes(maxCredentialFileSize().toInt() + 1) }
+
 /** Answers a `ReadFile` step: the bytes, "missing", or why the file could not be read. */
 private suspend fun read(adc: AdcConversation, path: String) {
     val contents = try {
-        withContext(Dispatchers.IO) { Files.readAllBytes(Paths.get(path)) }
+        withContext(Dispatchers.IO) { readCredentialFile(Paths.get(path)) }
     } catch (missing: NoSuchFileException) {
         return adc.feedFileMissing()
     } catch (failure: IOException) {

@@ -144,6 +144,27 @@ class CredentialsTest {
     }
 
     @Test
+    fun anOversizedCredentialFileIsRefusedWithoutBeingReadWhole() {
+        val file = Files.createTempFile("credmint-big-", ".json")
+        try {
+            // A valid-looking document padded past the core's limit (and far past what is read).
+            val padding = " ".repeat(maxCredentialFileSize().toInt() * 4)
+            Files.write(file, """{"type": "gce_metadata"$padding}""".toByteArray())
+            val refused = try {
+                Credentials.fromFile(file)
+                null
+            } catch (failure: CredmintException) {
+                failure
+            }
+            assertTrue("$refused", refused is CredmintException.Key)
+            assertEquals("invalid_key", (refused as CredmintException.Key).code)
+            assertEquals(65536UL, maxCredentialFileSize())
+        } finally {
+            Files.delete(file)
+        }
+    }
+
+    @Test
     fun applicationDefaultCredentialsVectors() {
         val cases = Vectors.cases("adc.json")
         for (case in cases) {
