@@ -164,6 +164,10 @@ def test_external_account_federation(emulator: Emulator, tmp_path: Any, kind: st
     config = tmp_path / "wif.json"
     config.write_text(json.dumps(info))
     check_token(credmint.ExternalAccountCredentials.from_file(config).token())
+    # A subject token file past the core's limit is refused whole, never cut to a prefix.
+    token_file.write_text(subject.signed_jwt + " " * (credmint._native.MAX_RESPONSE_BODY + 1 - len(subject.signed_jwt)))
+    with pytest.raises(credmint.InvalidArgumentError, match="limit"):
+        credmint.ExternalAccountCredentials.from_info(info, transport=transport).token()
 
 
 def test_async_with_httpx(emulator: Emulator) -> None:

@@ -571,7 +571,8 @@ export class Credentials {
   /** `Credentials.fromJson` of a file's contents (Node and Deno). */
   static async fromFile(path, options = {}) {
     if (!host.readFile) throw invalid('Credentials.fromFile needs a file system (Node, Deno); use Credentials.fromJson here');
-    return Credentials.fromJson(new TextDecoder().decode(await host.readFile(path)), options);
+    const contents = await host.readFile(path, native.maxCredentialFileSize() + 1);
+    return Credentials.fromJson(new TextDecoder().decode(contents), options);
   }
 
   /** @internal */ get fetchFn() { return this.#fetch; }
@@ -772,7 +773,7 @@ export class ExternalAccountCredentials extends DocumentCredentials {
     if (source.kind === 'file' && host.readFile) {
       let content;
       try {
-        content = await host.readFile(source.path);
+        content = await host.readFile(source.path, native.maxResponseBody() + 1);
       } catch {
         throw invalid('cannot read the credential source file');
       }
@@ -801,7 +802,7 @@ export class ExternalAccountCredentials extends DocumentCredentials {
     const run = this.#account.executableInvocation(host.env(native.allowExecutablesVar()));
     if (run.outputFile) {
       try {
-        return this.#account.subjectTokenFromExecutable(await host.readFile(run.outputFile), nowSecs());
+        return this.#account.subjectTokenFromExecutable(await host.readFile(run.outputFile, native.maxResponseBody() + 1), nowSecs());
       } catch {
         // missing, unreadable, failed or expired: run the command
       }
@@ -847,7 +848,7 @@ export class ClientCredentials extends DocumentCredentials {
 async function answerRead(adc, path) {
   let contents;
   try {
-    contents = await host.readFile(path);
+    contents = await host.readFile(path, native.maxCredentialFileSize() + 1);
   } catch (error) {
     if (error?.code === 'ENOENT' || error?.name === 'NotFound') adc.feedFileMissing();
     else adc.feedFileError(String(error?.code ?? error?.name ?? 'unreadable'));

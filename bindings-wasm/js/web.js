@@ -9,7 +9,21 @@ await init({ module_or_path: new URL('./credmint_wasm_bg.wasm', import.meta.url)
 setErrorClass(CredmintError);
 const deno = globalThis.Deno;
 if (deno?.readFile) {
-  host.readFile = (path) => deno.readFile(path);
+  host.readFile = async (path, most) => {
+    const file = await deno.open(path, { read: true });
+    try {
+      const buffer = new Uint8Array(most);
+      let length = 0;
+      while (length < most) {
+        const read = await file.read(buffer.subarray(length));
+        if (read === null) break;
+        length += read;
+      }
+      return buffer.subarray(0, length);
+    } finally {
+      file.close();
+    }
+  };
   host.env = (name) => deno.env.get(name);
   host.windows = deno.build.os === 'windows';
 }

@@ -36,6 +36,12 @@ pub fn max_response_body() -> usize {
     credmint::MAX_RESPONSE_BODY
 }
 
+/// The most bytes of a credential file the core reads.
+#[wasm_bindgen(js_name = maxCredentialFileSize)]
+pub fn max_credential_file_size() -> usize {
+    credmint::MAX_CREDENTIAL_FILE_SIZE
+}
+
 /// The core's refresh policy for tokens minted through IAM (impersonation).
 #[wasm_bindgen(js_name = iamRefreshPolicy)]
 pub fn iam_refresh_policy() -> Option<String> {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import * as credmint from '../dist/node.js';
+import { maxResponseBody } from '../dist/credmint_wasm.js';
 import { ADMIN, APIKEY, CI, DEPLOYER, PROVIDER, SIGNER, startEmulator } from './helpers.js';
 
 let emulator;
@@ -123,6 +124,10 @@ test('workload identity federation: supplier and URL sources', async () => {
     writeFileSync(path, JSON.stringify({ id_token: signedJwt }));
     const file = { file: path, format: { type: 'json', subject_token_field_name: 'id_token' } };
     checkToken(await new credmint.ExternalAccountCredentials({ ...config, credential_source: file }).getAccessToken());
+    // Past the core's limit a file is refused whole (read to one byte more), never cut to a prefix.
+    writeFileSync(path, `${signedJwt}${' '.repeat(maxResponseBody())}`);
+    await assert.rejects(new credmint.ExternalAccountCredentials({ ...config, credential_source: { file: path } }).getAccessToken(),
+      (e) => e.code === 'invalid_argument' && e.message.includes('limit'));
     const missing = { file: join(dir, 'missing'), format: { type: 'text' } };
     await assert.rejects(new credmint.ExternalAccountCredentials({ ...config, credential_source: missing }).getAccessToken(),
       (e) => e.code === 'invalid_argument' && !e.message.includes(dir));

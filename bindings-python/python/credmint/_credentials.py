@@ -425,7 +425,7 @@ class ExternalAccountCredentials(Credentials):
         source = self._account.credential_source()
         if source["kind"] == "file":
             with open(source["path"], "rb") as file:
-                return str(self._account.subject_token_from(file.read(1024 * 1024)))
+                return str(self._account.subject_token_from(file.read(_native.MAX_RESPONSE_BODY + 1)))
         request = self._account.subject_token_request()
         if request is not None:
             from ._transport import is_async
@@ -468,7 +468,9 @@ class ExternalAccountCredentials(Credentials):
         if output_file is not None and os.path.isfile(output_file):
             try:
                 with open(output_file, "rb") as cached:
-                    return self._account.subject_token_from_executable(cached.read(1024 * 1024), now())
+                    return self._account.subject_token_from_executable(
+                        cached.read(_native.MAX_RESPONSE_BODY + 1), now()
+                    )
             except (OSError, CredmintError):
                 pass  # unreadable, failed or expired: run the command
         try:
@@ -491,7 +493,7 @@ class ExternalAccountCredentials(Credentials):
             raise InvalidArgumentError(
                 f"the credential executable exited with status {completed.returncode}"
             )
-        return self._account.subject_token_from_executable(completed.stdout[: 1024 * 1024], now())
+        return self._account.subject_token_from_executable(completed.stdout, now())
 
     def _access_conversation(self) -> Any:
         return self._account.flow(self._subject_token())

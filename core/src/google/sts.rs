@@ -22,7 +22,7 @@ use crate::assertion::checked_scopes;
 use crate::datetime::Lifetime;
 use crate::error::{Error, Result};
 use crate::flow::{Flow, FlowOptions, RequestFlow, Step};
-use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::http::{HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method};
 use crate::json::{self, JsonError};
 use crate::oauth::{basic_auth, parse_access_token};
 use crate::remote::Dialect;
@@ -98,6 +98,17 @@ pub struct ExternalAccount {
     quota_project_id: Option<String>,
     client: Option<(String, SecretString)>,
     scopes: Vec<String>,
+}
+
+/// A subject token source's content is refused past the response-body limit:
+/// a longer file or output is not a token, and cutting it would hand on a part.
+fn refuse_oversized(content: &[u8], what: &str) -> Result<()> {
+    if content.len() > MAX_RESPONSE_BODY {
+        return Err(Error::invalid_argument(format!(
+            "{what}: over the {MAX_RESPONSE_BODY}-byte limit"
+        )));
+    }
+    Ok(())
 }
 
 fn field<'a>(doc: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
@@ -316,8 +327,11 @@ impl ExternalAccount {
         }
     }
 
-    /// The subject token in what a file or URL source returned.
+    /// The subject token in what a file or URL source returned. Content over
+    /// [`MAX_RESPONSE_BODY`] bytes is refused, never truncated: hosts read at most
+    /// one byte more than that.
     pub fn subject_token_from(&self, content: &[u8]) -> Result<SecretString> {
+        refuse_oversized(content, "subject token source")?;
         let format = match &self.source {
             CredentialSource::File { format, .. } | CredentialSource::Url { format, .. } => format,
             _ => {
@@ -384,6 +398,7 @@ impl ExternalAccount {
         output: &[u8],
         now: UnixTime,
     ) -> Result<SecretString> {
+        refuse_oversized(output, "executable output")?;
         let invalid = |why: String| Error::invalid_argument(format!("executable output: {why}"));
         let doc = json::parse_object(output).map_err(|_| invalid("not a JSON object".into()))?;
         if doc.get("version").and_then(Value::as_u64) != Some(1) {
@@ -656,6 +671,12 @@ mod tests {
         );
         assert!(text.subject_token_from(b"\n").is_err());
         assert!(text.subject_token_from(b"\xff").is_err());
+        let mut oversized = vec![b'a'; MAX_RESPONSE_BODY];
+        assert!(text.subject_token_from(&oversized).is_ok());
+        oversized.push(b'a');
+        let refused = text.subject_token_from(&oversized).unwrap_err();
+        assert_eq!(refused.code(), "invalid_argument");
+        assert!(refused.to_string().contains("limit"), "{refused}");
         let json = account(
             r#"{"url":"http://169.254.169.254/token","headers":{"Metadata":"True"},"format":{"type":"json","subject_token_field_name":"access_token"}}"#,
         );
@@ -757,6 +778,11 @@ mod tests {
         ] {
             assert!(exe.subject_token_from_executable(bad, now).is_err());
         }
+        let mut padded = ok.to_vec();
+        padded.resize(MAX_RESPONSE_BODY + 1, b' ');
+        assert!(exe.subject_token_from_executable(&padded, now).is_err());
+        padded.pop();
+        assert!(exe.subject_token_from_executable(&padded, now).is_ok());
         assert!(
             exe.subject_token_from(b"x").is_err(),
             "not a file or URL source"

@@ -442,7 +442,7 @@ public final class ExternalAccountCredentials: DocumentCredentials {
         let content: Data
         switch account.subjectTokenSource() {
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = readAtMost(path, Int(maxResponseBody()) + 1) else {
                 throw CredmintError.InvalidArgument(code: "invalid_argument", detail: "cannot read the credential source file")
             }
             content = data
@@ -472,4 +472,17 @@ public final class ExternalAccountCredentials: DocumentCredentials {
     }
 
     public override var description: String { "ExternalAccountCredentials(\(account.audience()))" }
+}
+
+/// At most `most` bytes of the file at `path` (callers ask for one more than the
+/// core accepts, so an oversized file is refused without being read whole), or
+/// nil when it cannot be read.
+func readAtMost(_ path: String, _ most: Int) -> Data? {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    do {
+        return try handle.read(upToCount: most) ?? Data()
+    } catch {
+        return nil
+    }
 }

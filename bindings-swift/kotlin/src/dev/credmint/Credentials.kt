@@ -333,9 +333,11 @@ class ExternalAccountCredentials internal constructor(
         subjectTokenSupplier?.let { return it() }
         val content = when (val source = account.subjectTokenSource()) {
             is SubjectTokenSource.File -> try {
-                withContext(Dispatchers.IO) { File(source.path).readBytes() }
+                withContext(Dispatchers.IO) { readAtMost(Paths.get(source.path), maxResponseBody().toInt() + 1) }
             } catch (failure: IOException) {
                 throw CredmintException.InvalidArgument("invalid_argument", "cannot read the credential source file")
+            } catch (failure: java.nio.file.InvalidPathException) {
+                throw CredmintException.InvalidArgument("invalid_argument", "the credential source file's path is not valid here")
             }
             is SubjectTokenSource.Url -> fetchSource()
             is SubjectTokenSource.Executable -> return runExecutable()
@@ -366,9 +368,11 @@ class ExternalAccountCredentials internal constructor(
             ?: throw CredmintException.InvalidArgument("invalid_argument", "not an executable source")
         run.outputFile?.let { path ->
             try {
-                return@withContext account.subjectTokenFromExecutable(File(path).readBytes(), http.clock.now())
+                return@withContext account.subjectTokenFromExecutable(readAtMost(Paths.get(path), maxResponseBody().toInt() + 1), http.clock.now())
             } catch (missing: IOException) {
                 // no cached output: run the command
+            } catch (missing: java.nio.file.InvalidPathException) {
+                // no such output file here: run the command
             } catch (refused: CredmintException) {
                 // failed or expired: run the command
             }
@@ -395,7 +399,7 @@ class ExternalAccountCredentials internal constructor(
                     "invalid_argument", "the credential executable exited with status ${process.exitValue()}",
                 )
             }
-            val output = stdout.inputStream().use { it.readNBytes(maxResponseBody().toInt()) }
+            val output = readAtMost(stdout.toPath(), maxResponseBody().toInt() + 1)
             account.subjectTokenFromExecutable(output, http.clock.now())
         } finally {
             stdout.delete()

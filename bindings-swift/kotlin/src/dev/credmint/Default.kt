@@ -61,7 +61,11 @@ suspend fun defaultCredentials(
  * the core refuses an oversized file instead of the host reading it whole.
  */
 internal fun readCredentialFile(path: java.nio.file.Path): ByteArray =
-    Files.newInputStream(path).use { it.readNBytes(maxCredentialFileSize().toInt() + 1) }
+    readAtMost(path, maxCredentialFileSize().toInt() + 1)
+
+/** At most `most` bytes of a file (callers ask for one more than the core accepts). */
+internal fun readAtMost(path: java.nio.file.Path, most: Int): ByteArray =
+    Files.newInputStream(path).use { it.readNBytes(most) }
 
 /** Answers a `ReadFile` step: the bytes, "missing", or why the file could not be read. */
 private suspend fun read(adc: AdcConversation, path: String) {

@@ -189,6 +189,10 @@ class EndToEndTest {
             val document = Credentials.fromJson(fromFile)
             assertTrue("$document", document is ExternalAccountCredentials && document.kind == "external_account")
             checkToken(document.accessToken())
+            // Past the core's limit a file is refused whole (read to one byte more), never cut to a prefix.
+            file.writeText(subject + " ".repeat(maxResponseBody().toInt()))
+            val oversized = failure<CredmintException.InvalidArgument> { ExternalAccountCredentials(fromFile).accessToken() }
+            assertTrue(oversized.message, oversized.message.contains("limit"))
         } finally {
             file.delete()
         }
