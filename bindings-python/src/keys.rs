@@ -88,16 +88,8 @@ impl ServiceAccountKey {
         scopes: Option<Vec<String>>,
         now: i64,
     ) -> PyResult<String> {
-        let template = match (audience, scopes) {
-            (Some(audience), None) => SelfSignedJwt::with_audience(&self.inner, audience),
-            (None, Some(scopes)) => SelfSignedJwt::with_scopes(&self.inner, scopes),
-            _ => {
-                return Err(crate::errors::invalid_argument(
-                    "give exactly one of audience and scopes",
-                ));
-            }
-        }
-        .py_err()?;
+        let template =
+            SelfSignedJwt::with_audience_or_scopes(&self.inner, audience, scopes).py_err()?;
         let token = py
             .detach(|| template.sign(self.inner.signing_key(), UnixTime::from_secs(now)))
             .py_err()?;
@@ -111,26 +103,6 @@ impl ServiceAccountKey {
             self.inner.key_id()
         )
     }
-}
-
-/// The validation rules of a verify call.
-fn validation(
-    audiences: Vec<String>,
-    issuers: Vec<String>,
-    leeway: u64,
-    max_lifetime: Option<u64>,
-) -> PyResult<Validation> {
-    let mut validation = Validation::new().leeway(leeway).py_err()?;
-    for audience in audiences {
-        validation = validation.audience(audience);
-    }
-    for issuer in issuers {
-        validation = validation.issuer(issuer);
-    }
-    if let Some(secs) = max_lifetime {
-        validation = validation.max_lifetime(secs).py_err()?;
-    }
-    Ok(validation)
 }
 
 /// A parsed, reusable key set (JWKS, X.509 map or PEM): parse once, verify many.
@@ -157,11 +129,12 @@ impl PyKeySet {
         token: &str,
         audiences: Vec<String>,
         issuers: Vec<String>,
-        leeway: u64,
+        leeway: Option<u64>,
         max_lifetime: Option<u64>,
         now: i64,
     ) -> PyResult<String> {
-        let validation = validation(audiences, issuers, leeway, max_lifetime)?;
+        let validation =
+            Validation::from_options(audiences, issuers, leeway, max_lifetime).py_err()?;
         let verified = py
             .detach(|| credmint::verify(token, &self.inner, &validation, UnixTime::from_secs(now)))
             .py_err()?;

@@ -1,6 +1,6 @@
 //! Service-account keys, signing as IAM does, and verification.
 
-use crate::errors::{CredmintError, Result};
+use crate::errors::Result;
 use credmint::{
     Backend, Claims, ClaimsTemplate, KeySet as CoreKeySet, SelfSignedJwt,
     ServiceAccountKey as CoreKey, UnixTime, Validation,
@@ -97,15 +97,7 @@ impl ServiceAccountKey {
         scopes: Option<Vec<String>>,
         now: i64,
     ) -> Result<String> {
-        let template = match (audience, scopes) {
-            (Some(audience), None) => SelfSignedJwt::with_audience(&self.inner, audience)?,
-            (None, Some(scopes)) => SelfSignedJwt::with_scopes(&self.inner, scopes)?,
-            _ => {
-                return Err(CredmintError::invalid_argument(
-                    "give exactly one of audience and scopes",
-                ));
-            }
-        };
+        let template = SelfSignedJwt::with_audience_or_scopes(&self.inner, audience, scopes)?;
         let token = template.sign(self.inner.signing_key(), UnixTime::from_secs(now))?;
         Ok(token.expose_secret().to_owned())
     }
@@ -180,20 +172,12 @@ pub struct VerifyOptions {
 
 impl VerifyOptions {
     fn validation(&self) -> Result<Validation> {
-        let mut validation = Validation::new();
-        if let Some(secs) = self.leeway_secs {
-            validation = validation.leeway(secs)?;
-        }
-        for audience in &self.audiences {
-            validation = validation.audience(audience.clone());
-        }
-        for issuer in &self.issuers {
-            validation = validation.issuer(issuer.clone());
-        }
-        if let Some(secs) = self.max_lifetime_secs {
-            validation = validation.max_lifetime(secs)?;
-        }
-        Ok(validation)
+        Ok(Validation::from_options(
+            self.audiences.clone(),
+            self.issuers.clone(),
+            self.leeway_secs,
+            self.max_lifetime_secs,
+        )?)
     }
 }
 

@@ -313,10 +313,10 @@ const list = (value) => (value === undefined || value === null ? [] : Array.isAr
  * Verifies an RS256 or ES256 JWT (signature first, then exp/nbf/iat, aud,
  * iss) and returns its claims.
  */
-export function verify(token, keys, { audience, issuer, leeway = 60, maxLifetime, now = nowSecs() } = {}) {
+export function verify(token, keys, { audience, issuer, leeway, maxLifetime, now = nowSecs() } = {}) {
   const keySet = keys instanceof KeySet ? keys : new KeySet(keys);
   const claims = keySet.native.verify(
-    token, JSON.stringify(list(audience)), JSON.stringify(list(issuer)), leeway, maxLifetime ?? undefined, now,
+    token, JSON.stringify(list(audience)), JSON.stringify(list(issuer)), leeway ?? undefined, maxLifetime ?? undefined, now,
   );
   return JSON.parse(claims);
 }
@@ -326,11 +326,11 @@ export function verify(token, keys, { audience, issuer, leeway = 60, maxLifetime
  * runtimes); the same checks, order and errors. Falls back to `verify` where
  * the runtime has no WebCrypto. Pass a `KeySet` to reuse imported keys.
  */
-export async function verifyAsync(token, keys, { audience, issuer, leeway = 60, maxLifetime, now } = {}) {
+export async function verifyAsync(token, keys, { audience, issuer, leeway, maxLifetime, now } = {}) {
   const keySet = keys instanceof KeySet ? keys : new KeySet(keys);
   if (!globalThis.crypto?.subtle) return verify(token, keySet, { audience, issuer, leeway, maxLifetime, now });
   const pending = keySet.native.prepare(
-    token, JSON.stringify(list(audience)), JSON.stringify(list(issuer)), leeway, maxLifetime ?? undefined,
+    token, JSON.stringify(list(audience)), JSON.stringify(list(issuer)), leeway ?? undefined, maxLifetime ?? undefined,
   );
   return finishWithWebCrypto(pending, keySet.cryptoKeys, now ?? nowSecs());
 }
@@ -556,12 +556,10 @@ export class Credentials {
    */
   static fromJson(document, options = {}) {
     const text = textOf(document);
-    let parsed;
-    try { parsed = JSON.parse(text); } catch { /* the core says what is wrong */ }
     // A key file goes through ServiceAccountKey so that WebCrypto signs where the
     // runtime has it (no RSA key loaded into wasm), as ServiceAccountKey.fromJSON
-    // chooses; the core keeps the file's quota project either way.
-    if (parsed?.type === 'service_account') {
+    // chooses; the core reads the kind and keeps the file's quota project either way.
+    if (native.credentialKind(text) === 'service_account') {
       const key = ServiceAccountKey.fromJSON(text, { signing: options.signing });
       return new ServiceAccountCredentials(key, { fetch: options.fetch }, coreOptions(options));
     }

@@ -31,6 +31,15 @@ pub fn adc_variables() -> Vec<String> {
         .collect()
 }
 
+/// The `type` of a credential document, read as `Credentials.fromJSON` reads it.
+#[wasm_bindgen(js_name = credentialKind)]
+pub fn credential_kind(text: &str) -> Result<String, JsValue> {
+    Ok(credmint::CredentialKind::of_document(text)
+        .js_err()?
+        .as_str()
+        .to_owned())
+}
+
 /// Credentials of any kind (native half of the package's `DocumentCredentials`).
 #[wasm_bindgen]
 pub struct Credentials {

@@ -121,12 +121,9 @@ impl ServiceAccountKey {
         scopes_json: Option<String>,
         now: f64,
     ) -> Result<UnsignedJwt, JsValue> {
-        let template = match (audience, scopes_json) {
-            (Some(audience), None) => SelfSignedJwt::with_audience(&self.inner, audience),
-            (None, Some(scopes)) => SelfSignedJwt::with_scopes(&self.inner, strings(&scopes)?),
-            _ => return Err(invalid_argument("give exactly one of audience and scopes")),
-        }
-        .js_err()?;
+        let scopes = scopes_json.as_deref().map(strings).transpose()?;
+        let template =
+            SelfSignedJwt::with_audience_or_scopes(&self.inner, audience, scopes).js_err()?;
         Ok(UnsignedJwt {
             inner: Some(template.unsigned(self.inner.key_id(), now_of(now)?)),
         })
@@ -213,7 +210,7 @@ impl KeySet {
         token: &str,
         audiences_json: &str,
         issuers_json: &str,
-        leeway: u32,
+        leeway: Option<u32>,
         max_lifetime: Option<u32>,
         now: f64,
     ) -> Result<String, JsValue> {
@@ -228,7 +225,7 @@ impl KeySet {
         token: &str,
         audiences_json: &str,
         issuers_json: &str,
-        leeway: u32,
+        leeway: Option<u32>,
         max_lifetime: Option<u32>,
     ) -> Result<PendingVerification, JsValue> {
         let validation = validation(audiences_json, issuers_json, leeway, max_lifetime)?;
@@ -243,20 +240,16 @@ impl KeySet {
 fn validation(
     audiences_json: &str,
     issuers_json: &str,
-    leeway: u32,
+    leeway: Option<u32>,
     max_lifetime: Option<u32>,
 ) -> Result<Validation, JsValue> {
-    let mut validation = Validation::new().leeway(u64::from(leeway)).js_err()?;
-    for audience in strings(audiences_json)? {
-        validation = validation.audience(audience);
-    }
-    for issuer in strings(issuers_json)? {
-        validation = validation.issuer(issuer);
-    }
-    if let Some(secs) = max_lifetime {
-        validation = validation.max_lifetime(u64::from(secs)).js_err()?;
-    }
-    Ok(validation)
+    Validation::from_options(
+        strings(audiences_json)?,
+        strings(issuers_json)?,
+        leeway.map(u64::from),
+        max_lifetime.map(u64::from),
+    )
+    .js_err()
 }
 
 /// A token waiting for its signature check (by WebCrypto), then its claims check.

@@ -43,7 +43,7 @@ fn warm_verify_path(key: &ServiceAccountKey) -> Result<(), JsValue> {
     let keys = KeySet::new(&key.jwks_json())?;
     let mut unsigned = key.unsigned_jwt(r#"{"aud":"warm-up","sub":"warm-up"}"#, NOW)?;
     let token = unsigned.attach(&[0; 256])?;
-    keys.prepare(&token, "[]", "[]", 60, None)?;
+    keys.prepare(&token, "[]", "[]", None, None)?;
     Ok(())
 }
 

@@ -214,6 +214,22 @@ impl SelfSignedJwt {
         })
     }
 
+    /// A token for `audience` or `scopes`, as bindings take them: exactly one
+    /// of the two must be given.
+    pub fn with_audience_or_scopes(
+        key: &ServiceAccountKey,
+        audience: Option<String>,
+        scopes: Option<Vec<String>>,
+    ) -> Result<Self> {
+        match (audience, scopes) {
+            (Some(audience), None) => Self::with_audience(key, audience),
+            (None, Some(scopes)) => Self::with_scopes(key, scopes),
+            _ => Err(Error::invalid_argument(
+                "give exactly one of audience and scopes",
+            )),
+        }
+    }
+
     /// A token for OAuth scopes (at least one).
     pub fn with_scopes<S: Into<String>>(
         key: &ServiceAccountKey,

@@ -64,6 +64,26 @@ impl Validation {
         Self::default()
     }
 
+    /// The rules of a verify call as bindings take them: accepted audiences and
+    /// issuers (empty: not checked), a leeway (`None`: the default,
+    /// [`DEFAULT_LEEWAY_SECS`]) and a longest lifetime. One place for every
+    /// language's defaults and limits.
+    pub fn from_options(
+        audiences: impl IntoIterator<Item = String>,
+        issuers: impl IntoIterator<Item = String>,
+        leeway_secs: Option<u64>,
+        max_lifetime_secs: Option<u64>,
+    ) -> Result<Self> {
+        let mut validation =
+            Validation::new().leeway(leeway_secs.unwrap_or(DEFAULT_LEEWAY_SECS))?;
+        validation.audiences.extend(audiences);
+        validation.issuers.extend(issuers);
+        match max_lifetime_secs {
+            Some(secs) => validation.max_lifetime(secs),
+            None => Ok(validation),
+        }
+    }
+
     /// Accepts tokens whose `aud` contains `audience` (may be called several times: any one matches).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
@@ -383,6 +403,35 @@ mod tests {
             validation,
             UnixTime::from_secs(NOW),
         )
+    }
+
+    #[test]
+    fn options_as_bindings_give_them() {
+        let defaults = Validation::from_options([], [], None, None).unwrap();
+        assert_eq!(defaults.leeway_secs(), DEFAULT_LEEWAY_SECS);
+        let strict = Validation::from_options(
+            ["https://a".to_owned()],
+            ["https://issuer".to_owned()],
+            Some(0),
+            Some(600),
+        )
+        .unwrap();
+        assert_eq!(strict.leeway_secs(), 0);
+        let in_time = format!(
+            r#"{{"aud":"https://a","iss":"https://issuer","iat":{NOW},"exp":{}}}"#,
+            NOW + 600
+        );
+        assert!(check(&in_time, &strict).is_ok());
+        let too_long = format!(
+            r#"{{"aud":"https://a","iss":"https://issuer","iat":{NOW},"exp":{}}}"#,
+            NOW + 601
+        );
+        assert!(check(&too_long, &strict).is_err());
+        assert!(check(&in_time.replace("https://a", "https://b"), &strict).is_err());
+        for (leeway, lifetime) in [(Some(MAX_LEEWAY_SECS + 1), None), (None, Some(0))] {
+            let refused = Validation::from_options([], [], leeway, lifetime).unwrap_err();
+            assert_eq!(refused.code(), "invalid_argument");
+        }
     }
 
     fn code(claims: &str, validation: &Validation) -> &'static str {

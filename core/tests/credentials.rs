@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use credmint::{
-    AdcStep, CredentialOptions, Credentials, DefaultCredentialsFlow, Environment, Flow,
-    HttpRequest, HttpResponse, Step, UnixTime,
+    AdcStep, CredentialKind, CredentialOptions, Credentials, DefaultCredentialsFlow, Environment,
+    Flow, HttpRequest, HttpResponse, Step, UnixTime,
 };
 use serde_json::{Value, json};
 mod common;
@@ -113,6 +113,14 @@ fn credential_documents() {
         let name = s(&case["name"]);
         let parsed = options(&case)
             .and_then(|options| Credentials::from_json_with(&s(&case["document"]), &options));
+        // The kind alone is read as the document is: a document whose kind is
+        // refused is refused with the same code, a credential has the same kind.
+        match (CredentialKind::of_document(&s(&case["document"])), &parsed) {
+            (Ok(kind), Ok(creds)) => assert_eq!(kind, creds.kind(), "{name}"),
+            (Err(err), Err(refused)) => assert_eq!(err.code(), refused.code(), "{name}"),
+            (Err(err), Ok(_)) => panic!("{name}: kind refused ({err}) but the document read"),
+            (Ok(_), Err(_)) => {}
+        }
         let creds = match (parsed, case.get("error")) {
             (Ok(creds), None) => creds,
             (Err(err), Some(code)) => {

@@ -215,12 +215,10 @@ fn assertion_outcome(case: &Value, backend: Backend) -> Outcome {
         }
         "self_signed_jwt" => {
             let sa = loaded.service_account();
-            let builder = if case.get("audience").is_some() {
-                SelfSignedJwt::with_audience(sa, str_of("audience"))
-            } else {
-                SelfSignedJwt::with_scopes(sa, strings(&case["scopes"]))
-            };
-            builder.and_then(|b| b.sign(key, now))
+            let audience = case.get("audience").map(|_| str_of("audience"));
+            let scopes = case.get("scopes").map(strings);
+            SelfSignedJwt::with_audience_or_scopes(sa, audience, scopes)
+                .and_then(|b| b.sign(key, now))
         }
         "oidc_id_token" => {
             let mut builder =

@@ -200,12 +200,13 @@ def verify(
     *,
     audience: Union[None, str, Sequence[str]] = None,
     issuer: Union[None, str, Sequence[str]] = None,
-    leeway: int = 60,
+    leeway: Optional[int] = None,
     max_lifetime: Optional[int] = None,
     now: Optional[int] = None,
 ) -> Dict[str, Any]:
-    """Verifies an RS256 JWT (signature first, then ``exp``/``nbf``/``iat``,
-    ``aud`` and ``iss``) and returns its claims."""
+    """Verifies an RS256 or ES256 JWT (signature first, then ``exp``/``nbf``/``iat``,
+    ``aud`` and ``iss``) and returns its claims. ``leeway`` left out is the
+    core's default (60 s, at most 300)."""
     import json
 
     key_set = keys if isinstance(keys, KeySet) else KeySet(keys)

@@ -52,7 +52,7 @@ class KeySet:
         token: str,
         audiences: List[str],
         issuers: List[str],
-        leeway: int,
+        leeway: Optional[int],
         max_lifetime: Optional[int],
         now: int,
     ) -> str: ...

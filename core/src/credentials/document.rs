@@ -2,7 +2,7 @@
 //! credmint's own forms for its other credentials. Errors name the type and
 //! the field, never a value (refresh tokens and client secrets are secrets).
 
-use super::{CredentialOptions, Credentials, GOOGLE_UNIVERSE, Source};
+use super::{CredentialKind, CredentialOptions, Credentials, GOOGLE_UNIVERSE, Source};
 use crate::error::{Error, Result, quoted};
 use crate::flow::Signer;
 use crate::google::ServiceAccountIdentity;
@@ -101,6 +101,27 @@ pub(super) fn parse(text: &str, options: &CredentialOptions) -> Result<Credentia
     from_map(text, &map, options, 0)
 }
 
+pub(super) fn kind_of_document(text: &str) -> Result<CredentialKind> {
+    let map = parse_object(text)?;
+    let kind = kind_of(&map)?;
+    CredentialKind::ALL
+        .into_iter()
+        .find(|known| known.as_str() == kind)
+        .ok_or_else(|| unknown_kind(kind))
+}
+
+fn unknown_kind(kind: &str) -> Error {
+    if kind == "gdch_service_account" {
+        return Error::unsupported_key(
+            "gdch_service_account credentials (Distributed Cloud Hosted) are not supported",
+        );
+    }
+    Error::invalid_key(format!(
+        "credential file type {} is not one credmint knows",
+        quoted(kind)
+    ))
+}
+
 fn kind_of(map: &Map<String, Value>) -> Result<&str> {
     match map.get("type") {
         Some(Value::String(kind)) => Ok(kind),
@@ -145,17 +166,7 @@ fn from_map(
         }
         "ibm_api_key" => ibm_api_key(&doc, options)?,
         "oauth_client_credentials" => client_credentials(&doc, options)?,
-        "gdch_service_account" => {
-            return Err(Error::unsupported_key(
-                "gdch_service_account credentials (Distributed Cloud Hosted) are not supported",
-            ));
-        }
-        other => {
-            return Err(Error::invalid_key(format!(
-                "credential file type {} is not one credmint knows",
-                quoted(other)
-            )));
-        }
+        other => return Err(unknown_kind(other)),
     };
     if credentials.quota_project_id.is_none() {
         credentials.quota_project_id = quota;

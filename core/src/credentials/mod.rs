@@ -81,6 +81,25 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: [CredentialKind; 8] = [
+        CredentialKind::ServiceAccount,
+        CredentialKind::AuthorizedUser,
+        CredentialKind::ImpersonatedServiceAccount,
+        CredentialKind::ExternalAccount,
+        CredentialKind::ExternalAccountAuthorizedUser,
+        CredentialKind::Metadata,
+        CredentialKind::IbmApiKey,
+        CredentialKind::OAuthClientCredentials,
+    ];
+
+    /// The kind a credential document describes, read as [`Credentials::from_json`]
+    /// reads it (same size limit, same errors), without building the credential:
+    /// for hosts that route one kind elsewhere (a key signed by WebCrypto).
+    pub fn of_document(text: &str) -> Result<Self> {
+        document::kind_of_document(text)
+    }
+
     /// The document's `type` for this kind.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -382,6 +382,9 @@ def assertion_vectors():
         {"iss": SA_EMAIL, "sub": SA_EMAIL, "scope": cloud, "iat": NOW, "exp": NOW + 3600})
     add("self-signed JWT with an empty audience", "self_signed_jwt", {"audience": ""},
         error="invalid_argument")
+    add("self-signed JWT with both audience and scopes", "self_signed_jwt",
+        {"audience": "https://pubsub.googleapis.com/", "scopes": [cloud]}, error="invalid_argument")
+    add("self-signed JWT with neither audience nor scopes", "self_signed_jwt", {}, error="invalid_argument")
     add("OIDC ID token with email", "oidc_id_token",
         {"issuer": "https://accounts.google.com", "subject": SA_CLIENT_ID,
          "audience": "https://svc.example.run.app", "email": SA_EMAIL},
