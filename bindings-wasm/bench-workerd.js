@@ -1,9 +1,14 @@
 // CPU time in workerd, read from /proc/<pid>/task/*/schedstat around each
 // request (time is frozen inside a Worker, so it cannot time itself):
-//  1. the example Worker: startup (its global scope calls warmUp()), then
-//     GET /token cold (a fresh isolate parses the key, imports it into
-//     WebCrypto, signs, fetches the token from `credmint serve`) and cached. "isolate thread" is the thread that runs JavaScript, which is
-//     what Cloudflare bills; "all threads" adds V8's background compiler threads.
+//  1. the same GET /token job three ways, interleaved in one run, each in fresh
+//     workerd processes: the example Worker (credmint, its global scope calls
+//     warmUp()), the job written with jose (bench-worker-jose.js) and with bare
+//     WebCrypto and fetch (bench-worker-webcrypto.js, the floor). Startup is
+//     process start to ready; cold is the first GET /token in the fresh isolate
+//     (key parse, WebCrypto import, signature, the token request to
+//     `credmint serve`); cached is a later one. Ratios are against the floor.
+//     "isolate thread" is the thread that runs JavaScript, which is what
+//     Cloudflare bills; "all threads" adds V8's background compiler threads.
 //  2. per-operation CPU in an isolate (bench-worker.js): N runs minus an empty request.
 // `make bench-js` runs it after bench.js.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,22 +35,28 @@ async function measured(pid, url) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const RUNS = 9;
+const WORKERS = {
+  credmint: { worker: 'examples/cloudflare-worker/worker.js', modules: 'credmint' },
+  'jose 6': { worker: 'bench-worker-jose.js', modules: 'jose' },
+  'bare WebCrypto (floor)': { worker: 'bench-worker-webcrypto.js', modules: 'none' },
+};
+const samples = Object.fromEntries(Object.keys(WORKERS).map((name) => [name, { startup: [], cold: [], cached: [] }]));
 const emulator = await startEmulator();
-const startup = [];
-const cold = [];
-const warm = [];
 const perOp = {};
 try {
-  for (let run = 0; run < 7; run += 1) {
-    const workerd = await startWorkerd(emulator);
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const booted = cpuNanos(workerd.pid);
-      startup.push({ isolate: booted.isolate / 1e6, all: booted.all / 1e6 });
-      cold.push(await measured(workerd.pid, `${workerd.base}/token`));
-      for (let i = 0; i < 5; i += 1) warm.push(await measured(workerd.pid, `${workerd.base}/token`));
-    } finally {
-      await workerd.stop();
+  for (let run = 0; run < RUNS; run += 1) {
+    for (const [name, options] of Object.entries(WORKERS)) {
+      const workerd = await startWorkerd(emulator, options);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const booted = cpuNanos(workerd.pid);
+        samples[name].startup.push({ isolate: booted.isolate / 1e6, all: booted.all / 1e6 });
+        samples[name].cold.push(await measured(workerd.pid, `${workerd.base}/token`));
+        for (let i = 0; i < 5; i += 1) samples[name].cached.push(await measured(workerd.pid, `${workerd.base}/token`));
+      } finally {
+        await workerd.stop();
+      }
     }
   }
   const workerd = await startWorkerd(emulator, { worker: 'bench-worker.js' });
@@ -69,10 +80,17 @@ try {
 } finally {
   await emulator.stop();
 }
-const ms = (list, field, digits) => median(list.map((m) => m[field])).toFixed(digits);
-console.log('workerd, example Worker GET /token (medians of 7 fresh isolates)');
-console.log(`  process start to ready (config, modules, the Worker's global scope with warmUp(), one 404): ${ms(startup, 'isolate', 1)} ms CPU on the isolate thread, ${ms(startup, 'all', 1)} ms on all threads`);
-console.log(`  cold isolate: ${ms(cold, 'isolate', 1)} ms CPU on the isolate thread, ${ms(cold, 'all', 1)} ms on all threads`);
-console.log(`  cached token: ${ms(warm, 'isolate', 2)} ms CPU on the isolate thread, ${ms(warm, 'all', 2)} ms on all threads`);
+const ms = (list, field) => median(list.map((m) => m[field]));
+const floor = samples['bare WebCrypto (floor)'];
+const cell = (name, phase, digits) => {
+  const value = ms(samples[name][phase], 'isolate');
+  return `${value.toFixed(digits)} ms (${(value / ms(floor[phase], 'isolate')).toFixed(2)}×)`;
+};
+console.log(`workerd, GET /token: CPU on the isolate thread, medians of ${RUNS} fresh processes per Worker, interleaved; × the floor`);
+console.log('| Worker | startup (process start → ready) | first GET /token | cached GET /token | first, all threads |');
+console.log('|---|---:|---:|---:|---:|');
+for (const name of Object.keys(WORKERS)) {
+  console.log(`| ${name} | ${cell(name, 'startup', 1)} | ${cell(name, 'cold', 2)} | ${cell(name, 'cached', 2)} | ${ms(samples[name].cold, 'all').toFixed(2)} ms |`);
+}
 console.log('workerd, CPU per operation on the isolate thread (warm isolate)');
 for (const [op, micros] of Object.entries(perOp)) console.log(`  ${op.padEnd(26)} ${micros.toFixed(1).padStart(8)} µs`);

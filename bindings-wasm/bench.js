@@ -1,7 +1,8 @@
 // credmint (WebCrypto path and pure-wasm path) vs jose vs raw crypto.subtle,
 // one run in Node: signing a service-account assertion, the first token from a
 // JSON key, verifying an ID token with claims, a cached getAccessToken(), and
-// module instantiation. `make bench-js`.
+// module instantiation; the last column is credmint (WebCrypto) against jose.
+// `make bench-js`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as jose from 'jose';
@@ -83,9 +84,10 @@ instantiation.sort((a, b) => a - b);
 
 const columns = ['credmint (WebCrypto)', 'credmint (wasm)', 'jose', 'crypto.subtle'];
 const cell = (v) => (v === null || v === undefined ? '—' : v >= 100 ? `${Math.round(v).toLocaleString('en')} µs` : `${v.toFixed(1)} µs`);
-console.log(`| | ${columns.join(' | ')} |`);
-console.log(`|---|${columns.map(() => '---:').join('|')}|`);
-for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${columns.map((c) => cell(values[c])).join(' | ')} |`);
+const ratio = (values) => (values.jose ? `${(values['credmint (WebCrypto)'] / values.jose).toFixed(2)}×` : '—');
+console.log(`| | ${columns.join(' | ')} | credmint (WebCrypto) × jose |`);
+console.log(`|---|${columns.map(() => '---:').join('|')}|---:|`);
+for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${columns.map((c) => cell(values[c])).join(' | ')} | ${ratio(values)} |`);
 console.log(`\nimport + instantiate the package (fresh process, median of 7): ${instantiation[3].toFixed(1)} ms`);
 const wasm = readFileSync(new URL('./dist/credmint_wasm_bg.wasm', import.meta.url));
 const { gzipSync } = await import('node:zlib');

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds the npm package into bindings-wasm/dist: the core compiled to wasm32,
+# Builds the npm package into bindings-wasm/dist: the core compiled to wasm32
+# (cargo profile `wasm`: opt-level "z", fat LTO),
 # wasm-bindgen's ESM glue (--target web), wasm-opt -O2 when available (-Oz is no
-# smaller here and several times slower in V8), and the JS
-# API. wasm-bindgen-cli is installed once, pinned to the crate's version.
+# smaller here and several times slower in V8), and the JS API. The same package
+# with the conformance flows (feature `conformance`, test code users never load)
+# goes to bindings-wasm/dist-test for the vector suites; `--package-only` skips it.
+# wasm-bindgen-cli is installed once, pinned to the crate's version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=${CREDMINT_CACHE:-$HOME/.cache/credmint}
@@ -13,15 +16,26 @@ if [ "$("$tools/bin/wasm-bindgen" --version 2>/dev/null | cut -d' ' -f2)" != "$v
   cargo install --quiet wasm-bindgen-cli --version "$version" --root "$tools"
 fi
 target_dir=${CARGO_TARGET_DIR:-target}
-cargo build --locked --quiet -p credmint-wasm --target wasm32-unknown-unknown --release
-out=bindings-wasm/dist
-rm -rf "$out" && mkdir -p "$out"
-"$tools/bin/wasm-bindgen" "$target_dir/wasm32-unknown-unknown/release/credmint_wasm.wasm" \
-  --target web --out-dir "$out" --no-typescript
-if [ -x bindings-wasm/node_modules/.bin/wasm-opt ]; then
-  bindings-wasm/node_modules/.bin/wasm-opt -O2 "$out/credmint_wasm_bg.wasm" -o "$out/credmint_wasm_bg.wasm"
+
+# package OUT_DIR [CARGO_FEATURES]: one build of the module and its JS.
+package() {
+  local out=$1 features=${2:-}
+  cargo build --locked --quiet -p credmint-wasm --target wasm32-unknown-unknown --profile wasm \
+    ${features:+--features "$features"}
+  rm -rf "$out" && mkdir -p "$out"
+  "$tools/bin/wasm-bindgen" "$target_dir/wasm32-unknown-unknown/wasm/credmint_wasm.wasm" \
+    --target web --out-dir "$out" --no-typescript
+  if [ -x bindings-wasm/node_modules/.bin/wasm-opt ]; then
+    bindings-wasm/node_modules/.bin/wasm-opt -O2 "$out/credmint_wasm_bg.wasm" -o "$out/credmint_wasm_bg.wasm"
+  fi
+  cp bindings-wasm/js/*.js bindings-wasm/js/package.json bindings-wasm/js/index.d.ts "$out/"
+  local raw gz
+  raw=$(stat -c %s "$out/credmint_wasm_bg.wasm")
+  gz=$(gzip -9c "$out/credmint_wasm_bg.wasm" | wc -c)
+  echo "$out/credmint_wasm_bg.wasm: $raw bytes, $gz gzipped"
+}
+
+if [ "${1:-}" != --package-only ]; then
+  package bindings-wasm/dist-test conformance
 fi
-cp bindings-wasm/js/*.js bindings-wasm/js/package.json bindings-wasm/js/index.d.ts "$out/"
-raw=$(stat -c %s "$out/credmint_wasm_bg.wasm")
-gz=$(gzip -9c "$out/credmint_wasm_bg.wasm" | wc -c)
-echo "credmint.wasm: $raw bytes, $gz gzipped"
+package bindings-wasm/dist

@@ -6,7 +6,7 @@
 use crate::conversation::{Conversation, response, send_step, string_pairs};
 use crate::errors::IntoJs;
 use crate::flows::ExternalAccount;
-use crate::keys::{ServiceAccountKey, now_of};
+use crate::keys::{ServiceAccountKey, now_of, text};
 use credmint::{
     AdcStep, CredentialOptions, Credentials as CoreCredentials, DefaultCredentialsFlow as CoreAdc,
     Environment, SecretString,
@@ -33,8 +33,8 @@ pub fn adc_variables() -> Vec<String> {
 
 /// The `type` of a credential document, read as `Credentials.fromJSON` reads it.
 #[wasm_bindgen(js_name = credentialKind)]
-pub fn credential_kind(text: &str) -> Result<String, JsValue> {
-    Ok(credmint::CredentialKind::of_document(text)
+pub fn credential_kind(utf8: &[u8]) -> Result<String, JsValue> {
+    Ok(credmint::CredentialKind::of_document(&text(utf8))
         .js_err()?
         .as_str()
         .to_owned())
@@ -50,8 +50,9 @@ pub struct Credentials {
 impl Credentials {
     /// Reads a credential document; `options_json` is the core's `CredentialOptions`.
     #[wasm_bindgen(js_name = fromJSON)]
-    pub fn from_json(text: &str, options_json: Option<String>) -> Result<Credentials, JsValue> {
-        let inner = CoreCredentials::from_json_with(text, &options(options_json)?).js_err()?;
+    pub fn from_json(utf8: &[u8], options_json: Option<String>) -> Result<Credentials, JsValue> {
+        let inner =
+            CoreCredentials::from_json_with(&text(utf8), &options(options_json)?).js_err()?;
         Ok(Credentials { inner })
     }
 

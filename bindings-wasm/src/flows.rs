@@ -102,7 +102,9 @@ pub fn bearer_token(token: String, now: f64, ttl_secs: u32) -> Result<AccessToke
     Ok(AccessToken { inner })
 }
 
-/// A conformance vector's conversation (references inlined); `done` is JSON text.
+/// A conformance vector's conversation (references inlined); `done` is JSON
+/// text. In the test build only (feature `conformance`).
+#[cfg(feature = "conformance")]
 #[wasm_bindgen(js_name = conformanceFlow)]
 pub fn conformance_flow(spec_json: &str) -> Result<Conversation, JsValue> {
     let flow =

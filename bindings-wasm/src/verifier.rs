@@ -22,14 +22,14 @@ impl TokenVerifier {
     }
 
     /// The conversation verifying `token`; done with the claims as JSON text.
-    pub fn verify(&self, token: &str) -> Conversation {
-        Conversation::new(self.inner.verify(token))
+    pub fn verify(&self, token: &[u8]) -> Conversation {
+        Conversation::new(self.inner.verify(&crate::keys::text(token)))
     }
 
     /// The conversation preparing `token` for a WebCrypto signature check;
     /// done with a `PendingVerification`.
-    pub fn prepare(&self, token: &str) -> Conversation {
-        Conversation::new(self.inner.prepare(token))
+    pub fn prepare(&self, token: &[u8]) -> Conversation {
+        Conversation::new(self.inner.prepare(&crate::keys::text(token)))
     }
 
     /// The keys as a snapshot (JSON text), once fetched.

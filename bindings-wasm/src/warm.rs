@@ -23,7 +23,7 @@ pub fn warm_up() -> bool {
 }
 
 fn warm_token_path() -> Result<(), JsValue> {
-    let key = ServiceAccountKey::from_json_for_keystore(&placeholder_key_file())?;
+    let key = ServiceAccountKey::from_json_for_keystore(placeholder_key_file().as_bytes())?;
     let mut conversation =
         Credentials::from_service_account_key(&key, true, None)?.access_token(None)?;
     conversation.poll(NOW)?;
@@ -40,10 +40,10 @@ fn warm_token_path() -> Result<(), JsValue> {
 }
 
 fn warm_verify_path(key: &ServiceAccountKey) -> Result<(), JsValue> {
-    let keys = KeySet::new(&key.jwks_json())?;
+    let keys = KeySet::new(key.jwks_json().as_bytes())?;
     let mut unsigned = key.unsigned_jwt(r#"{"aud":"warm-up","sub":"warm-up"}"#, NOW)?;
     let token = unsigned.attach(&[0; 256])?;
-    keys.prepare(&token, "[]", "[]", None, None)?;
+    keys.prepare(token.as_bytes(), "[]", "[]", None, None)?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 // Shared test helpers: the vectors and `credmint serve` on loopback.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -55,9 +55,27 @@ const freePort = () => new Promise((resolve) => {
   server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
 });
 
+// The modules beside a Worker: the npm package as users install it, jose's
+// WebCrypto build (for the side-by-side benchmark, imported as ./jose/index.js),
+// or nothing (the bare-WebCrypto floor).
+const PACKAGE_MODULES = [
+  ['credmint', 'esModule', 'dist/workerd.js'], ['api.js', 'esModule', 'dist/api.js'],
+  ['errors.js', 'esModule', 'dist/errors.js'], ['host.js', 'esModule', 'dist/host.js'],
+  ['credmint_wasm.js', 'esModule', 'dist/credmint_wasm.js'], ['credmint_wasm_bg.wasm', 'wasm', 'dist/credmint_wasm_bg.wasm'],
+];
+function joseModules() {
+  const base = 'node_modules/jose/dist/webapi';
+  return readdirSync(join(PACKAGE, base), { recursive: true })
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => [`jose/${file}`, 'esModule', `${base}/${file}`]);
+}
+const MODULE_SETS = { credmint: () => PACKAGE_MODULES, jose: joseModules, none: () => [] };
+
 // capnp resolves `embed` paths relative to the config file.
-function workerdConfig(dir, port, keyJson, jwksUrl, worker) {
+function workerdConfig(dir, port, keyJson, jwksUrl, worker, moduleSet) {
   const embed = (path) => JSON.stringify(relative(dir, join(PACKAGE, path)));
+  const modules = MODULE_SETS[moduleSet]()
+    .map(([name, type, path]) => `    (name = ${JSON.stringify(name)}, ${type} = embed ${embed(path)}),`).join('\n');
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -69,12 +87,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed ${embed(worker)}),
-    (name = "credmint", esModule = embed ${embed('dist/workerd.js')}),
-    (name = "api.js", esModule = embed ${embed('dist/api.js')}),
-    (name = "errors.js", esModule = embed ${embed('dist/errors.js')}),
-    (name = "host.js", esModule = embed ${embed('dist/host.js')}),
-    (name = "credmint_wasm.js", esModule = embed ${embed('dist/credmint_wasm.js')}),
-    (name = "credmint_wasm_bg.wasm", wasm = embed ${embed('dist/credmint_wasm_bg.wasm')}),
+${modules}
   ],
   bindings = [
     (name = "SA_KEY_JSON", text = ${JSON.stringify(keyJson)}),
@@ -86,12 +99,15 @@ const worker :Workerd.Worker = (
 `;
 }
 
-/** A Worker (by default the example) under `workerd serve`, with ci-runner's key from the emulator. */
-export async function startWorkerd(emulator, { worker = 'examples/cloudflare-worker/worker.js' } = {}) {
+/**
+ * A Worker (by default the example) under `workerd serve`, with ci-runner's key
+ * from the emulator; `modules`: `credmint` (the package), `jose` or `none`.
+ */
+export async function startWorkerd(emulator, { worker = 'examples/cloudflare-worker/worker.js', modules = 'credmint' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'credmint-workerd-'));
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'),
-    workerdConfig(dir, port, emulator.keyFile(CI), `${emulator.base}/oauth2/v3/certs`, worker));
+    workerdConfig(dir, port, emulator.keyFile(CI), `${emulator.base}/oauth2/v3/certs`, worker, modules));
   const child = spawn(join(PACKAGE, 'node_modules/.bin/workerd'), ['serve', join(dir, 'config.capnp')],
     { stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;

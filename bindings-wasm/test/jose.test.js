@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import * as jose from 'jose';
+// jose by path: Deno, run from the repository root, resolves no bare npm names.
+import * as jose from '../node_modules/jose/dist/webapi/index.js';
 import * as credmint from '../dist/node.js';
 import { VECTORS } from './helpers.js';
 

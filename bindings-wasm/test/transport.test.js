@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
-import * as credmint from '../dist/node.js';
+// The test build: the package plus the conformance flows (bindings-wasm/build.sh).
+import * as credmint from '../dist-test/node.js';
 import { VECTORS } from './helpers.js';
 
 const LIMIT = 300;

@@ -3,7 +3,9 @@
 // and every scripted conversation and cache decision.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as credmint from '../dist/node.js';
+// The test build: the package plus the conformance flows (bindings-wasm/build.sh).
+import * as credmint from '../dist-test/node.js';
+import * as shipped from '../dist/node.js';
 import { vectorFile, vectorText, VECTORS } from './helpers.js';
 import { readFileSync } from 'node:fs';
 
@@ -240,4 +242,9 @@ test('cache.json: single-flight decisions', () => {
       else assert.fail(`${c.name}: unknown op ${op.op}`);
     }
   }
+});
+
+test('the module users get carries no conformance flows', () => {
+  assert.throws(() => shipped.conformance.flow('{}'),
+    (e) => e instanceof shipped.CredmintError && e.code === 'invalid_argument' && e.message.includes('test build'));
 });
