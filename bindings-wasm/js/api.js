@@ -160,6 +160,14 @@ const WEBCRYPTO = {
 };
 
 /** A Google service-account key: signs JWTs and blobs as the account does. */
+/** `signing`: `'auto'` (WebCrypto where the runtime has it), `'webcrypto'` or `'wasm'`. */
+function signsWithWebCrypto(signing = 'auto') {
+  if (!['auto', 'webcrypto', 'wasm'].includes(signing)) throw invalid('signing must be auto, webcrypto or wasm');
+  const subtle = signing !== 'wasm' && Boolean(globalThis.crypto?.subtle);
+  if (signing === 'webcrypto' && !subtle) throw invalid('this host has no WebCrypto');
+  return subtle;
+}
+
 export class ServiceAccountKey {
   #native;
   #signing;
@@ -176,9 +184,7 @@ export class ServiceAccountKey {
    * (WebCrypto when available), `'webcrypto'` or `'wasm'`.
    */
   static fromJSON(textOrObject, { signing = 'auto' } = {}) {
-    if (!['auto', 'webcrypto', 'wasm'].includes(signing)) throw invalid('signing must be auto, webcrypto or wasm');
-    const subtle = signing !== 'wasm' && globalThis.crypto?.subtle;
-    if (signing === 'webcrypto' && !subtle) throw invalid('this host has no WebCrypto');
+    const subtle = signsWithWebCrypto(signing);
     const text = typeof textOrObject === 'string' ? textOrObject : JSON.stringify(textOrObject);
     // With WebCrypto the key is checked by the core but only imported into
     // WebCrypto: no RSA arithmetic in wasm (the cold-start cost in Workers).
@@ -576,15 +582,10 @@ export class Credentials {
    * `delegates`, `quotaProjectId`, `subject`) and `fetch`.
    */
   static fromJson(document, options = {}) {
-    const text = textOf(document);
-    // A key file goes through ServiceAccountKey so that WebCrypto signs where the
-    // runtime has it (no RSA key loaded into wasm), as ServiceAccountKey.fromJSON
-    // chooses; the core reads the kind and keeps the file's quota project either way.
-    if (native.credentialKind(utf8(text)) === 'service_account') {
-      const key = ServiceAccountKey.fromJSON(text, { signing: options.signing });
-      return new ServiceAccountCredentials(key, { fetch: options.fetch }, coreOptions(options));
-    }
-    return fromNative(native.Credentials.fromJSON(utf8(text), coreOptions(options)), options);
+    // Where WebCrypto signs, the core reads any key in the document (a key file,
+    // an impersonated document's source) for WebCrypto: no RSA key loaded into wasm.
+    const hostSigns = signsWithWebCrypto(options.signing) || undefined;
+    return fromNative(native.Credentials.fromJSON(utf8(textOf(document)), coreOptions({ ...options, hostSigns })), options);
   }
 
   /** `Credentials.fromJson` of a file's contents (Node and Deno). */
@@ -640,9 +641,15 @@ class IdTokens {
   }
 }
 
-const fromNative = (nativeCredentials, options = {}) => (nativeCredentials.kind === 'external_account'
-  ? new ExternalAccountCredentials(nativeCredentials, options)
-  : new DocumentCredentials(nativeCredentials, options));
+function fromNative(nativeCredentials, options = {}) {
+  if (nativeCredentials.kind === 'external_account') return new ExternalAccountCredentials(nativeCredentials, options);
+  const key = nativeCredentials.hostSigningKey;
+  const sign = key && new ServiceAccountKey(key, 'webcrypto').signer();
+  if (nativeCredentials.kind === 'service_account') {
+    return new ServiceAccountCredentials(nativeCredentials, { fetch: options.fetch, sign });
+  }
+  return new DocumentCredentials(nativeCredentials, { fetch: options.fetch, sign });
+}
 
 /**
  * Credentials the core built from a document (or from a key, an API key, an
@@ -690,10 +697,14 @@ export class DocumentCredentials extends Credentials {
 /** A service-account key traded for access tokens (JWT-bearer grant) and ID tokens. */
 export class ServiceAccountCredentials extends DocumentCredentials {
   /** Scopes left out are the core's default (cloud-platform); `subject` for domain-wide delegation. */
-  constructor(key, { scopes, subject, tokenUri, fetch } = {}, /** @internal */ optionsJson = undefined) {
+  constructor(key, { scopes, subject, tokenUri, fetch, /** @internal */ sign } = {}) {
+    if (key instanceof native.Credentials) { // @internal: a key file the core read (Credentials.fromJson)
+      super(key, { fetch, sign });
+      return;
+    }
     if (!(key instanceof ServiceAccountKey)) throw invalid('key must be a ServiceAccountKey');
     const nativeCredentials = native.Credentials.fromServiceAccountKey(
-      key.native, key.usesWebCrypto(), optionsJson ?? coreOptions({ scopes, subject, tokenUri }),
+      key.native, key.usesWebCrypto(), coreOptions({ scopes, subject, tokenUri }),
     );
     super(nativeCredentials, { fetch, sign: key.signer() });
   }
@@ -894,7 +905,8 @@ export async function defaultCredentials(options = {}) {
     const value = host.env(name);
     if (value !== undefined) env.push([name, value]);
   }
-  const adc = new native.DefaultCredentialsFlow(env, host.windows, coreOptions(options));
+  const hostSigns = signsWithWebCrypto(options.signing) || undefined;
+  const adc = new native.DefaultCredentialsFlow(env, host.windows, coreOptions({ ...options, hostSigns }));
   const found = await drive(adc, { fetch: options.fetch ?? globalFetch });
   return { credentials: fromNative(found.credentials, options), projectId: found.projectId };
 }

@@ -31,15 +31,6 @@ pub fn adc_variables() -> Vec<String> {
         .collect()
 }
 
-/// The `type` of a credential document, read as `Credentials.fromJSON` reads it.
-#[wasm_bindgen(js_name = credentialKind)]
-pub fn credential_kind(utf8: &[u8]) -> Result<String, JsValue> {
-    Ok(credmint::CredentialKind::of_document(&text(utf8))
-        .js_err()?
-        .as_str()
-        .to_owned())
-}
-
 /// Credentials of any kind (native half of the package's `DocumentCredentials`).
 #[wasm_bindgen]
 pub struct Credentials {
@@ -79,6 +70,15 @@ impl Credentials {
         let options = options(options_json)?;
         let inner = CoreCredentials::from_signer(client_email, key_id, &options).js_err()?;
         Ok(Credentials { inner })
+    }
+
+    /// The key WebCrypto signs with for these credentials (read with the
+    /// `host_signs` option), if any.
+    #[wasm_bindgen(getter, js_name = hostSigningKey)]
+    pub fn host_signing_key(&self) -> Option<ServiceAccountKey> {
+        self.inner
+            .host_signing_key()
+            .map(|key| ServiceAccountKey { inner: key.clone() })
     }
 
     /// The document's `type`.

@@ -15,7 +15,7 @@ mod warm;
 
 pub use cache::TokenCache;
 pub use conversation::Conversation;
-pub use credentials::{Credentials, DefaultCredentialsFlow, adc_variables, credential_kind};
+pub use credentials::{Credentials, DefaultCredentialsFlow, adc_variables};
 pub use flows::ExternalAccount;
 pub use keys::{KeySet, ServiceAccountKey, UnsignedJwt};
 pub use tokens::{AccessToken, IdToken};

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // CREDMINT_ENTRY picks the loader (Deno: ../dist/web.js, which uses Deno's own file and env APIs).
 const credmint = await import(process.env.CREDMINT_ENTRY ?? '../dist/node.js');
-import { CI, startEmulator } from './helpers.js';
+import { CI, DEPLOYER, startEmulator } from './helpers.js';
 
 const ADC_ENV = ['GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CONFIG', 'GCE_METADATA_HOST', 'GCE_METADATA_ROOT',
   'GCE_METADATA_IP', 'NO_GCE_CHECK', 'METADATA_SERVER_DETECTION', 'K_SERVICE', 'FUNCTION_NAME', 'CLOUD_RUN_JOB',
@@ -86,6 +86,30 @@ test('no metadata server (loopback refused) fails fast', async () => {
   const elapsed = performance.now() - started;
   console.log(`no metadata server (loopback refused) to the ADC error: ${elapsed.toFixed(1)} ms`);
   assert.ok(elapsed < 1000, String(elapsed));
+});
+
+test('a key inside a document (a key file, an impersonated source) is signed by WebCrypto, not in wasm', async () => {
+  let signatures = 0;
+  const original = globalThis.crypto.subtle.sign;
+  globalThis.crypto.subtle.sign = function counted(...args) { signatures += 1; return original.apply(this, args); };
+  try {
+    const keyFile = emulator.keyFile(CI);
+    const impersonated = {
+      type: 'impersonated_service_account',
+      service_account_impersonation_url: `${emulator.base}/v1/projects/-/serviceAccounts/${DEPLOYER}:generateAccessToken`,
+      source_credentials: JSON.parse(keyFile),
+    };
+    for (const [name, document] of [['key file', keyFile], ['impersonated source', impersonated]]) {
+      const before = signatures;
+      checkToken(await credmint.Credentials.fromJson(document).getAccessToken());
+      assert.ok(signatures > before, `${name}: WebCrypto signed`);
+      const inWasm = signatures;
+      checkToken(await credmint.Credentials.fromJson(document, { signing: 'wasm' }).getAccessToken());
+      assert.equal(signatures, inWasm, `${name}: signing 'wasm' keeps WebCrypto out`);
+    }
+  } finally {
+    globalThis.crypto.subtle.sign = original;
+  }
 });
 
 for (const [file, kind] of [['authorized_user.json', 'authorized_user'],

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use credmint::{
-    AdcStep, CredentialKind, CredentialOptions, Credentials, DefaultCredentialsFlow, Environment,
-    Flow, HttpRequest, HttpResponse, Step, UnixTime,
+    AdcStep, CredentialOptions, Credentials, DefaultCredentialsFlow, Environment, Flow,
+    HttpRequest, HttpResponse, Step, UnixTime,
 };
 use serde_json::{Value, json};
 mod common;
@@ -113,14 +113,6 @@ fn credential_documents() {
         let name = s(&case["name"]);
         let parsed = options(&case)
             .and_then(|options| Credentials::from_json_with(&s(&case["document"]), &options));
-        // The kind alone is read as the document is: a document whose kind is
-        // refused is refused with the same code, a credential has the same kind.
-        match (CredentialKind::of_document(&s(&case["document"])), &parsed) {
-            (Ok(kind), Ok(creds)) => assert_eq!(kind, creds.kind(), "{name}"),
-            (Err(err), Err(refused)) => assert_eq!(err.code(), refused.code(), "{name}"),
-            (Err(err), Ok(_)) => panic!("{name}: kind refused ({err}) but the document read"),
-            (Ok(_), Err(_)) => {}
-        }
         let creds = match (parsed, case.get("error")) {
             (Ok(creds), None) => creds,
             (Err(err), Some(code)) => {
@@ -259,4 +251,48 @@ fn errors_and_debug_never_show_secrets() {
         "{err}"
     );
     assert!(err.contains("client_id"), "{err}");
+}
+
+#[test]
+fn host_signs_reads_keys_for_the_host() {
+    let key_file = common::fixture("sa_2048_pkcs8.json");
+    let key: Value = serde_json::from_str(&key_file).unwrap();
+    let impersonated = json!({
+        "type": "impersonated_service_account",
+        "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/target@p.iam.gserviceaccount.com:generateAccessToken",
+        "source_credentials": key,
+    })
+    .to_string();
+    let host = CredentialOptions::from_json(r#"{"host_signs":true}"#).unwrap();
+    let now = UnixTime::from_secs(NOW);
+    for document in [&key_file, &impersonated] {
+        let signed_here = Credentials::from_json(document).unwrap();
+        assert!(signed_here.host_signing_key().is_none());
+        let first = signed_here.access_token_flow().unwrap().poll(now).unwrap();
+        assert!(
+            matches!(first, Step::Send(_)),
+            "signed in-process: {first:?}"
+        );
+
+        let creds = Credentials::from_json_with(document, &host).unwrap();
+        let signing_key = creds.host_signing_key().expect("a key for the host");
+        assert_eq!(
+            signing_key.key_id(),
+            key["private_key_id"].as_str().unwrap()
+        );
+        let mut flow = creds.access_token_flow().unwrap();
+        let Step::Sign(request) = flow.poll(now).unwrap() else {
+            panic!("the host is asked to sign");
+        };
+        assert_eq!(request.key_id(), signing_key.key_id());
+        let signature = signing_key.signing_key().sign(request.payload()).unwrap();
+        flow.feed_signature(&signature).unwrap();
+        let Step::Send(exchange) = flow.poll(now).unwrap() else {
+            panic!("then the assertion is exchanged");
+        };
+        let body = String::from_utf8(exchange.body().to_vec()).unwrap();
+        assert!(body.contains("assertion="), "{body}");
+    }
+    let refused = CredentialOptions::from_json(r#"{"host_signs":"yes"}"#).unwrap_err();
+    assert_eq!(refused.code(), "invalid_argument");
 }

@@ -2,7 +2,7 @@
 //! credmint's own forms for its other credentials. Errors name the type and
 //! the field, never a value (refresh tokens and client secrets are secrets).
 
-use super::{CredentialKind, CredentialOptions, Credentials, GOOGLE_UNIVERSE, Source};
+use super::{CredentialOptions, Credentials, GOOGLE_UNIVERSE, Source};
 use crate::error::{Error, Result, quoted};
 use crate::flow::Signer;
 use crate::google::ServiceAccountIdentity;
@@ -101,15 +101,6 @@ pub(super) fn parse(text: &str, options: &CredentialOptions) -> Result<Credentia
     from_map(text, &map, options, 0)
 }
 
-pub(super) fn kind_of_document(text: &str) -> Result<CredentialKind> {
-    let map = parse_object(text)?;
-    let kind = kind_of(&map)?;
-    CredentialKind::ALL
-        .into_iter()
-        .find(|known| known.as_str() == kind)
-        .ok_or_else(|| unknown_kind(kind))
-}
-
 fn unknown_kind(kind: &str) -> Error {
     if kind == "gdch_service_account" {
         return Error::unsupported_key(
@@ -190,6 +181,10 @@ fn base(source: Source, options: &CredentialOptions, universe: String) -> Creden
 }
 
 fn service_account(text: &str, options: &CredentialOptions) -> Result<Credentials> {
+    if options.host_signs {
+        let key = ServiceAccountKey::from_json_for_keystore(text, crate::Backend::default())?;
+        return service_account_key(key, true, options);
+    }
     service_account_key(ServiceAccountKey::from_json(text)?, false, options)
 }
 
@@ -348,6 +343,7 @@ fn impersonated(doc: &Doc<'_>, options: &CredentialOptions, depth: usize) -> Res
     let source_options = CredentialOptions {
         jitter_seed: options.jitter_seed,
         metadata_base: options.metadata_base.clone(),
+        host_signs: options.host_signs,
         ..CredentialOptions::default()
     };
     let source = from_map(&source_text, source_map, &source_options, depth + 1)

@@ -81,25 +81,6 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
-    /// Every kind, in the order the documentation lists them.
-    pub const ALL: [CredentialKind; 8] = [
-        CredentialKind::ServiceAccount,
-        CredentialKind::AuthorizedUser,
-        CredentialKind::ImpersonatedServiceAccount,
-        CredentialKind::ExternalAccount,
-        CredentialKind::ExternalAccountAuthorizedUser,
-        CredentialKind::Metadata,
-        CredentialKind::IbmApiKey,
-        CredentialKind::OAuthClientCredentials,
-    ];
-
-    /// The kind a credential document describes, read as [`Credentials::from_json`]
-    /// reads it (same size limit, same errors), without building the credential:
-    /// for hosts that route one kind elsewhere (a key signed by WebCrypto).
-    pub fn of_document(text: &str) -> Result<Self> {
-        document::kind_of_document(text)
-    }
-
     /// The document's `type` for this kind.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -246,6 +227,22 @@ impl Credentials {
     pub fn service_account_key(&self) -> Option<&ServiceAccountKey> {
         match &self.source {
             Source::ServiceAccount { key, .. } => key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The key whose signatures these credentials' flows ask the host for
+    /// ([`crate::Step::Sign`]): a `service_account` document read with
+    /// [`CredentialOptions::host_signs`], or an impersonated document's source
+    /// read so. The host imports it into its keystore ([`crate::SigningKey::pkcs8_der`]).
+    pub fn host_signing_key(&self) -> Option<&ServiceAccountKey> {
+        match &self.source {
+            Source::ServiceAccount {
+                signer: Signer::External { .. },
+                key,
+                ..
+            } => key.as_deref(),
+            Source::Impersonated { source, .. } => source.host_signing_key(),
             _ => None,
         }
     }

@@ -37,6 +37,12 @@ pub struct CredentialOptions {
     pub subject: Option<String>,
     /// Seed of the backoff jitter (reproducible retry schedules in tests).
     pub jitter_seed: Option<u64>,
+    /// The host signs: a service-account key in the document (or in an
+    /// impersonated document's source) is read for the host's keystore, not
+    /// loaded for signing here, and every assertion it signs is a
+    /// [`crate::Step::Sign`] (WebCrypto in JavaScript). See
+    /// [`super::Credentials::host_signing_key`].
+    pub host_signs: bool,
 }
 
 fn bad(reason: impl Into<String>) -> Error {
@@ -81,7 +87,7 @@ fn endpoint(doc: &Map<String, Value>, name: &str) -> Result<Option<Endpoint>> {
     text(doc, name)?.map(Endpoint::new).transpose()
 }
 
-const KNOWN: [&str; 9] = [
+const KNOWN: [&str; 10] = [
     "scopes",
     "token_uri",
     "iam_endpoint",
@@ -91,6 +97,7 @@ const KNOWN: [&str; 9] = [
     "quota_project_id",
     "subject",
     "jitter_seed",
+    "host_signs",
 ];
 
 impl CredentialOptions {
@@ -129,6 +136,11 @@ impl CredentialOptions {
             quota_project_id: text(&doc, "quota_project_id")?.map(str::to_owned),
             subject: text(&doc, "subject")?.map(str::to_owned),
             jitter_seed: number(&doc, "jitter_seed")?,
+            host_signs: match doc.get("host_signs") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(host_signs)) => *host_signs,
+                Some(_) => return Err(bad("\"host_signs\" must be true or false")),
+            },
         })
     }
 }
