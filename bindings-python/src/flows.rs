@@ -2,31 +2,13 @@
 //! plain Python values (strings, lists, native keys and tokens).
 
 use crate::conversation::Conversation;
-use crate::errors::{IntoPy, invalid_argument};
+use crate::errors::IntoPy;
 use crate::tokens::AccessToken;
-use credmint::google::{ExternalAccount as CoreExternalAccount, IamCall};
-use credmint::k0rdent::{ListCredentials, StatusFilter};
-use credmint::{
-    Claims, Endpoint, FlowOptions, IamCredentials, SecretString, ServiceAccountId, SourceToken,
-};
+use credmint::google::{ExternalAccount as CoreExternalAccount, IamCall, IamCallArgs};
+use credmint::k0rdent::ListCredentials;
+use credmint::{FlowOptions, SecretString};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-fn endpoint(url: &str) -> PyResult<Endpoint> {
-    Endpoint::new(url).py_err()
-}
-
-/// The IAM Credentials client for `endpoint`, or for `universe_domain` (the core's by default).
-fn iam(endpoint_url: Option<&str>, universe_domain: Option<&str>) -> PyResult<IamCredentials> {
-    let endpoint = endpoint_url.map(endpoint).transpose()?;
-    IamCredentials::resolve(endpoint, universe_domain).py_err()
-}
-
-fn accounts(ids: Vec<String>) -> PyResult<Vec<ServiceAccountId>> {
-    ids.into_iter()
-        .map(|id| ServiceAccountId::new(id).py_err())
-        .collect()
-}
 
 /// One IAM Credentials call made with a caller's token.
 #[pyfunction]
@@ -44,30 +26,26 @@ pub fn iam_call(
     audience: Option<String>,
     include_email: bool,
     payload: Option<Vec<u8>>,
-    claims_json: Option<&str>,
+    claims_json: Option<String>,
 ) -> PyResult<Conversation> {
-    let source = SourceToken::Token(source.inner.clone());
-    let iam = iam(endpoint, universe_domain)?;
-    let target = ServiceAccountId::new(target).py_err()?;
-    let delegates = accounts(delegates)?;
-    let call = match method {
-        "generateAccessToken" => IamCall::generate_access_token(scopes, lifetime_secs).py_err()?,
-        "generateIdToken" => IamCall::GenerateIdToken {
-            audience: audience.ok_or_else(|| invalid_argument("audience is required"))?,
-            include_email,
-        },
-        "signBlob" => {
-            IamCall::SignBlob(payload.ok_or_else(|| invalid_argument("payload is required"))?)
-        }
-        "signJwt" => IamCall::SignJwt(
-            Claims::from_json(claims_json.ok_or_else(|| invalid_argument("claims are required"))?)
-                .py_err()?,
-        ),
-        "allowedLocations" => IamCall::AllowedLocations,
-        other => return Err(invalid_argument(format!("unknown IAM method {other:?}"))),
+    let args = IamCallArgs {
+        scopes,
+        lifetime_secs,
+        audience,
+        include_email,
+        payload,
+        claims_json,
     };
-    let flow = call
-        .flow(source, iam, target, delegates, FlowOptions::default())
+    let flow = IamCall::from_method(method, args)
+        .and_then(|call| {
+            call.flow_for(
+                source.inner.clone(),
+                target,
+                delegates,
+                endpoint,
+                universe_domain,
+            )
+        })
         .py_err()?;
     Ok(Conversation::new(flow))
 }
@@ -82,16 +60,7 @@ pub fn list_credentials(
     status: Option<&str>,
     page_size: Option<u32>,
 ) -> PyResult<Conversation> {
-    let mut list = ListCredentials::new(endpoint(base_url)?, account_id).py_err()?;
-    if let Some(size) = page_size {
-        list = list.page_size(size).py_err()?;
-    }
-    list = match status {
-        None => list,
-        Some("active") => list.status(StatusFilter::Active),
-        Some("expired") => list.status(StatusFilter::Expired),
-        Some(_) => return Err(invalid_argument("status must be \"active\" or \"expired\"")),
-    };
+    let list = ListCredentials::with_options(base_url, account_id, status, page_size).py_err()?;
     Ok(Conversation::new(
         list.pages(bearer.inner.clone(), FlowOptions::default()),
     ))

@@ -7,8 +7,8 @@ use crate::conversation::{Conversation, HttpRequest};
 use crate::errors::Result;
 use crate::tokens::AccessToken;
 use credmint::google::{CredentialSource, ExternalAccount as CoreExternalAccount, IamCall};
-use credmint::k0rdent::{ListCredentials, StatusFilter};
-use credmint::{Claims, Endpoint, FlowOptions, IamCredentials, ServiceAccountId, SourceToken};
+use credmint::k0rdent::ListCredentials;
+use credmint::{Claims, FlowOptions};
 use std::fmt;
 use std::sync::Arc;
 
@@ -55,8 +55,6 @@ pub fn iam_call(
     endpoint: Option<String>,
     universe_domain: Option<String>,
 ) -> Result<Arc<Conversation>> {
-    let endpoint = endpoint.map(|url| Endpoint::new(&url)).transpose()?;
-    let iam = IamCredentials::resolve(endpoint, universe_domain.as_deref())?;
     let call = match method {
         IamMethod::GenerateAccessToken {
             scopes,
@@ -73,16 +71,12 @@ pub fn iam_call(
         IamMethod::SignJwt { claims_json } => IamCall::SignJwt(Claims::from_json(&claims_json)?),
         IamMethod::AllowedLocations => IamCall::AllowedLocations,
     };
-    let delegates = delegates
-        .into_iter()
-        .map(ServiceAccountId::new)
-        .collect::<credmint::Result<Vec<_>>>()?;
-    let flow = call.flow(
-        SourceToken::Token(source.inner.clone()),
-        iam,
-        ServiceAccountId::new(target)?,
+    let flow = call.flow_for(
+        source.inner.clone(),
+        target,
         delegates,
-        FlowOptions::default(),
+        endpoint.as_deref(),
+        universe_domain.as_deref(),
     )?;
     Ok(Conversation::new(flow))
 }
@@ -106,15 +100,11 @@ pub fn credential_pages(
     filter: Option<CredentialFilter>,
     page_size: Option<u32>,
 ) -> Result<Arc<Conversation>> {
-    let mut list = ListCredentials::new(Endpoint::new(&base_url)?, account_id)?;
-    if let Some(size) = page_size {
-        list = list.page_size(size)?;
-    }
-    list = match filter {
-        None => list,
-        Some(CredentialFilter::Active) => list.status(StatusFilter::Active),
-        Some(CredentialFilter::Expired) => list.status(StatusFilter::Expired),
-    };
+    let status = filter.map(|filter| match filter {
+        CredentialFilter::Active => "active",
+        CredentialFilter::Expired => "expired",
+    });
+    let list = ListCredentials::with_options(&base_url, account_id, status, page_size)?;
     Ok(Conversation::new(
         list.pages(bearer.inner.clone(), FlowOptions::default()),
     ))

@@ -1,20 +1,16 @@
 //! Constructors of conversations from plain JavaScript values.
 
 use crate::conversation::Conversation;
-use crate::errors::{IntoJs, invalid_argument};
+use crate::errors::IntoJs;
 use crate::keys::{now_of, strings};
 use crate::tokens::AccessToken;
-use credmint::google::{CredentialSource, ExternalAccount as CoreExternalAccount, IamCall};
-use credmint::k0rdent::{ListCredentials, StatusFilter};
-use credmint::{
-    Claims, Endpoint, FlowOptions, IamCredentials, SecretString, ServiceAccountId, SourceToken,
+use credmint::google::{
+    CredentialSource, ExternalAccount as CoreExternalAccount, IamCall, IamCallArgs,
 };
+use credmint::k0rdent::ListCredentials;
+use credmint::{FlowOptions, SecretString};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
-
-fn endpoint(url: &str) -> Result<Endpoint, JsValue> {
-    Endpoint::new(url).js_err()
-}
 
 /// One IAM Credentials call with a caller's token. `method` is
 /// `generateAccessToken`, `generateIdToken`, `signBlob`, `signJwt` or `allowedLocations`.
@@ -34,36 +30,25 @@ pub fn iam_call(
     payload: Option<Vec<u8>>,
     claims_json: Option<String>,
 ) -> Result<Conversation, JsValue> {
-    let source = SourceToken::Token(source.inner.clone());
-    let endpoint = endpoint_url.map(|url| endpoint(&url)).transpose()?;
-    let iam = IamCredentials::resolve(endpoint, universe_domain.as_deref()).js_err()?;
-    let target = ServiceAccountId::new(target).js_err()?;
-    let delegates = strings(delegates_json.as_deref().unwrap_or("[]"))?
-        .into_iter()
-        .map(|id| ServiceAccountId::new(id).js_err())
-        .collect::<Result<Vec<_>, _>>()?;
-    let call = match method {
-        "generateAccessToken" => IamCall::generate_access_token(
-            scopes_json.map(|json| strings(&json)).transpose()?,
-            lifetime_secs.map(u64::from),
-        )
-        .js_err()?,
-        "generateIdToken" => IamCall::GenerateIdToken {
-            audience: audience.ok_or_else(|| invalid_argument("audience is required"))?,
-            include_email,
-        },
-        "signBlob" => {
-            IamCall::SignBlob(payload.ok_or_else(|| invalid_argument("payload is required"))?)
-        }
-        "signJwt" => IamCall::SignJwt(
-            Claims::from_json(&claims_json.ok_or_else(|| invalid_argument("claims are required"))?)
-                .js_err()?,
-        ),
-        "allowedLocations" => IamCall::AllowedLocations,
-        other => return Err(invalid_argument(format!("unknown IAM method {other:?}"))),
+    let args = IamCallArgs {
+        scopes: scopes_json.map(|json| strings(&json)).transpose()?,
+        lifetime_secs: lifetime_secs.map(u64::from),
+        audience,
+        include_email,
+        payload,
+        claims_json,
     };
-    let flow = call
-        .flow(source, iam, target, delegates, FlowOptions::default())
+    let delegates = strings(delegates_json.as_deref().unwrap_or("[]"))?;
+    let flow = IamCall::from_method(method, args)
+        .and_then(|call| {
+            call.flow_for(
+                source.inner.clone(),
+                target,
+                delegates,
+                endpoint_url.as_deref(),
+                universe_domain.as_deref(),
+            )
+        })
         .js_err()?;
     Ok(Conversation::new(flow))
 }
@@ -78,16 +63,8 @@ pub fn list_credentials(
     status: Option<String>,
     page_size: Option<u32>,
 ) -> Result<Conversation, JsValue> {
-    let mut list = ListCredentials::new(endpoint(base_url)?, account_id).js_err()?;
-    if let Some(size) = page_size {
-        list = list.page_size(size).js_err()?;
-    }
-    list = match status.as_deref() {
-        None => list,
-        Some("active") => list.status(StatusFilter::Active),
-        Some("expired") => list.status(StatusFilter::Expired),
-        Some(_) => return Err(invalid_argument("status must be \"active\" or \"expired\"")),
-    };
+    let list = ListCredentials::with_options(base_url, account_id, status.as_deref(), page_size)
+        .js_err()?;
     Ok(Conversation::new(
         list.pages(bearer.inner.clone(), FlowOptions::default()),
     ))

@@ -36,6 +36,17 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
+    /// The filter named `name` (`active` or `expired`, as k0rdent spells them).
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "active" => Ok(StatusFilter::Active),
+            "expired" => Ok(StatusFilter::Expired),
+            _ => Err(Error::invalid_argument(
+                "status must be \"active\" or \"expired\"",
+            )),
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             StatusFilter::Active => "active",
@@ -81,6 +92,24 @@ impl ListCredentials {
             status: None,
             page_size: DEFAULT_PAGE_SIZE,
             pagination: Pagination::Cursor(None),
+        })
+    }
+
+    /// A listing as bindings take it: the API's base URL, the account, an
+    /// optional status name (`active`, `expired`) and page size (none: 50).
+    pub fn with_options(
+        base_url: &str,
+        service_account_id: String,
+        status: Option<&str>,
+        page_size: Option<u32>,
+    ) -> Result<Self> {
+        let mut list = Self::new(Endpoint::new(base_url)?, service_account_id)?;
+        if let Some(size) = page_size {
+            list = list.page_size(size)?;
+        }
+        Ok(match status {
+            Some(name) => list.status(StatusFilter::from_name(name)?),
+            None => list,
         })
     }
 
@@ -366,6 +395,34 @@ impl Flow for CredentialPages {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listings_as_bindings_give_them() {
+        let list = ListCredentials::with_options(
+            "https://k0rdent.example",
+            "sa-1".into(),
+            Some("expired"),
+            Some(10),
+        )
+        .unwrap();
+        assert_eq!(list.status, Some(StatusFilter::Expired));
+        assert_eq!(list.page_size, 10);
+        for (status, size) in [
+            (Some("gone"), None),
+            (None, Some(0)),
+            (None, Some(MAX_PAGE_SIZE + 1)),
+        ] {
+            let refused = ListCredentials::with_options(
+                "https://k0rdent.example",
+                "sa-1".into(),
+                status,
+                size,
+            )
+            .unwrap_err();
+            assert_eq!(refused.code(), "invalid_argument");
+        }
+        assert!(ListCredentials::with_options("not a url", "sa-1".into(), None, None).is_err());
+    }
 
     #[test]
     fn statuses_are_spelled_as_the_api_does() {

@@ -246,7 +246,78 @@ pub enum IamCall {
     AllowedLocations,
 }
 
+/// The arguments of an IAM Credentials method as bindings take them, loose;
+/// [`IamCall::from_method`] checks that the method has what it needs.
+#[derive(Clone, Debug, Default)]
+pub struct IamCallArgs {
+    /// `generateAccessToken`: scopes (none: `cloud-platform`).
+    pub scopes: Option<Vec<String>>,
+    /// `generateAccessToken`: lifetime in seconds (none: one hour).
+    pub lifetime_secs: Option<u64>,
+    /// `generateIdToken`: the audience (required).
+    pub audience: Option<String>,
+    /// `generateIdToken`: whether to include `email`.
+    pub include_email: bool,
+    /// `signBlob`: the bytes to sign (required).
+    pub payload: Option<Vec<u8>>,
+    /// `signJwt`: the claims, JSON object text (required).
+    pub claims_json: Option<String>,
+}
+
 impl IamCall {
+    /// The call of the IAM method named `method` (its REST name:
+    /// `generateAccessToken`, `generateIdToken`, `signBlob`, `signJwt`,
+    /// `allowedLocations`) with `args`; an unknown method or a missing
+    /// required argument is `invalid_argument`.
+    pub fn from_method(method: &str, args: IamCallArgs) -> Result<Self> {
+        let required =
+            |name: &str| Error::invalid_argument(format!("{method}: {name} is required"));
+        Ok(match method {
+            "generateAccessToken" => Self::generate_access_token(args.scopes, args.lifetime_secs)?,
+            "generateIdToken" => IamCall::GenerateIdToken {
+                audience: args.audience.ok_or_else(|| required("audience"))?,
+                include_email: args.include_email,
+            },
+            "signBlob" => IamCall::SignBlob(args.payload.ok_or_else(|| required("payload"))?),
+            "signJwt" => IamCall::SignJwt(Claims::from_json(
+                &args.claims_json.ok_or_else(|| required("claims"))?,
+            )?),
+            "allowedLocations" => IamCall::AllowedLocations,
+            other => {
+                return Err(Error::invalid_argument(format!(
+                    "unknown IAM method {}",
+                    crate::error::quoted(other)
+                )));
+            }
+        })
+    }
+
+    /// This call's conversation as bindings take its parts: `target` through
+    /// `delegates` (e-mails or unique ids), authorized by the caller's `token`,
+    /// at `endpoint` (a URL) or else at IAM in `universe_domain` (none: Google's).
+    pub fn flow_for(
+        self,
+        token: AccessToken,
+        target: String,
+        delegates: Vec<String>,
+        endpoint: Option<&str>,
+        universe_domain: Option<&str>,
+    ) -> Result<IamFlow> {
+        let endpoint = endpoint.map(crate::url::Endpoint::new).transpose()?;
+        let iam = IamCredentials::resolve(endpoint, universe_domain)?;
+        let delegates = delegates
+            .into_iter()
+            .map(ServiceAccountId::new)
+            .collect::<Result<Vec<_>>>()?;
+        self.flow(
+            SourceToken::Token(token),
+            iam,
+            ServiceAccountId::new(target)?,
+            delegates,
+            FlowOptions::default(),
+        )
+    }
+
     /// `generateAccessToken` with the core's defaults for what the caller left
     /// out: the `cloud-platform` scope, a one-hour lifetime.
     pub fn generate_access_token(
@@ -328,5 +399,65 @@ impl IamCall {
                     .map_output(IamAnswer::AllowedLocations),
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_by_name_as_bindings_give_them() {
+        let call = |method: &str, args: IamCallArgs| IamCall::from_method(method, args);
+        assert!(matches!(
+            call("generateAccessToken", IamCallArgs::default()).unwrap(),
+            IamCall::GenerateAccessToken { scopes, .. } if scopes == [crate::credentials::CLOUD_PLATFORM_SCOPE]
+        ));
+        assert!(matches!(
+            call("allowedLocations", IamCallArgs::default()).unwrap(),
+            IamCall::AllowedLocations
+        ));
+        let signed = IamCallArgs {
+            claims_json: Some(r#"{"sub":"s"}"#.into()),
+            ..IamCallArgs::default()
+        };
+        assert!(matches!(
+            call("signJwt", signed).unwrap(),
+            IamCall::SignJwt(_)
+        ));
+        for (method, needs) in [
+            ("generateIdToken", "audience"),
+            ("signBlob", "payload"),
+            ("signJwt", "claims"),
+        ] {
+            let refused = call(method, IamCallArgs::default()).unwrap_err();
+            assert_eq!(refused.code(), "invalid_argument");
+            assert!(refused.to_string().contains(needs), "{refused}");
+        }
+        assert_eq!(
+            call("getIamPolicy", IamCallArgs::default())
+                .unwrap_err()
+                .code(),
+            "invalid_argument"
+        );
+        let token = AccessToken::new(
+            crate::SecretString::from("ya29.x".to_owned()),
+            crate::TokenLifetime::from_expires_in(UnixTime::from_secs(0), 3600).unwrap(),
+        )
+        .unwrap();
+        let flow = call("allowedLocations", IamCallArgs::default())
+            .unwrap()
+            .flow_for(
+                token.clone(),
+                "sa@p.iam.gserviceaccount.com".into(),
+                vec![],
+                Some("https://iam.example"),
+                None,
+            );
+        assert!(flow.is_ok());
+        let bad_target = call("allowedLocations", IamCallArgs::default())
+            .unwrap()
+            .flow_for(token, String::new(), vec![], None, None);
+        assert!(bad_target.is_err());
     }
 }

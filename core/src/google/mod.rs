@@ -17,7 +17,7 @@ pub use executable::{ALLOW_EXECUTABLES_VAR, ExecutableInvocation};
 pub use grant::{GrantOutput, JwtGrantFlow, ServiceAccountIdTokenFlow, ServiceAccountTokenFlow};
 pub use iam::{AllowedLocations, IamCredentials};
 pub use impersonation::{
-    AccessTokenSource, IamAnswer, IamCall, IamFlow, ImpersonatedFlow, SourceToken,
+    AccessTokenSource, IamAnswer, IamCall, IamCallArgs, IamFlow, ImpersonatedFlow, SourceToken,
 };
 pub use metadata::{MetadataAccount, MetadataServer};
 pub use sts::{CredentialSource, ExternalAccount, ExternalAccountFlow, SubjectTokenFormat};
