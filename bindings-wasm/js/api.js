@@ -20,7 +20,7 @@ function invalid(message) {
 
 // Strings the core parses go in as UTF-8 bytes: TextEncoder is native code, while
 // wasm-bindgen copies a string character by character in JavaScript, which a
-// fresh isolate interprets (about 0.6 ms for a key file; measured in bench.js).
+// fresh isolate interprets (0.58 ms for a key file in Node 20, against 0.05 ms).
 const ENCODER = new TextEncoder();
 function utf8(text) {
   if (typeof text !== 'string') throw invalid(`expected a string, got ${typeof text}`);
@@ -159,7 +159,6 @@ const WEBCRYPTO = {
   ES256: { importAs: { name: 'ECDSA', namedCurve: 'P-256' }, verifyAs: { name: 'ECDSA', hash: 'SHA-256' } },
 };
 
-/** A Google service-account key: signs JWTs and blobs as the account does. */
 /** `signing`: `'auto'` (WebCrypto where the runtime has it), `'webcrypto'` or `'wasm'`. */
 function signsWithWebCrypto(signing = 'auto') {
   if (!['auto', 'webcrypto', 'wasm'].includes(signing)) throw invalid('signing must be auto, webcrypto or wasm');
@@ -168,6 +167,7 @@ function signsWithWebCrypto(signing = 'auto') {
   return subtle;
 }
 
+/** A Google service-account key: signs JWTs and blobs as the account does. */
 export class ServiceAccountKey {
   #native;
   #signing;
