@@ -23,6 +23,8 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) clippy --locked -p credmint --all-targets -- -D warnings
+	# The emulator and CLI with their own features (aws-lc + rsa), as users build them.
+	$(CARGO) clippy --locked -p credmint-emulator -p credmint-cli --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps -p credmint --all-features
 
 test-rust:

@@ -19,6 +19,12 @@ pub struct Config {
     /// when its key set was last published (start, or the last rotation).
     #[serde(default)]
     pub key_max_age_secs: Option<u64>,
+    /// How long every access token the emulator mints lives, in seconds
+    /// (default 3600, as Google's and IBM's; 1 to 43200): seconds-long refresh
+    /// windows for tests of caches and refresh. `generateAccessToken` keeps
+    /// the lifetime its caller asks for.
+    #[serde(default)]
+    pub access_token_lifetime_secs: Option<u64>,
     /// The service account the metadata server (`/computeMetadata/v1/`) speaks
     /// for, as `default` (default: the first service account).
     #[serde(default)]

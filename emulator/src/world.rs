@@ -105,6 +105,8 @@ pub struct World {
     pub oidc_issuer: String,
     /// `max-age` of the key endpoints' `Cache-Control`, in seconds.
     pub key_max_age_secs: u64,
+    /// Lifetime of minted access tokens, in seconds (1 to 43200).
+    pub access_token_lifetime_secs: i64,
     /// Service accounts.
     pub accounts: Vec<Account>,
     /// Identity providers.
@@ -141,6 +143,12 @@ impl World {
         if key_max_age_secs > MAX_KEY_MAX_AGE_SECS {
             return Err(SetupError::new(format!(
                 "key_max_age_secs must be at most {MAX_KEY_MAX_AGE_SECS} (a year)"
+            )));
+        }
+        let access_token_lifetime_secs = config.access_token_lifetime_secs.unwrap_or(3600);
+        if !(1..=43_200).contains(&access_token_lifetime_secs) {
+            return Err(SetupError::new(format!(
+                "access_token_lifetime_secs of {access_token_lifetime_secs} must be 1 to 43200"
             )));
         }
         let mut accounts = Vec::new();
@@ -239,6 +247,7 @@ impl World {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_OIDC_ISSUER.to_owned()),
             key_max_age_secs,
+            access_token_lifetime_secs: i64::try_from(access_token_lifetime_secs).unwrap_or(3600),
             accounts,
             providers,
             ibm_keys,

@@ -79,6 +79,10 @@ impl Default for Backend {
 }
 
 /// A private key held by one backend, ready to sign.
+// One value per loaded key (in its `SigningKey`): which variant is largest depends
+// on the backends compiled in (aws-lc's is a handle, ring's and RustCrypto's hold
+// the key), and the size of one per key does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum PrivateKeyImpl {
     #[cfg(feature = "aws-lc")]
     AwsLc(aws_lc_backend::PrivateKey),

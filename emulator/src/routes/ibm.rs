@@ -15,7 +15,6 @@ use serde_json::json;
 use std::sync::Arc;
 
 const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
-const TOKEN_SECS: i64 = 3600;
 /// IBM refresh tokens last 30 days.
 const REFRESH_SECS: i64 = 30 * 86_400;
 
@@ -73,6 +72,7 @@ pub async fn token(
 }
 
 fn issue(shared: &Shared, identity: &IbmIdentity, now: i64) -> Response {
+    let lifetime = shared.world.access_token_lifetime_secs;
     let mut claims = Claims::new();
     claims.insert("iam_id", identity.iam_id.as_str());
     claims.insert("id", identity.iam_id.as_str());
@@ -84,7 +84,7 @@ fn issue(shared: &Shared, identity: &IbmIdentity, now: i64) -> Response {
         json!({"bss": identity.account_id, "valid": true}),
     );
     claims.insert("iat", now);
-    claims.insert("exp", now + TOKEN_SECS);
+    claims.insert("exp", now + lifetime);
     claims.insert("iss", IBM_ISSUER);
     claims.insert("grant_type", APIKEY_GRANT);
     claims.insert("scope", "ibm openid");
@@ -115,8 +115,8 @@ fn issue(shared: &Shared, identity: &IbmIdentity, now: i64) -> Response {
         "access_token": access.expose_secret(),
         "refresh_token": refresh,
         "token_type": "Bearer",
-        "expires_in": TOKEN_SECS,
-        "expiration": now + TOKEN_SECS,
+        "expires_in": lifetime,
+        "expiration": now + lifetime,
         "scope": "ibm openid",
     }))
 }

@@ -12,7 +12,7 @@
 //! Only the attached account exists here, as `default` and by email: any other
 //! account is a 404, as on a VM.
 
-use super::oauth::mint;
+use super::oauth::{expires_in, mint};
 use crate::request;
 use crate::server::Shared;
 use crate::world::{Account, World, project_number};
@@ -320,7 +320,7 @@ fn token(shared: &Shared, account: &Account, query: &HashMap<String, String>) ->
     match mint(shared, account.member(), scopes, now) {
         Ok(token) => json_answer(&json!({
             "access_token": token,
-            "expires_in": 3599,
+            "expires_in": expires_in(shared),
             "token_type": "Bearer",
         })),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),

@@ -22,7 +22,6 @@ use std::sync::Arc;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Access tokens live an hour; Google reports one second less.
-const ACCESS_TOKEN_SECS: i64 = 3600;
 const SHORT_LIVED: &str = "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.";
 
 /// `POST /token`.
@@ -157,10 +156,16 @@ pub(crate) fn mint(
     let grant = Grant {
         principal,
         scopes,
-        expires_at: now.as_secs() + ACCESS_TOKEN_SECS,
+        expires_at: now.as_secs() + shared.world.access_token_lifetime_secs,
         nonce,
     };
     Ok(shared.world.minter.mint(&grant))
+}
+
+/// The `expires_in` of a freshly minted token: a second under its lifetime, as
+/// Google answers (3599 for an hour).
+pub(crate) fn expires_in(shared: &Shared) -> i64 {
+    shared.world.access_token_lifetime_secs - 1
 }
 
 /// Google's answer: `{"access_token","expires_in","token_type"}`.
@@ -173,7 +178,7 @@ pub(crate) fn access_token(
     match mint(shared, principal, scopes, now) {
         Ok(token) => reply::ok(&json!({
             "access_token": token,
-            "expires_in": ACCESS_TOKEN_SECS - 1,
+            "expires_in": expires_in(shared),
             "token_type": "Bearer",
         })),
         Err(response) => response,

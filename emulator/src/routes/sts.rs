@@ -2,7 +2,7 @@
 //! federation's token exchange. A subject token signed by a configured
 //! provider's key becomes an access token for the federated principal.
 
-use super::oauth::mint;
+use super::oauth::{expires_in, mint};
 use crate::server::Shared;
 use crate::world::Provider;
 use crate::{reply, request};
@@ -94,7 +94,7 @@ pub async fn exchange(
             "access_token": token,
             "issued_token_type": ACCESS_TOKEN_TYPE,
             "token_type": "Bearer",
-            "expires_in": 3599,
+            "expires_in": expires_in(&shared),
         })),
         Err(response) => response,
     }

@@ -3,7 +3,7 @@
 //! with HTTP Basic, Google's error bodies, and an `id_token` when the user
 //! consented to `openid`. Tokens act as the IAM member `user:EMAIL`.
 
-use super::oauth::mint;
+use super::oauth::{expires_in, mint};
 use crate::reply;
 use crate::request;
 use crate::server::Shared;
@@ -100,7 +100,7 @@ fn issue(shared: &Shared, user: &User, scopes: Vec<String>, now: UnixTime) -> Re
     };
     let mut body = json!({
         "access_token": token,
-        "expires_in": 3599,
+        "expires_in": expires_in(shared),
         "scope": scope,
         "token_type": "Bearer",
     });

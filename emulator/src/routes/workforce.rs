@@ -4,7 +4,7 @@
 //! (RFC 7662). Both authenticate the OAuth client with HTTP Basic (or the
 //! form) and answer errors in STS's OAuth format.
 
-use super::oauth::mint;
+use super::oauth::{expires_in, mint};
 use crate::server::Shared;
 use crate::users::{ClientCheck, WorkforceUser, by_refresh_token, check_client};
 use crate::{reply, request};
@@ -97,7 +97,7 @@ pub async fn oauthtoken(
     match mint(&shared, user.member().to_owned(), user.scopes.clone(), now) {
         Ok(token) => reply::ok(&json!({
             "access_token": token,
-            "expires_in": 3599,
+            "expires_in": expires_in(&shared),
             "token_type": "Bearer",
         })),
         Err(response) => response,
