@@ -54,6 +54,7 @@ pub struct TokenCache<T> {
     refreshing_since: Option<UnixTime>,
     refreshes_started: u64,
     failed_refresh: Option<u64>,
+    refresh_at_override: Option<UnixTime>,
 }
 
 impl<T: Expiring + Clone> TokenCache<T> {
@@ -74,6 +75,7 @@ impl<T: Expiring + Clone> TokenCache<T> {
             refreshing_since: None,
             refreshes_started: 0,
             failed_refresh: None,
+            refresh_at_override: None,
         }
     }
 
@@ -87,6 +89,9 @@ impl<T: Expiring + Clone> TokenCache<T> {
     pub fn refresh_at(&self) -> Option<UnixTime> {
         self.token.as_ref().map(|token| {
             let lifetime = token.lifetime();
+            if let Some(at) = self.refresh_at_override {
+                return at.clamp(lifetime.obtained_at(), lifetime.expires_at());
+            }
             lifetime
                 .refresh_at(self.policy)
                 .saturating_sub(self.jitter_secs)
@@ -149,7 +154,16 @@ impl<T: Expiring + Clone> TokenCache<T> {
         self.token = Some(token);
         self.refreshing_since = None;
         self.failed_refresh = None;
+        self.refresh_at_override = None;
         self.jitter_secs = self.jitter.below(self.max_jitter_secs + 1);
+    }
+
+    /// A refresh through a shared store ended with `token`, to be refreshed
+    /// at `refresh_at` (the time its writer chose, or a soon re-check while
+    /// another process refreshes): no jitter of this cache's own.
+    pub fn complete_until(&mut self, token: T, refresh_at: UnixTime) {
+        self.complete(token);
+        self.refresh_at_override = Some(refresh_at);
     }
 
     /// A refresh failed: another caller may try (the old token stays while valid).

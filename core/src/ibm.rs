@@ -39,6 +39,19 @@ pub struct IbmIam {
 }
 
 impl IbmIam {
+    /// What makes this API key's tokens interchangeable (see [`crate::shared_cache`]):
+    /// the key is the only identity, so its digest enters the keyed name.
+    pub(crate) fn describe_for_cache(
+        &self,
+        api_key: &SecretString,
+        d: &mut crate::shared_cache::Description,
+    ) {
+        d.field("token_url", &self.token_url);
+        d.secret("api_key", api_key);
+        d.optional("client_id", self.client.as_ref().map(|(id, _)| id.as_str()));
+        d.list("iam_scopes", &self.scopes);
+    }
+
     /// The production endpoint, no client credentials, no scope.
     pub fn new() -> Self {
         IbmIam {

@@ -74,6 +74,7 @@ mod remote;
 mod remote_keyset;
 mod retry;
 mod secret;
+pub mod shared_cache;
 mod sign;
 mod time;
 mod token;
@@ -118,6 +119,10 @@ pub use output::FlowOutput;
 pub use remote_keyset::{FetchedKeys, KeyDecision, KeySetPolicy, OidcDiscovery, RemoteKeySet};
 pub use retry::{Jitter, RetryPolicy};
 pub use secret::SecretString;
+pub use shared_cache::{
+    CacheKey, CacheSecret, SharedCache, SharedCacheOptions, SharedEntry, SharedOutcome,
+    SharedRefresh, SharedStep, TokenOrigin, TokenPurpose,
+};
 pub use sign::{
     DEFAULT_JWT_LIFETIME_SECS, MAX_JWT_LIFETIME_SECS, SignedBlob, SignedJwt, prepare_jwt_claims,
 };

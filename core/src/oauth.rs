@@ -84,6 +84,14 @@ pub struct ClientCredentials {
 }
 
 impl ClientCredentials {
+    /// What makes this client's tokens interchangeable (see
+    /// [`crate::shared_cache`]); its secret is left out, so rotating it keeps the name.
+    pub(crate) fn describe_for_cache(&self, d: &mut crate::shared_cache::Description) {
+        d.field("token_endpoint", self.token_endpoint.as_str());
+        d.field("client_id", &self.client_id);
+        d.list("client_scopes", &self.scopes);
+    }
+
     /// A client of `token_endpoint` (no scopes, Basic authentication).
     pub fn new(
         token_endpoint: Endpoint,

@@ -127,6 +127,14 @@ impl IdToken {
         Ok(IdToken { token, lifetime })
     }
 
+    /// An ID token whose lifetime is already known (read back from a shared cache).
+    pub(crate) fn with_lifetime(token: SecretString, lifetime: TokenLifetime) -> Result<Self> {
+        if token.is_empty() {
+            return Err(Error::invalid_argument("ID token is empty"));
+        }
+        Ok(IdToken { token, lifetime })
+    }
+
     /// The compact JWT.
     pub fn token(&self) -> &SecretString {
         &self.token

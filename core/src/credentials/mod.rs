@@ -20,6 +20,7 @@
 //! ```
 
 mod adc;
+mod cache_identity;
 mod document;
 mod options;
 

@@ -188,3 +188,59 @@ impl PublicKeyImpl {
         }
     }
 }
+
+/// AES-256-GCM sealing with the build's default backend: shared-cache entries
+/// ([`crate::shared_cache`]). The 12-byte nonce must never repeat under one key.
+pub(crate) fn aes256gcm_seal(
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    aes256gcm_seal_with(Backend::default(), key, nonce, aad, plaintext)
+}
+
+/// The plaintext of an AES-256-GCM `sealed` value, or `None` if it does not
+/// authenticate under `key`, `nonce` and `aad`.
+pub(crate) fn aes256gcm_open(
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Option<Vec<u8>> {
+    aes256gcm_open_with(Backend::default(), key, nonce, aad, sealed)
+}
+
+pub(crate) fn aes256gcm_seal_with(
+    backend: Backend,
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    match backend {
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => aws_lc_backend::aes256gcm_seal(key, nonce, aad, plaintext),
+        #[cfg(feature = "ring")]
+        Backend::Ring => ring_backend::aes256gcm_seal(key, nonce, aad, plaintext),
+        #[cfg(feature = "rsa")]
+        Backend::RustCrypto => rust_backend::aes256gcm_seal(key, nonce, aad, plaintext),
+    }
+}
+
+pub(crate) fn aes256gcm_open_with(
+    backend: Backend,
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Option<Vec<u8>> {
+    match backend {
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => aws_lc_backend::aes256gcm_open(key, nonce, aad, sealed),
+        #[cfg(feature = "ring")]
+        Backend::Ring => ring_backend::aes256gcm_open(key, nonce, aad, sealed),
+        #[cfg(feature = "rsa")]
+        Backend::RustCrypto => rust_backend::aes256gcm_open(key, nonce, aad, sealed),
+    }
+}

@@ -86,3 +86,44 @@ impl EcPublicKey {
         self.key.verify(message, sig).is_ok()
     }
 }
+
+/// AES-256-GCM: `plaintext` sealed under `key` and `nonce`, the tag appended.
+pub(crate) fn aes256gcm_seal(
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let key = UnboundKey::new(&AES_256_GCM, key)
+        .map(LessSafeKey::new)
+        .map_err(|_| Error::invalid_argument("AES-256-GCM key rejected"))?;
+    let mut sealed = plaintext.to_vec();
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad),
+        &mut sealed,
+    )
+    .map_err(|_| Error::invalid_argument("AES-256-GCM sealing failed"))?;
+    Ok(sealed)
+}
+
+/// AES-256-GCM: the plaintext of `sealed` (ciphertext and tag), or `None` if it does not authenticate.
+pub(crate) fn aes256gcm_open(
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Option<Vec<u8>> {
+    use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).ok()?);
+    let mut buffer = sealed.to_vec();
+    let plain = key
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut buffer,
+        )
+        .ok()?;
+    Some(plain.to_vec())
+}

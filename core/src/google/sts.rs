@@ -226,6 +226,34 @@ fn is_workforce_audience(audience: &str) -> bool {
 }
 
 impl ExternalAccount {
+    /// What makes this workload's tokens interchangeable (see
+    /// [`crate::shared_cache`]): the pool, the token source (never its
+    /// headers, which may carry secrets) and the impersonated account.
+    pub(crate) fn describe_for_cache(&self, d: &mut crate::shared_cache::Description) {
+        d.field("audience", &self.audience);
+        d.field("subject_token_type", &self.subject_token_type);
+        d.field("token_url", self.token_url.as_str());
+        d.optional("impersonation_url", self.impersonation_url.as_deref());
+        d.field(
+            "impersonation_lifetime",
+            &self.impersonation_lifetime.as_secs().to_string(),
+        );
+        match &self.source {
+            CredentialSource::File { path, .. } => d.field("source_file", path),
+            CredentialSource::Url { url, .. } => d.field("source_url", url),
+            CredentialSource::Executable { command, .. } => d.field("source_command", command),
+            CredentialSource::Aws {
+                verification_url, ..
+            } => d.field("source_aws", verification_url),
+        }
+        d.optional(
+            "workforce_pool_user_project",
+            self.workforce_pool_user_project.as_deref(),
+        );
+        d.optional("client_id", self.client.as_ref().map(|(id, _)| id.as_str()));
+        d.list("account_scopes", &self.scopes);
+    }
+
     /// Parses an `external_account` credential file.
     pub fn from_json(text: &str) -> Result<Self> {
         if text.len() > MAX_FILE_SIZE {

@@ -39,6 +39,14 @@ pub struct AuthorizedUser {
 }
 
 impl AuthorizedUser {
+    /// What makes this person's tokens interchangeable (see [`crate::shared_cache`]).
+    pub(crate) fn describe_for_cache(&self, d: &mut crate::shared_cache::Description) {
+        d.field("token_uri", self.token_uri.as_str());
+        d.field("client_id", &self.client_id);
+        d.secret("refresh_token", &self.refresh_token);
+        d.list("user_scopes", &self.scopes);
+    }
+
     /// A refresh token of `client_id`, redeemed at `token_uri`.
     pub fn new(
         token_uri: Endpoint,
@@ -113,6 +121,14 @@ pub struct WorkforceUser {
 }
 
 impl WorkforceUser {
+    /// What makes this user's tokens interchangeable (see [`crate::shared_cache`]).
+    pub(crate) fn describe_for_cache(&self, d: &mut crate::shared_cache::Description) {
+        d.field("token_url", self.token_url.as_str());
+        d.optional("audience", self.audience.as_deref());
+        d.field("client_id", &self.client_id);
+        d.secret("refresh_token", &self.refresh_token);
+    }
+
     /// A refresh token of `client_id` for the pool provider `audience`, redeemed at `token_url`.
     pub fn new(
         token_url: Endpoint,
