@@ -24,7 +24,8 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/requirements.txt "$stamp"; then
 fi
 
 # Debian packages: Node.js and headless Chromium for the npm package's tests;
-# a JDK, JNA, JUnit 4 and Gson for the Kotlin tests.
+# a JDK, JNA, JUnit 4 and Gson for the Kotlin tests; redis-server for the
+# shared token store's tests (started by the tests themselves on a free port).
 packages=()
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
@@ -32,6 +33,7 @@ command -v javac >/dev/null 2>&1 || packages+=(default-jdk-headless)
 [ -f /usr/share/java/jna.jar ] || packages+=(libjna-java)
 [ -f /usr/share/java/junit4.jar ] || packages+=(junit4)
 [ -f /usr/share/java/gson.jar ] || packages+=(libgoogle-gson-java)
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >/dev/null \

@@ -84,6 +84,14 @@ impl TokenCache {
         Ok(())
     }
 
+    /// A refresh through a shared store ended with `token`, due again at `refresh_at`.
+    fn complete_until(&self, token: &Bound<'_, PyAny>, refresh_at: i64) -> PyResult<()> {
+        let token = from_object(token)?;
+        self.cache()
+            .complete_until(token, UnixTime::from_secs(refresh_at));
+        Ok(())
+    }
+
     /// The chosen caller's refresh failed; another caller may try.
     fn fail(&self) {
         self.cache().fail();

@@ -8,6 +8,7 @@ mod credentials;
 mod errors;
 mod flows;
 mod keys;
+mod shared;
 mod tokens;
 mod verifier;
 
@@ -22,6 +23,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<tokens::IdToken>()?;
     module.add_class::<conversation::Conversation>()?;
     module.add_class::<cache::TokenCache>()?;
+    module.add_class::<shared::SharedCache>()?;
+    module.add_class::<shared::SharedRefresh>()?;
     module.add_class::<flows::ExternalAccount>()?;
     module.add_class::<credentials::Credentials>()?;
     module.add_class::<credentials::DefaultCredentials>()?;

@@ -170,6 +170,42 @@ fn the_first_caller_refreshes_and_the_rest_read() {
 }
 
 #[test]
+fn a_lease_taken_just_after_another_holder_wrote_refreshes_nothing() {
+    let creds = creds("key-l");
+    let cache = cache(&creds, SharedCacheOptions::default());
+    let now = UnixTime::from_secs(1_700_000_000);
+    // The other holder's entry, written after our first read missed.
+    let mut other = Store::default();
+    let mut t = 1_700_000_000_000;
+    let _ = drive(&cache, &mut other, &mut t, None, &mut |at| {
+        Some(token("theirs", at, 3600))
+    });
+    let written = other.live(cache.key().entry(), t).unwrap();
+    let mut refresh = cache.refresh(now, None);
+    assert!(matches!(refresh.poll(now).unwrap(), SharedStep::Get { .. }));
+    refresh.feed_value(None).unwrap();
+    assert!(matches!(
+        refresh.poll(now).unwrap(),
+        SharedStep::SetIfAbsent { .. }
+    ));
+    refresh.feed_set(true).unwrap();
+    assert!(matches!(refresh.poll(now).unwrap(), SharedStep::Get { .. }));
+    refresh.feed_value(Some(&written)).unwrap();
+    assert!(
+        matches!(
+            refresh.poll(now).unwrap(),
+            SharedStep::DeleteIfEquals { .. }
+        ),
+        "the lease is given back"
+    );
+    refresh.feed_ok().unwrap();
+    let SharedStep::Done(outcome) = refresh.poll(now).unwrap() else {
+        panic!("not done")
+    };
+    assert_eq!(expect_token(&outcome).1, TokenOrigin::Store);
+}
+
+#[test]
 fn a_caller_with_a_valid_token_does_not_wait_for_the_lease_holder() {
     let creds = creds("key-b");
     let cache = cache(&creds, SharedCacheOptions::default());
@@ -510,6 +546,11 @@ fn steps_must_be_answered_in_order() {
         SharedStep::SetIfAbsent { .. }
     ));
     refresh.feed_set(true).unwrap();
+    assert!(
+        matches!(refresh.poll(now).unwrap(), SharedStep::Get { .. }),
+        "read again under the lease"
+    );
+    refresh.feed_value(None).unwrap();
     assert_eq!(refresh.poll(now).unwrap(), SharedStep::Refresh);
     let id = credmint::IdToken::from_jwt(
         SecretString::from("eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE3MDAwMDM2MDB9.c2ln".to_owned()),

@@ -19,6 +19,7 @@ from ._credentials import (
 from ._default import DocumentCredentials, default, load_credentials_from_file
 from ._keys import KeySet, ServiceAccountKey, SignedBlob, SignedJwt, verify
 from ._native import __version__
+from ._shared import MemoryTokenStore, RedisTokenStore
 from ._tokens import AccessToken, IdToken
 from ._verifiers import (
     TokenVerifier,
@@ -78,6 +79,8 @@ __all__ = [
     "verify_oidc_token_async",
     "AccessToken",
     "IdToken",
+    "MemoryTokenStore",
+    "RedisTokenStore",
     "Credentials",
     "DocumentCredentials",
     "default",

@@ -37,23 +37,39 @@ class _Cached:
     notes which refresh it waits for; if that refresh fails, the core says so
     and the caller gets that refresh's error instead of starting another."""
 
-    def __init__(self, cache: Any, conversation: Callable[[], Any]) -> None:
-        """``cache`` is a native ``TokenCache``, or the name of its refresh policy."""
+    def __init__(self, cache: Any, conversation: Callable[[], Any], shared: Any = None) -> None:
+        """``cache`` is a native ``TokenCache``, or the name of its refresh
+        policy; ``shared``, a ``SharedTokens`` the chosen caller refreshes through."""
         import threading
 
         self._cache = _native.TokenCache(cache) if isinstance(cache, str) else cache
         self._conversation = conversation
+        self._shared = shared
         self._refreshed = threading.Condition()
         self._failure: Optional[Exception] = None
 
-    def _settle(self, fresh: Any, failure: Optional[BaseException] = None) -> None:
+    def _settle(self, fresh: Any, failure: Optional[BaseException] = None, until: Optional[int] = None) -> None:
         with self._refreshed:
             if fresh is None:
                 self._failure = failure if isinstance(failure, Exception) else None
                 self._cache.fail()
-            else:
+            elif until is None:
                 self._cache.complete(fresh)
+            else:
+                self._cache.complete_until(fresh, until)
             self._refreshed.notify_all()
+
+    def _refill(self, current: Any, transport: Any) -> Tuple[Any, Optional[int]]:
+        if self._shared is None:
+            return drive(self._conversation(), transport), None
+        result: Tuple[Any, Optional[int]] = self._shared.refresh(current, self._conversation, transport)
+        return result
+
+    async def _refill_async(self, current: Any, transport: Any) -> Tuple[Any, Optional[int]]:
+        if self._shared is None:
+            return await drive_async(self._conversation(), transport), None
+        result: Tuple[Any, Optional[int]] = await self._shared.refresh_async(current, self._conversation, transport)
+        return result
 
     def _lookup(self, waited_for: Optional[int]) -> Tuple[str, Any]:
         if waited_for is None:
@@ -85,13 +101,13 @@ class _Cached:
                     self._refreshed.wait(_WAIT_SECONDS)
                 continue
             try:
-                fresh = drive(self._conversation(), transport)
+                fresh, until = self._refill(token if kind == "refresh" else None, transport)
             except BaseException as failure:
                 self._settle(None, failure)
                 if kind == "refresh":
                     return token  # still valid; the next caller retries the refresh
                 raise
-            self._settle(fresh)
+            self._settle(fresh, until=until)
             return fresh
 
     async def get_async(self, transport: Any) -> Any:
@@ -110,13 +126,13 @@ class _Cached:
                 await asyncio.sleep(_WAIT_SECONDS)
                 continue
             try:
-                fresh = await drive_async(self._conversation(), transport)
+                fresh, until = await self._refill_async(token if kind == "refresh" else None, transport)
             except BaseException as failure:
                 self._settle(None, failure)
                 if kind == "refresh":
                     return token
                 raise
-            self._settle(fresh)
+            self._settle(fresh, until=until)
             return fresh
 
     def invalidate(self) -> None:
@@ -181,11 +197,17 @@ class Credentials(abc.ABC):
 class _IdTokens:
     """ID tokens cached per (audience, include_email)."""
 
-    def __init__(self, make: Callable[[str, bool], Callable[[], Any]], new_cache: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        make: Callable[[str, bool], Callable[[], Any]],
+        new_cache: Callable[[], Any],
+        shared: Optional[Callable[[str], Any]] = None,
+    ) -> None:
         import threading
 
         self._make = make
         self._new_cache = new_cache
+        self._shared = shared
         self._caches: Dict[Any, _Cached] = {}
         self._lock = threading.Lock()
 
@@ -194,7 +216,8 @@ class _IdTokens:
         with self._lock:
             cached = self._caches.get(key)
             if cached is None:
-                cached = self._caches[key] = _Cached(self._new_cache(), self._make(audience, include_email))
+                shared = None if self._shared is None else self._shared(audience)
+                cached = self._caches[key] = _Cached(self._new_cache(), self._make(audience, include_email), shared)
             return cached
 
 
@@ -261,6 +284,24 @@ class DocumentCredentials(Credentials):
 
     def _access_conversation(self) -> Any:
         return self._native_credentials.access_token()
+
+    def with_token_store(self, store: Any) -> DocumentCredentials:
+        """These credentials with their tokens shared through ``store``
+        (``RedisTokenStore``, ``MemoryTokenStore`` or your own): one refresh
+        per refresh window for every process using the same store and secret.
+        Tokens are read from the store only when this process's own copy is
+        due, and if the store fails this process refreshes by itself."""
+        import copy
+
+        from ._shared import SharedTokens
+
+        native = self._native_credentials
+        shared = copy.copy(self)
+        shared._access = _Cached(self._new_cache(), shared._access_conversation, SharedTokens(store, native, None))
+        shared._id_tokens = _IdTokens(
+            shared._id_conversation, self._new_cache, lambda audience: SharedTokens(store, native, audience)
+        )
+        return shared
 
     def _id_conversation(self, audience: str, include_email: bool) -> Callable[[], Any]:
         return lambda: self._native_credentials.id_token(audience)

@@ -1,5 +1,6 @@
 //! One refresh through a shared store: read the entry; if it is missing or
-//! due, take the lease, refresh, write, release; if another process holds the
+//! due, take the lease, read again (the last holder may have just written),
+//! refresh, write, release; if another process holds the
 //! lease, use a still-valid token or wait a bounded time and read again.
 //!
 //! The host answers store steps with its store (Redis, a Durable Object's
@@ -259,10 +260,20 @@ impl SharedRefresh {
             )
         });
         self.next = match stored {
-            Some(entry) if self.now < entry.refresh_at => Next::Done(SharedOutcome::Token {
-                entry,
-                source: TokenOrigin::Store,
-            }),
+            Some(entry) if self.now < entry.refresh_at => {
+                let outcome = SharedOutcome::Token {
+                    entry,
+                    source: TokenOrigin::Store,
+                };
+                // Read again under the lease: the previous holder wrote
+                // between our first read and our lease. Give the lease back.
+                if self.holding {
+                    Next::Release(outcome)
+                } else {
+                    Next::Done(outcome)
+                }
+            }
+            _ if self.holding => Next::Refresh,
             Some(entry) => {
                 // Due but valid: keep the later-expiring of it and our own.
                 let ours = self.current.as_ref().map(|t| t.lifetime().expires_at());
@@ -291,7 +302,9 @@ impl SharedRefresh {
         self.expecting(Expect::Set)?;
         self.holding = stored;
         self.next = if stored {
-            Next::Refresh
+            // Read once more under the lease before refreshing: another
+            // holder may have written and released since our first read.
+            Next::Read
         } else if let Some(token) = self.valid_current() {
             let recheck = self.now.saturating_add(self.options.recheck_secs);
             let refresh_at = recheck.min(token.lifetime().expires_at());
