@@ -6,6 +6,9 @@
 import * as native from './credmint_wasm.js';
 import { CredmintError } from './errors.js';
 import { host } from './host.js';
+import { SharedTokens } from './shared.js';
+
+export { DurableObjectTokenStore, MemoryTokenStore } from './shared.js';
 
 export { CredmintError };
 
@@ -499,10 +502,18 @@ class Cached {
   #inflight = null;
   #failure = null; // the error of the last refresh that failed, for its waiters
   #refresh;
+  #shared; // a SharedTokens the chosen caller refreshes through, or null
 
-  constructor(policy, refresh) {
+  constructor(policy, refresh, shared = null) {
     this.#cache = new native.TokenCache(policy);
     this.#refresh = refresh;
+    this.#shared = shared;
+  }
+
+  /** `[token, refreshAt or null]`: through the shared store if there is one. */
+  async #refill(current) {
+    if (!this.#shared) return [await this.#refresh(), null];
+    return this.#shared.refresh(current, this.#refresh);
   }
 
   async get(complete) {
@@ -518,11 +529,11 @@ class Cached {
         await (this.#inflight?.catch(() => {}) ?? new Promise((resolve) => setTimeout(resolve, 20)));
         continue;
       }
-      const refresh = (async () => this.#refresh())(); // a throw, too, is this refresh's failure
+      const refresh = this.#refill(kind === 'refresh' ? token : null); // a throw, too, is this refresh's failure
       this.#inflight = refresh;
       try {
-        const fresh = await refresh;
-        complete(this.#cache, fresh);
+        const [fresh, until] = await refresh;
+        complete(this.#cache, fresh, until);
         return fresh;
       } catch (error) {
         this.#failure = error;
@@ -540,8 +551,8 @@ class Cached {
   }
 }
 
-const completeAccess = (cache, token) => cache.completeAccess(token);
-const completeId = (cache, token) => cache.completeId(token);
+const completeAccess = (cache, token, until) => (until === null ? cache.completeAccess(token) : cache.completeAccessUntil(token, until));
+const completeId = (cache, token, until) => (until === null ? cache.completeId(token) : cache.completeIdUntil(token, until));
 
 /**
  * The core's overrides (`CredentialOptions`) as JSON: the package's camelCase
@@ -568,9 +579,9 @@ export class Credentials {
   #fetch;
 
   /** @internal `policy`: the core's refresh policy name for these credentials' tokens. */
-  constructor({ fetch, policy }) {
+  constructor({ fetch, policy, shared = null }) {
     this.#fetch = fetch ?? globalFetch;
-    this.#access = new Cached(policy, () => this.fetchAccessToken());
+    this.#access = new Cached(policy, () => this.fetchAccessToken(), shared);
   }
 
   /**
@@ -625,16 +636,19 @@ class IdTokens {
   #policy;
   #make;
 
-  constructor(policy, make) {
+  #shared;
+
+  constructor(policy, make, shared = null) {
     this.#policy = policy;
     this.#make = make;
+    this.#shared = shared;
   }
 
   async get(audience, includeEmail) {
     const key = `${includeEmail ? 1 : 0}:${audience}`;
     let cached = this.#caches.get(key);
     if (!cached) {
-      cached = new Cached(this.#policy, () => this.#make(audience, includeEmail));
+      cached = new Cached(this.#policy, () => this.#make(audience, includeEmail), this.#shared?.(audience) ?? null);
       this.#caches.set(key, cached);
     }
     return idToken(await cached.get(completeId));
@@ -661,13 +675,29 @@ export class DocumentCredentials extends Credentials {
   #ids;
 
   /** @internal Use `Credentials.fromJson`, `Credentials.fromFile` or `defaultCredentials()`. */
-  constructor(nativeCredentials, { fetch, sign } = {}) {
+  constructor(nativeCredentials, { fetch, sign, store } = {}) {
     if (!(nativeCredentials instanceof native.Credentials)) throw invalid('use Credentials.fromJson or Credentials.fromFile');
-    super({ fetch, policy: nativeCredentials.refreshPolicy });
+    const shared = store ? (audience) => new SharedTokens(store, nativeCredentials, audience) : null;
+    super({ fetch, policy: nativeCredentials.refreshPolicy, shared: shared?.(null) ?? null });
     this.#native = nativeCredentials;
     this.#sign = sign;
+    this.#fetchOption = fetch;
     this.#ids = new IdTokens(nativeCredentials.refreshPolicy,
-      (audience) => this.drive(this.#native.idToken(audience), this.#sign));
+      (audience) => this.drive(this.#native.idToken(audience), this.#sign), shared);
+  }
+
+  #fetchOption;
+
+  /**
+   * These credentials with their tokens shared through `store`
+   * (`DurableObjectTokenStore`, `MemoryTokenStore` or your own with
+   * `get` / `setIfAbsent` / `set` / `deleteIfEquals`, a `secret` and `options`):
+   * one refresh per window for everything using the same store and secret.
+   * The store is read only when this isolate's own token is due; if it fails,
+   * this isolate refreshes by itself.
+   */
+  withTokenStore(store) {
+    return new DocumentCredentials(this.#native, { fetch: this.#fetchOption, sign: this.#sign, store });
   }
 
   /** The document's `type`. */
@@ -787,6 +817,11 @@ function externalAccountDocument(config, { scopes }) {
 
 /** Workload identity federation: a subject token from a URL or a supplier, exchanged at STS. */
 export class ExternalAccountCredentials extends DocumentCredentials {
+  /** Not for federated credentials: their subject token is this host's to fetch. */
+  withTokenStore() {
+    throw new CredmintError('external_account credentials cannot share tokens through a store yet', 'not_supported', undefined, false);
+  }
+
   #account;
   #supplier;
 

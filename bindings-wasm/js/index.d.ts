@@ -180,7 +180,84 @@ export class DocumentCredentials extends Credentials {
   readonly serviceAccountEmail: string | undefined;
   /** `not_supported` for kinds without ID tokens (a person's credentials, IBM, OAuth clients, federation). */
   getIdToken(audience: string, options?: { includeEmail?: boolean }): Promise<IdToken>;
+  /**
+   * These credentials with their tokens shared through `store`: one refresh per
+   * window for every isolate or process using the same store and secret. The
+   * store is read only when this isolate's token is due; if it fails, this
+   * isolate refreshes by itself. `not_supported` for `external_account`.
+   */
+  withTokenStore(store: TokenStore): DocumentCredentials;
 }
+
+/** The core's timing of shared refreshes (every field optional, each bounded by the core). */
+export interface SharedCacheOptions {
+  leaseMillis?: number; maxWaitMillis?: number; pollMillis?: number; storeTimeoutMillis?: number;
+  recheckSecs?: number; keyPrefix?: string;
+}
+
+/**
+ * A shared store: keys, values and expiries are the core's; each call is
+ * abandoned after `timeoutMs` (the core's) and counted as the store being down.
+ * `secret`: the application's cache secret, base64 of 32 bytes or more, or the bytes.
+ */
+export interface TokenStore {
+  readonly secret: string | Uint8Array;
+  readonly options?: SharedCacheOptions;
+  get(key: string, timeoutMs: number): Promise<string | null>;
+  setIfAbsent(key: string, value: string, ttlMs: number, timeoutMs: number): Promise<boolean>;
+  set(key: string, value: string, ttlMs: number, timeoutMs: number): Promise<void>;
+  deleteIfEquals(key: string, value: string, timeoutMs: number): Promise<void>;
+}
+
+/** Keys with expiry in this isolate's memory (tests; several credentials objects of one isolate). */
+export class MemoryTokenStore implements TokenStore {
+  constructor(options: { secret: string | Uint8Array } & SharedCacheOptions);
+  readonly secret: string | Uint8Array;
+  readonly options: SharedCacheOptions;
+  get(key: string, timeoutMs: number): Promise<string | null>;
+  setIfAbsent(key: string, value: string, ttlMs: number, timeoutMs: number): Promise<boolean>;
+  set(key: string, value: string, ttlMs: number, timeoutMs: number): Promise<void>;
+  deleteIfEquals(key: string, value: string, timeoutMs: number): Promise<void>;
+}
+
+/** Minimal shape of a Durable Object's `state.storage`. */
+export interface DurableObjectStorageLike {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<boolean>;
+}
+
+/** A Durable Object's storage as the store (strongly consistent: one refresh per window). */
+export class DurableObjectTokenStore implements TokenStore {
+  constructor(storage: DurableObjectStorageLike, options: { secret: string | Uint8Array } & SharedCacheOptions);
+  readonly secret: string | Uint8Array;
+  readonly options: SharedCacheOptions;
+  get(key: string, timeoutMs: number): Promise<string | null>;
+  setIfAbsent(key: string, value: string, ttlMs: number, timeoutMs: number): Promise<boolean>;
+  set(key: string, value: string, ttlMs: number, timeoutMs: number): Promise<void>;
+  deleteIfEquals(key: string, value: string, timeoutMs: number): Promise<void>;
+}
+
+/**
+ * (Workers) A Durable Object class serving one credential's tokens to every
+ * isolate: export it (or a subclass overriding `credentials`) and bind it as a
+ * Durable Object namespace. Defaults: `env.CREDMINT_CREDENTIALS` (a credential
+ * document) and `env.CREDMINT_CACHE_SECRET` (base64).
+ */
+export class TokenCacheObject {
+  constructor(state: { storage: DurableObjectStorageLike }, env: Record<string, unknown>);
+  credentials(env: Record<string, unknown>): DocumentCredentials;
+  fetch(request: Request): Promise<Response>;
+}
+
+/** Minimal shape of a Durable Object namespace binding. */
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: unknown): { fetch(input: string): Promise<Response> };
+}
+
+/** (Workers) A token from the `TokenCacheObject` named `name` (default `credmint`): an access token, or an ID token for `audience`. */
+export function tokenFromDurableObject(namespace: DurableObjectNamespaceLike, options?: { name?: string; audience?: string }): Promise<AccessToken>;
 
 /**
  * Application Default Credentials (Node and Deno): `GOOGLE_APPLICATION_CREDENTIALS`,

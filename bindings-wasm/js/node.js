@@ -39,3 +39,4 @@ host.runExecutable = (program, args, env, timeoutMillis) => new Promise((resolve
 });
 
 export * from './api.js';
+export { TokenCacheObject, tokenFromDurableObject } from './durable.js';

@@ -29,3 +29,4 @@ if (deno?.readFile) {
 }
 
 export * from './api.js';
+export { TokenCacheObject, tokenFromDurableObject } from './durable.js';

@@ -8,3 +8,4 @@ initSync({ module: wasmModule });
 setErrorClass(CredmintError);
 
 export * from './api.js';
+export { TokenCacheObject, tokenFromDurableObject } from './durable.js';

@@ -73,6 +73,28 @@ impl TokenCache {
         self.inner.complete(AnyToken::Id(token.inner.clone()));
     }
 
+    /// A refresh through a shared store ended with an access token, due again at `refresh_at`.
+    #[wasm_bindgen(js_name = completeAccessUntil)]
+    pub fn complete_access_until(
+        &mut self,
+        token: &AccessToken,
+        refresh_at: f64,
+    ) -> Result<(), JsValue> {
+        let at = now_of(refresh_at)?;
+        self.inner
+            .complete_until(AnyToken::Access(token.inner.clone()), at);
+        Ok(())
+    }
+
+    /// A refresh through a shared store ended with an ID token, due again at `refresh_at`.
+    #[wasm_bindgen(js_name = completeIdUntil)]
+    pub fn complete_id_until(&mut self, token: &IdToken, refresh_at: f64) -> Result<(), JsValue> {
+        let at = now_of(refresh_at)?;
+        self.inner
+            .complete_until(AnyToken::Id(token.inner.clone()), at);
+        Ok(())
+    }
+
     /// The chosen caller's refresh failed.
     pub fn fail(&mut self) {
         self.inner.fail();

@@ -37,6 +37,13 @@ pub struct Credentials {
     inner: CoreCredentials,
 }
 
+impl Credentials {
+    /// The core credentials, for the shared cache's key.
+    pub(crate) fn core(&self) -> &CoreCredentials {
+        &self.inner
+    }
+}
+
 #[wasm_bindgen]
 impl Credentials {
     /// Reads a credential document; `options_json` is the core's `CredentialOptions`.

@@ -24,10 +24,17 @@ export function vectorText(reference) {
 }
 
 /** `credmint serve --port 0 --keys-dir DIR` as a child process. */
-export async function startEmulator() {
+/** `credmint serve` on a free port; `lifetime`: seconds every token it mints lives (default 3600). */
+export async function startEmulator({ lifetime } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'credmint-js-'));
   const binary = process.env.CREDMINT_BIN ?? new URL('target/debug/credmint', ROOT).pathname;
-  const child = spawn(binary, ['serve', '--port', '0', '--keys-dir', join(dir, 'keys')], {
+  const config = [];
+  if (lifetime !== undefined) {
+    const example = readFileSync(new URL('emulator/examples/emulator.toml', ROOT), 'utf8');
+    writeFileSync(join(dir, 'emulator.toml'), `access_token_lifetime_secs = ${lifetime}\n${example}`);
+    config.push('--config', join(dir, 'emulator.toml'));
+  }
+  const child = spawn(binary, ['serve', '--port', '0', '--keys-dir', join(dir, 'keys'), ...config], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -37,6 +44,11 @@ export async function startEmulator() {
   });
   return {
     base,
+    /** How many requests each route has had (`GET /_emulator/stats`). */
+    async requests(route) {
+      const { requests } = await (await fetch(`${base}/_emulator/stats`)).json();
+      return requests[route] ?? 0;
+    },
     keyFile: (email) => readFileSync(join(dir, 'keys', `${email}.json`), 'utf8'),
     keyPath: (name) => join(dir, 'keys', name),
     async stop() {
@@ -48,9 +60,9 @@ export async function startEmulator() {
   };
 }
 
-const PACKAGE = new URL('../', import.meta.url).pathname;
+export const PACKAGE = new URL('../', import.meta.url).pathname;
 
-const freePort = () => new Promise((resolve) => {
+export const freePort = () => new Promise((resolve) => {
   const server = createServer();
   server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
 });
@@ -58,9 +70,10 @@ const freePort = () => new Promise((resolve) => {
 // The modules beside a Worker: the npm package as users install it, jose's
 // WebCrypto build (for the side-by-side benchmark, imported as ./jose/index.js),
 // or nothing (the bare-WebCrypto floor).
-const PACKAGE_MODULES = [
+export const PACKAGE_MODULES = [
   ['credmint', 'esModule', 'dist/workerd.js'], ['api.js', 'esModule', 'dist/api.js'],
   ['errors.js', 'esModule', 'dist/errors.js'], ['host.js', 'esModule', 'dist/host.js'],
+  ['shared.js', 'esModule', 'dist/shared.js'], ['durable.js', 'esModule', 'dist/durable.js'],
   ['credmint_wasm.js', 'esModule', 'dist/credmint_wasm.js'], ['credmint_wasm_bg.wasm', 'wasm', 'dist/credmint_wasm_bg.wasm'],
 ];
 function joseModules() {

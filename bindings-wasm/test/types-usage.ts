@@ -3,7 +3,8 @@
 import {
   ClientCredentials, Credentials, CredmintError, DocumentCredentials, ImpersonatedCredentials, KeySet,
   ServiceAccountCredentials, ServiceAccountKey, defaultCredentials, listCredentials, verify, verifyAsync,
-  type AccessToken, type Claims, type CredentialKind, type ErrorCode,
+  MemoryTokenStore, DurableObjectTokenStore, TokenCacheObject, tokenFromDurableObject,
+  type AccessToken, type Claims, type CredentialKind, type ErrorCode, type DurableObjectStorageLike, type DurableObjectNamespaceLike,
 } from 'credmint';
 
 export async function mint(keyJson: string): Promise<Date> {
@@ -50,4 +51,16 @@ export async function adc(secret: string): Promise<[CredentialKind, string | und
   const email: string | undefined = fromSecret.serviceAccountEmail;
   void id; void email; void (await credentials.getAccessToken());
   return [credentials.kind, projectId ?? fromSecret.quotaProjectId ?? fromSecret.universeDomain];
+}
+
+export async function shared(secret: string, storage: DurableObjectStorageLike, ns: DurableObjectNamespaceLike): Promise<number> {
+  const memory = new MemoryTokenStore({ secret, leaseMillis: 5000 });
+  const creds = Credentials.fromJson(secret).withTokenStore(memory);
+  const durable = Credentials.fromJson(secret).withTokenStore(new DurableObjectTokenStore(storage, { secret }));
+  class Tokens extends TokenCacheObject {
+    credentials(): DocumentCredentials { return Credentials.fromJson(secret); }
+  }
+  void Tokens;
+  const fromObject: AccessToken = await tokenFromDurableObject(ns, { audience: 'https://svc.example' });
+  return (await creds.getAccessToken()).expiresAt.getTime() + (await durable.getAccessToken()).token.length + fromObject.token.length;
 }

@@ -189,29 +189,32 @@ impl PublicKeyImpl {
     }
 }
 
-/// AES-256-GCM sealing with the build's default backend: shared-cache entries
-/// ([`crate::shared_cache`]). The 12-byte nonce must never repeat under one key.
-pub(crate) fn aes256gcm_seal(
+/// ChaCha20-Poly1305 (RFC 8439) sealing with the build's default backend:
+/// shared-cache entries ([`crate::shared_cache`]). Chosen over AES-GCM because
+/// its software implementation is small and constant-time, which matters in the
+/// WebAssembly module; AWS-LC and ring have it natively. The 12-byte nonce must
+/// never repeat under one key (random nonces: far below the 2^32 bound).
+pub(crate) fn chacha20poly1305_seal(
     key: &[u8; 32],
     nonce: [u8; 12],
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    aes256gcm_seal_with(Backend::default(), key, nonce, aad, plaintext)
+    chacha20poly1305_seal_with(Backend::default(), key, nonce, aad, plaintext)
 }
 
-/// The plaintext of an AES-256-GCM `sealed` value, or `None` if it does not
+/// The plaintext of a ChaCha20-Poly1305 `sealed` value, or `None` if it does not
 /// authenticate under `key`, `nonce` and `aad`.
-pub(crate) fn aes256gcm_open(
+pub(crate) fn chacha20poly1305_open(
     key: &[u8; 32],
     nonce: [u8; 12],
     aad: &[u8],
     sealed: &[u8],
 ) -> Option<Vec<u8>> {
-    aes256gcm_open_with(Backend::default(), key, nonce, aad, sealed)
+    chacha20poly1305_open_with(Backend::default(), key, nonce, aad, sealed)
 }
 
-pub(crate) fn aes256gcm_seal_with(
+pub(crate) fn chacha20poly1305_seal_with(
     backend: Backend,
     key: &[u8; 32],
     nonce: [u8; 12],
@@ -220,15 +223,15 @@ pub(crate) fn aes256gcm_seal_with(
 ) -> Result<Vec<u8>> {
     match backend {
         #[cfg(feature = "aws-lc")]
-        Backend::AwsLc => aws_lc_backend::aes256gcm_seal(key, nonce, aad, plaintext),
+        Backend::AwsLc => aws_lc_backend::chacha20poly1305_seal(key, nonce, aad, plaintext),
         #[cfg(feature = "ring")]
-        Backend::Ring => ring_backend::aes256gcm_seal(key, nonce, aad, plaintext),
+        Backend::Ring => ring_backend::chacha20poly1305_seal(key, nonce, aad, plaintext),
         #[cfg(feature = "rsa")]
-        Backend::RustCrypto => rust_backend::aes256gcm_seal(key, nonce, aad, plaintext),
+        Backend::RustCrypto => rust_backend::chacha20poly1305_seal(key, nonce, aad, plaintext),
     }
 }
 
-pub(crate) fn aes256gcm_open_with(
+pub(crate) fn chacha20poly1305_open_with(
     backend: Backend,
     key: &[u8; 32],
     nonce: [u8; 12],
@@ -237,10 +240,10 @@ pub(crate) fn aes256gcm_open_with(
 ) -> Option<Vec<u8>> {
     match backend {
         #[cfg(feature = "aws-lc")]
-        Backend::AwsLc => aws_lc_backend::aes256gcm_open(key, nonce, aad, sealed),
+        Backend::AwsLc => aws_lc_backend::chacha20poly1305_open(key, nonce, aad, sealed),
         #[cfg(feature = "ring")]
-        Backend::Ring => ring_backend::aes256gcm_open(key, nonce, aad, sealed),
+        Backend::Ring => ring_backend::chacha20poly1305_open(key, nonce, aad, sealed),
         #[cfg(feature = "rsa")]
-        Backend::RustCrypto => rust_backend::aes256gcm_open(key, nonce, aad, sealed),
+        Backend::RustCrypto => rust_backend::chacha20poly1305_open(key, nonce, aad, sealed),
     }
 }

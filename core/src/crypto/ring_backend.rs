@@ -87,36 +87,36 @@ impl EcPublicKey {
     }
 }
 
-/// AES-256-GCM: `plaintext` sealed under `key` and `nonce`, the tag appended.
-pub(crate) fn aes256gcm_seal(
+/// ChaCha20-Poly1305: `plaintext` sealed under `key` and `nonce`, the tag appended.
+pub(crate) fn chacha20poly1305_seal(
     key: &[u8; 32],
     nonce: [u8; 12],
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-    let key = UnboundKey::new(&AES_256_GCM, key)
+    use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
+    let key = UnboundKey::new(&CHACHA20_POLY1305, key)
         .map(LessSafeKey::new)
-        .map_err(|_| Error::invalid_argument("AES-256-GCM key rejected"))?;
+        .map_err(|_| Error::invalid_argument("ChaCha20-Poly1305 key rejected"))?;
     let mut sealed = plaintext.to_vec();
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce),
         Aad::from(aad),
         &mut sealed,
     )
-    .map_err(|_| Error::invalid_argument("AES-256-GCM sealing failed"))?;
+    .map_err(|_| Error::invalid_argument("ChaCha20-Poly1305 sealing failed"))?;
     Ok(sealed)
 }
 
-/// AES-256-GCM: the plaintext of `sealed` (ciphertext and tag), or `None` if it does not authenticate.
-pub(crate) fn aes256gcm_open(
+/// ChaCha20-Poly1305: the plaintext of `sealed` (ciphertext and tag), or `None` if it does not authenticate.
+pub(crate) fn chacha20poly1305_open(
     key: &[u8; 32],
     nonce: [u8; 12],
     aad: &[u8],
     sealed: &[u8],
 ) -> Option<Vec<u8>> {
-    use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).ok()?);
+    use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
+    let key = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, key).ok()?);
     let mut buffer = sealed.to_vec();
     let plain = key
         .open_in_place(

@@ -172,15 +172,15 @@ impl TryRng for CheckedRng {
 
 impl TryCryptoRng for CheckedRng {}
 
-/// AES-256-GCM (RustCrypto `aes-gcm`): `plaintext` sealed under `key` and `nonce`, the tag appended.
-pub(crate) fn aes256gcm_seal(
+/// ChaCha20-Poly1305 (RustCrypto `chacha20poly1305`): `plaintext` sealed under `key` and `nonce`, the tag appended.
+pub(crate) fn chacha20poly1305_seal(
     key: &[u8; 32],
     nonce: [u8; 12],
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    use aes_gcm::aead::{Aead, KeyInit, Payload};
-    let cipher = aes_gcm::Aes256Gcm::new(key.into());
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let cipher = chacha20poly1305::ChaCha20Poly1305::new(key.into());
     cipher
         .encrypt(
             &nonce.into(),
@@ -189,18 +189,18 @@ pub(crate) fn aes256gcm_seal(
                 aad,
             },
         )
-        .map_err(|_| Error::invalid_argument("AES-256-GCM sealing failed"))
+        .map_err(|_| Error::invalid_argument("ChaCha20-Poly1305 sealing failed"))
 }
 
-/// AES-256-GCM: the plaintext of `sealed` (ciphertext and tag), or `None` if it does not authenticate.
-pub(crate) fn aes256gcm_open(
+/// ChaCha20-Poly1305: the plaintext of `sealed` (ciphertext and tag), or `None` if it does not authenticate.
+pub(crate) fn chacha20poly1305_open(
     key: &[u8; 32],
     nonce: [u8; 12],
     aad: &[u8],
     sealed: &[u8],
 ) -> Option<Vec<u8>> {
-    use aes_gcm::aead::{Aead, KeyInit, Payload};
-    let cipher = aes_gcm::Aes256Gcm::new(key.into());
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let cipher = chacha20poly1305::ChaCha20Poly1305::new(key.into());
     cipher
         .decrypt(&nonce.into(), Payload { msg: sealed, aad })
         .ok()

@@ -4,11 +4,12 @@
 
 use super::seal::CacheSecret;
 use crate::error::Result;
+use crate::json::{parse_object, write_string};
 use crate::lifetime::{RefreshPolicy, TokenLifetime};
 use crate::secret::SecretString;
 use crate::time::UnixTime;
 use crate::token::{AccessToken, AnyToken, Expiring, IdToken};
-use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Layout version of the plaintext inside a sealed entry.
 pub const ENTRY_VERSION: u32 = 1;
@@ -28,20 +29,17 @@ pub struct SharedEntry {
     pub refresh_at: UnixTime,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Plain {
-    v: u32,
-    kind: String,
-    token: String,
-    obtained_at: i64,
-    expires_at: i64,
-    refresh_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
-}
+/// The plaintext's members, in the order they are written.
+const MEMBERS: [&str; 8] = [
+    "v",
+    "kind",
+    "token",
+    "obtained_at",
+    "expires_at",
+    "refresh_at",
+    "refresh_token",
+    "scope",
+];
 
 impl SharedEntry {
     /// The entry for a token just obtained: its refresh falls due where
@@ -82,33 +80,43 @@ impl SharedEntry {
         policy: RefreshPolicy,
     ) -> Option<Self> {
         let plain = secret.open(entry_key, value)?;
-        let plain: Plain = serde_json::from_slice(&plain).ok()?;
-        let entry = Self::from_plain(plain, id_token)?;
+        let entry = Self::from_plain(&parse_object(&plain).ok()?, id_token)?;
         let lifetime = entry.token.lifetime();
         let skewed = lifetime.obtained_at() > now.saturating_add(MAX_ENTRY_CLOCK_SKEW_SECS);
         (!skewed && !lifetime.is_expired(now, policy)).then_some(entry)
     }
 
-    fn from_plain(plain: Plain, id_token: bool) -> Option<Self> {
-        if plain.v != ENTRY_VERSION {
+    fn from_plain(plain: &Map<String, Value>, id_token: bool) -> Option<Self> {
+        if plain.keys().any(|name| !MEMBERS.contains(&name.as_str()))
+            || plain.get("v")?.as_u64()? != u64::from(ENTRY_VERSION)
+        {
             return None;
         }
-        let obtained = UnixTime::from_secs(plain.obtained_at);
-        let expires = UnixTime::from_secs(plain.expires_at);
-        let refresh_at = UnixTime::from_secs(plain.refresh_at);
+        let time = |name: &str| plain.get(name)?.as_i64().map(UnixTime::from_secs);
+        let text = |name: &str| match plain.get(name) {
+            None => Some(None),
+            Some(Value::String(text)) => Some(Some(text.clone())),
+            Some(_) => None,
+        };
+        let (obtained, expires, refresh_at) = (
+            time("obtained_at")?,
+            time("expires_at")?,
+            time("refresh_at")?,
+        );
         let lifetime = TokenLifetime::new(obtained, expires).ok()?;
         if refresh_at < obtained || refresh_at > expires {
             return None;
         }
-        let token = SecretString::from(plain.token);
-        let token = match (plain.kind.as_str(), id_token) {
+        let token = SecretString::from(text("token")??);
+        let (refresh_token, scope) = (text("refresh_token")?, text("scope")?);
+        let token = match (plain.get("kind")?.as_str()?, id_token) {
             ("access", false) => AnyToken::Access(
                 AccessToken::new(token, lifetime)
                     .ok()?
-                    .with_refresh_token(plain.refresh_token.map(SecretString::from))
-                    .with_scope(plain.scope),
+                    .with_refresh_token(refresh_token.map(SecretString::from))
+                    .with_scope(scope),
             ),
-            ("id", true) if plain.refresh_token.is_none() && plain.scope.is_none() => {
+            ("id", true) if refresh_token.is_none() && scope.is_none() => {
                 AnyToken::Id(IdToken::with_lifetime(token, lifetime).ok()?)
             }
             _ => return None,
@@ -116,28 +124,38 @@ impl SharedEntry {
         Some(SharedEntry { token, refresh_at })
     }
 
+    /// The plaintext: a JSON object with the members of [`MEMBERS`], in order.
     fn to_json(&self) -> String {
         let lifetime = self.token.lifetime();
         let (kind, token, refresh_token, scope) = match &self.token {
             AnyToken::Access(token) => (
                 "access",
-                token.token().expose_secret().to_owned(),
-                token.refresh_token().map(|t| t.expose_secret().to_owned()),
-                token.scope().map(str::to_owned),
+                token.token(),
+                token.refresh_token(),
+                token.scope(),
             ),
-            AnyToken::Id(token) => ("id", token.token().expose_secret().to_owned(), None, None),
+            AnyToken::Id(token) => ("id", token.token(), None, None),
         };
-        let plain = Plain {
-            v: ENTRY_VERSION,
-            kind: kind.to_owned(),
-            token,
-            obtained_at: lifetime.obtained_at().as_secs(),
-            expires_at: lifetime.expires_at().as_secs(),
-            refresh_at: self.refresh_at.as_secs(),
-            refresh_token,
-            scope,
-        };
-        // Serializing strings and integers cannot fail.
-        serde_json::to_string(&plain).unwrap_or_default()
+        let mut out = String::with_capacity(token.expose_secret().len() + 160);
+        out.push_str(&format!(
+            "{{\"v\":{ENTRY_VERSION},\"kind\":\"{kind}\",\"token\":"
+        ));
+        write_string(token.expose_secret(), &mut out);
+        out.push_str(&format!(
+            ",\"obtained_at\":{},\"expires_at\":{},\"refresh_at\":{}",
+            lifetime.obtained_at().as_secs(),
+            lifetime.expires_at().as_secs(),
+            self.refresh_at.as_secs()
+        ));
+        if let Some(refresh_token) = refresh_token {
+            out.push_str(",\"refresh_token\":");
+            write_string(refresh_token.expose_secret(), &mut out);
+        }
+        if let Some(scope) = scope {
+            out.push_str(",\"scope\":");
+            write_string(scope, &mut out);
+        }
+        out.push('}');
+        out
     }
 }

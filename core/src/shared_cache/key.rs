@@ -13,6 +13,7 @@ use super::seal::CacheSecret;
 use crate::credentials::Credentials;
 use crate::encoding::b64url_encode;
 use crate::error::{Error, Result};
+use crate::json::write_string;
 use crate::secret::SecretString;
 use sha2::{Digest, Sha256};
 
@@ -141,6 +142,15 @@ impl Description {
     }
 
     pub(crate) fn finish(self) -> String {
-        serde_json::to_string(&self.fields).unwrap_or_default()
+        let mut out = String::from("[");
+        for (i, (label, value)) in self.fields.iter().enumerate() {
+            out.push_str(if i == 0 { "[" } else { ",[" });
+            write_string(label, &mut out);
+            out.push(',');
+            write_string(value, &mut out);
+            out.push(']');
+        }
+        out.push(']');
+        out
     }
 }

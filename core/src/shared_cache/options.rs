@@ -3,7 +3,8 @@
 //! long a store may take to answer. Defaults are chosen here, once.
 
 use crate::error::{Error, Result};
-use serde::Deserialize;
+use crate::json::parse_object;
+use serde_json::Value;
 
 /// How long a refresh lease lives unless released: longer than a token
 /// request with the core's retries normally takes, short enough that a dead
@@ -22,8 +23,7 @@ pub const DEFAULT_STORE_TIMEOUT_MILLIS: u64 = 1_000;
 pub const DEFAULT_RECHECK_SECS: u64 = 1;
 
 /// How a shared cache waits and how long its steps may take.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SharedCacheOptions {
     /// Lease lifetime (1 s – 10 min).
     pub lease_millis: u64,
@@ -58,16 +58,39 @@ impl SharedCacheOptions {
     /// out keep their defaults, and `max_wait_millis` follows `lease_millis`
     /// unless given.
     pub fn from_json(text: &str) -> Result<Self> {
-        let value: serde_json::Value = serde_json::from_str(text)
+        let map = parse_object(text.as_bytes())
             .map_err(|e| Error::invalid_argument(format!("shared-cache options: {e}")))?;
-        if !value.is_object() {
-            return Err(Error::invalid_argument(
-                "shared-cache options are a JSON object",
-            ));
+        let mut options = SharedCacheOptions::default();
+        let mut wait_given = false;
+        for (name, value) in &map {
+            let number = || {
+                value.as_u64().ok_or_else(|| {
+                    Error::invalid_argument(format!(
+                        "shared-cache option {name} is not a whole number"
+                    ))
+                })
+            };
+            match name.as_str() {
+                "lease_millis" => options.lease_millis = number()?,
+                "max_wait_millis" => {
+                    options.max_wait_millis = number()?;
+                    wait_given = true;
+                }
+                "poll_millis" => options.poll_millis = number()?,
+                "store_timeout_millis" => options.store_timeout_millis = number()?,
+                "recheck_secs" => options.recheck_secs = number()?,
+                "key_prefix" => match value {
+                    Value::String(prefix) => options.key_prefix = Some(prefix.clone()),
+                    _ => return Err(Error::invalid_argument("key_prefix is not a string")),
+                },
+                other => {
+                    return Err(Error::invalid_argument(format!(
+                        "unknown shared-cache option {:?}",
+                        other.chars().take(32).collect::<String>()
+                    )));
+                }
+            }
         }
-        let wait_given = value.get("max_wait_millis").is_some();
-        let mut options: SharedCacheOptions = serde_json::from_value(value)
-            .map_err(|e| Error::invalid_argument(format!("shared-cache options: {e}")))?;
         if !wait_given {
             options.max_wait_millis = options.lease_millis;
         }

@@ -1,5 +1,5 @@
 //! The application's cache secret and what is derived from it: the key that
-//! names entries and the AES-256-GCM key that seals them.
+//! names entries and the ChaCha20-Poly1305 key that seals them.
 //!
 //! Entries are bearer tokens, and a store is read by everything that can reach
 //! it, so nothing goes into a store in the clear and nothing in a store's key
@@ -15,13 +15,13 @@ use sha2::Sha256;
 use std::fmt;
 use zeroize::Zeroizing;
 
-/// Fewest bytes of secret accepted: 256 bits, the AES-256 key size.
+/// Fewest bytes of secret accepted: 256 bits, the sealing key size.
 pub const MIN_CACHE_SECRET_BYTES: usize = 32;
 
 /// Most bytes of secret accepted (a longer one is no stronger).
 pub const MAX_CACHE_SECRET_BYTES: usize = 1024;
 
-/// The prefix of every sealed entry: format version 1 (AES-256-GCM, 12-byte
+/// The prefix of every sealed entry: format version 1 (ChaCha20-Poly1305, 12-byte
 /// nonce, base64url). A value with another prefix is another format: a miss.
 pub const SEALED_PREFIX: &str = "cm1.";
 
@@ -88,7 +88,8 @@ impl CacheSecret {
         nonce: [u8; NONCE_LEN],
         plaintext: &[u8],
     ) -> Result<String> {
-        let sealed = crypto::aes256gcm_seal(&self.seal_key, nonce, &aad(entry_key), plaintext)?;
+        let sealed =
+            crypto::chacha20poly1305_seal(&self.seal_key, nonce, &aad(entry_key), plaintext)?;
         let mut blob = Vec::with_capacity(NONCE_LEN + sealed.len());
         blob.extend_from_slice(&nonce);
         blob.extend_from_slice(&sealed);
@@ -112,7 +113,8 @@ impl CacheSecret {
         }
         let (nonce, sealed) = blob.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
-        crypto::aes256gcm_open(&self.seal_key, nonce, &aad(entry_key), sealed).map(Zeroizing::new)
+        crypto::chacha20poly1305_open(&self.seal_key, nonce, &aad(entry_key), sealed)
+            .map(Zeroizing::new)
     }
 }
 
@@ -200,17 +202,19 @@ mod tests {
         let sealed: Vec<Vec<u8>> = crypto::Backend::ALL
             .iter()
             .map(|backend| {
-                crypto::aes256gcm_seal_with(*backend, &key, nonce, b"aad", b"text").unwrap()
+                crypto::chacha20poly1305_seal_with(*backend, &key, nonce, b"aad", b"text").unwrap()
             })
             .collect();
         assert!(sealed.windows(2).all(|pair| pair[0] == pair[1]));
         for backend in crypto::Backend::ALL {
             assert_eq!(
-                crypto::aes256gcm_open_with(*backend, &key, nonce, b"aad", &sealed[0]).unwrap(),
+                crypto::chacha20poly1305_open_with(*backend, &key, nonce, b"aad", &sealed[0])
+                    .unwrap(),
                 b"text"
             );
             assert!(
-                crypto::aes256gcm_open_with(*backend, &key, nonce, b"aae", &sealed[0]).is_none()
+                crypto::chacha20poly1305_open_with(*backend, &key, nonce, b"aae", &sealed[0])
+                    .is_none()
             );
         }
     }

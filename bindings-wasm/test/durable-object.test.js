@@ -1,0 +1,121 @@
+// Tokens for every isolate from one Durable Object (the example Worker in
+// examples/token-cache-worker), in a real workerd with
+// Durable Object storage on disk: concurrent requests make one token request
+// per refresh window, and a restarted workerd serves the stored token without
+// asking the provider again.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, test } from 'node:test';
+import { APIKEY, PACKAGE, PACKAGE_MODULES, freePort, startEmulator } from './helpers.js';
+
+const SECRET = btoa('durable-object-test-secret-0123456789');
+const running = [];
+
+after(async () => {
+  for (const stop of running.reverse()) await stop();
+});
+
+function config(dir, port, emulatorBase) {
+  const embed = (path) => JSON.stringify(relative(dir, join(PACKAGE, path)));
+  const modules = PACKAGE_MODULES
+    .map(([name, type, path]) => `    (name = ${JSON.stringify(name)}, ${type} = embed ${embed(path)}),`).join('\n');
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "loopback", network = (allow = ["public", "private", "local"])),
+    (name = "disk", disk = (path = ${JSON.stringify(join(dir, 'storage'))}, writable = true)),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed ${embed('examples/token-cache-worker/worker.js')}),
+${modules}
+  ],
+  bindings = [
+    (name = "TOKENS", durableObjectNamespace = "Tokens"),
+    (name = "CREDMINT_CREDENTIALS", text = ${JSON.stringify(JSON.stringify({ type: 'ibm_api_key', apikey: APIKEY, url: emulatorBase }))}),
+    (name = "CREDMINT_CACHE_SECRET", text = ${JSON.stringify(SECRET)}),
+  ],
+  durableObjectNamespaces = [ (className = "Tokens", uniqueKey = "credmint-token-cache-test") ],
+  durableObjectStorage = (localDisk = "disk"),
+  globalOutbound = "loopback",
+  compatibilityDate = "2026-11-01",
+);
+`;
+}
+
+/** workerd with the token-cache Worker; `dir` keeps its Durable Object storage across restarts. */
+async function startWorkerd(dir, emulatorBase) {
+  mkdirSync(join(dir, 'storage'), { recursive: true });
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'), config(dir, port, emulatorBase));
+  const child = spawn(join(PACKAGE, 'node_modules/.bin/workerd'), ['serve', '--experimental', join(dir, 'config.capnp')],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  const stop = async () => {
+    child.kill();
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
+  };
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      await fetch(`${base}/none`, { signal: AbortSignal.timeout(500) }).then((r) => r.body?.cancel());
+      return { base, stop };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await stop();
+  throw new Error('workerd did not start');
+}
+
+async function token(base) {
+  const answer = await (await fetch(base)).json();
+  assert.ok(answer.digest, JSON.stringify(answer));
+  return answer;
+}
+
+test('concurrent requests through the Durable Object: one token request per window', async () => {
+  // IBM tokens of 12 s count as expired 10 s early: a refresh window of 2 s.
+  const emulator = await startEmulator({ lifetime: 12 });
+  running.push(() => emulator.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'credmint-do-'));
+  running.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const workerd = await startWorkerd(dir, emulator.base);
+  running.push(workerd.stop);
+  const seen = new Map();
+  const deadline = Date.now() + 9_000;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (Date.now() < deadline) {
+      const { digest, expiresAt } = await token(workerd.base);
+      assert.ok(expiresAt > Date.now() / 1000, 'never an expired token');
+      seen.set(digest, expiresAt);
+    }
+  }));
+  const requests = await emulator.requests('POST /identity/token');
+  assert.equal(requests, seen.size, 'every token request served the fleet');
+  const expiries = [...seen.values()].sort((a, b) => a - b);
+  const gaps = expiries.slice(1).map((e, i) => e - expiries[i]);
+  assert.ok(Math.min(...gaps) >= 2, `two refreshes in one window: ${gaps}`);
+  assert.ok(requests >= 4 && requests <= 7, `${requests} token requests in 9 s of 2 s windows`);
+});
+
+test('a restarted workerd serves the stored token without a new token request', async () => {
+  const emulator = await startEmulator();
+  running.push(() => emulator.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'credmint-do-'));
+  running.push(async () => rmSync(dir, { recursive: true, force: true }));
+  let workerd = await startWorkerd(dir, emulator.base);
+  const answers = await Promise.all(Array.from({ length: 50 }, () => token(workerd.base)));
+  assert.equal(new Set(answers.map((a) => a.digest)).size, 1);
+  await workerd.stop();
+  workerd = await startWorkerd(dir, emulator.base);
+  running.push(workerd.stop);
+  const again = await token(workerd.base);
+  assert.equal(again.digest, answers[0].digest, 'the same token, read from Durable Object storage');
+  assert.equal(await emulator.requests('POST /identity/token'), 1);
+});
