@@ -982,6 +982,7 @@ export const conformance = {
   tokenCache: (policy, maxJitterSecs, jitterSeed) => new native.TokenCache(policy, maxJitterSecs, jitterSeed),
   bearerToken: (token, now, ttl) => native.bearerToken(token, now, ttl),
   credentials: (text, optionsJson) => native.Credentials.fromJSON(utf8(text), optionsJson),
+  sharedCache: (secret, credentials, audience, optionsJson) => new native.SharedCache(secret, credentials, audience, optionsJson),
   defaultCredentialsFlow: (env, windows, optionsJson) => new native.DefaultCredentialsFlow(env, windows, optionsJson),
 };
 

@@ -45,6 +45,24 @@ impl SharedCache {
         self.inner.key().entry().to_owned()
     }
 
+    /// The store key of the refresh lease.
+    #[wasm_bindgen(getter, js_name = leaseKey)]
+    pub fn lease_key(&self) -> String {
+        self.inner.key().lease().to_owned()
+    }
+
+    /// `[token, refreshAt]` from a stored value if it opens and is usable at `now`, else `null`.
+    pub fn open(&self, value: &str, now: f64) -> Result<JsValue, JsValue> {
+        Ok(match self.inner.open(value, now_of(now)?) {
+            Some(entry) => Array::of2(
+                &to_js(&entry.token),
+                &JsValue::from_f64(entry.refresh_at.as_secs() as f64),
+            )
+            .into(),
+            None => JsValue::NULL,
+        })
+    }
+
     /// A refresh for the caller the in-process cache chose, holding nothing valid.
     pub fn refresh(&self, now: f64) -> Result<SharedRefresh, JsValue> {
         self.start(now, None)

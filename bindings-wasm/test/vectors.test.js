@@ -244,6 +244,60 @@ test('cache.json: single-flight decisions', () => {
   }
 });
 
+test('shared.json: cache keys, sealed entries, misses and the lease protocol', () => {
+  const cases = vectorFile('shared.json').cases;
+  const cache = (c) => {
+    const creds = credmint.conformance.credentials(vectorText(c.document), c.scopes ? JSON.stringify({ scopes: c.scopes }) : undefined);
+    const options = { ...(c.options ?? {}), ...(c.key_prefix ? { key_prefix: c.key_prefix } : {}) };
+    return credmint.conformance.sharedCache(c.secret_b64, creds, c.audience, Object.keys(options).length ? JSON.stringify(options) : undefined);
+  };
+  const shown = ([token, refreshAt]) => ({ token: token.token, obtained_at: token.obtainedAtUnix,
+    expires_at: token.expiresAtUnix, refresh_at: refreshAt });
+  const token = (spec) => credmint.conformance.bearerToken(spec.token, spec.obtained_at, spec.lifetime);
+  for (const c of cases.filter((c) => c.op === 'name')) {
+    const shared = cache(c);
+    assert.deepEqual([shared.entryKey, shared.leaseKey], [c.entry_key, c.lease_key], c.name);
+  }
+  for (const c of cases.filter((c) => c.op === 'seal')) {
+    const opened = cache(c).open(c.sealed, c.now);
+    const { token: t, obtained_at, expires_at, refresh_at } = c.entry;
+    assert.deepEqual(shown(opened), { token: t, obtained_at, expires_at, refresh_at }, c.name);
+    assert.equal(opened[0].refreshToken, c.entry.refresh_token, c.name);
+  }
+  for (const c of cases.filter((c) => c.op === 'open')) {
+    const opened = cache(c).open(c.value, c.now);
+    assert.deepEqual(opened === null ? null : shown(opened), c.expect, c.name);
+  }
+  const protocol = cases.filter((c) => c.op === 'protocol');
+  assert.ok(protocol.length >= 9);
+  for (const c of protocol) {
+    const shared = cache(c);
+    const refresh = c.current ? shared.refreshHoldingAccess(c.now, token(c.current)) : shared.refresh(c.now);
+    let holder = null;
+    for (const line of c.script) {
+      if (line.expect !== undefined) {
+        const [kind, ...args] = refresh.poll(c.now);
+        const got = {
+          get: () => ({ get: args[0] }),
+          setIfAbsent: () => { holder = args[1]; return { set_if_absent: { key: args[0], ttl_millis: args[2] } }; },
+          set: () => ({ set: { key: args[0], ttl_millis: args[2], entry: shown(shared.open(args[1], c.now)) } }),
+          deleteIfEquals: () => { assert.equal(args[1], holder, c.name); return { delete_if_equals: args[0] }; },
+          refresh: () => 'refresh',
+          wait: () => ({ wait: args[0] }),
+          done: () => ({ done: { token: args[0].token, refresh_at: args[1], origin: args[2] } }),
+          failed: () => 'failed',
+        }[kind]();
+        assert.deepEqual(got, line.expect, c.name);
+      } else if (line.feed === 'ok') refresh.feedOk();
+      else if (line.feed === 'store_error') refresh.feedStoreError();
+      else if (line.feed === 'refresh_failed') refresh.feedRefreshFailed();
+      else if ('value' in line.feed) refresh.feedValue(line.feed.value ?? undefined);
+      else if ('set' in line.feed) refresh.feedSet(line.feed.set);
+      else refresh.feedAccessToken(token(line.feed.token));
+    }
+  }
+});
+
 test('the module users get carries no conformance flows', () => {
   assert.throws(() => shipped.conformance.flow('{}'),
     (e) => e instanceof shipped.CredmintError && e.code === 'invalid_argument' && e.message.includes('test build'));

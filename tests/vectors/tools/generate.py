@@ -741,10 +741,13 @@ FILES = {
                          "and each way of being invalid.", lambda: credential_vectors.credential_vectors()),
     "adc.json": ("Application Default Credentials: environment, files and metadata answers in; the chosen "
                  "source or the error out.", lambda: credential_vectors.adc_vectors()),
+    "shared.json": ("Shared token caches: cache keys, sealed entries, misses and the lease protocol.",
+                    lambda: shared_vectors.shared_vectors()),
 }
 
 
 import credential_vectors  # noqa: E402  (beside this file)
+import shared_vectors  # noqa: E402
 
 
 def render(description, cases):
