@@ -32,7 +32,7 @@ pub enum Token {
 }
 
 impl Token {
-    fn from_core(token: AnyToken) -> Self {
+    pub(crate) fn from_core(token: AnyToken) -> Self {
         match token {
             AnyToken::Access(inner) => Token::Access {
                 token: Arc::new(AccessToken { inner }),
@@ -43,7 +43,7 @@ impl Token {
         }
     }
 
-    fn to_core(&self) -> AnyToken {
+    pub(crate) fn to_core(&self) -> AnyToken {
         match self {
             Token::Access { token } => AnyToken::Access(token.inner.clone()),
             Token::Id { token } => AnyToken::Id(token.inner.clone()),
@@ -173,6 +173,13 @@ impl TokenCache {
     /// The chosen caller's refresh succeeded with `token`.
     pub fn complete(&self, token: Token) {
         self.cache().complete(token.to_core());
+    }
+
+    /// A refresh through a shared store ended with `token`, due again at
+    /// `refresh_at` (the time its writer chose, or a soon re-check).
+    pub fn complete_until(&self, token: Token, refresh_at: i64) {
+        self.cache()
+            .complete_until(token.to_core(), UnixTime::from_secs(refresh_at));
     }
 
     /// The chosen caller's refresh failed; the next caller may try.

@@ -12,6 +12,7 @@ mod credentials;
 mod errors;
 mod flows;
 mod keys;
+mod shared;
 mod tokens;
 mod verifier;
 
@@ -28,6 +29,7 @@ pub use flows::{
     allow_executables_var, conformance_flow, credential_pages, iam_call,
 };
 pub use keys::{KeySet, ServiceAccountKey, SignedBlob, SignedJwt, VerifyOptions, verify};
+pub use shared::{SharedCache, SharedEntry, SharedRefresh, SharedStep};
 pub use tokens::{AccessToken, IdToken};
 pub use verifier::TokenVerifier;
 

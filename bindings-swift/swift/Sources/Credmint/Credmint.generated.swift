@@ -2712,6 +2712,437 @@ public func FfiConverterTypeServiceAccountKey_lower(_ value: ServiceAccountKey) 
 
 
 /**
+ * One credential's shared cache of access tokens, or of one audience's ID tokens.
+ */
+public protocol SharedCacheProtocol: AnyObject, Sendable {
+    
+    /**
+     * The store key of the sealed entry.
+     */
+    func entryKey()  -> String
+    
+    /**
+     * The store key of the refresh lease.
+     */
+    func leaseKey()  -> String
+    
+    /**
+     * The entry in a stored value, if it opens and is usable at `now`.
+     */
+    func `open`(value: String, now: Int64)  -> SharedEntry?
+    
+    /**
+     * A refresh for the caller the in-process cache chose at `now`, holding
+     * `current` if its token is still valid.
+     */
+    func refresh(now: Int64, current: Token?)  -> SharedRefresh
+    
+}
+/**
+ * One credential's shared cache of access tokens, or of one audience's ID tokens.
+ */
+open class SharedCache: SharedCacheProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_credmint_ffi_fn_clone_sharedcache(self.handle, $0) }
+    }
+    /**
+     * `secret`: the application's cache secret (32 bytes or more);
+     * `options_json`: the core's `SharedCacheOptions` as JSON.
+     */
+public convenience init(secret: Data, credentials: CoreCredentials, audience: String? = nil, optionsJson: String? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_constructor_sharedcache_new(
+        FfiConverterData.lower(secret),
+        FfiConverterTypeCoreCredentials_lower(credentials),
+        FfiConverterOptionString.lower(audience),
+        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_credmint_ffi_fn_free_sharedcache(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The store key of the sealed entry.
+     */
+open func entryKey() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedcache_entry_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The store key of the refresh lease.
+     */
+open func leaseKey() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedcache_lease_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The entry in a stored value, if it opens and is usable at `now`.
+     */
+open func `open`(value: String, now: Int64) -> SharedEntry?  {
+    return try!  FfiConverterOptionTypeSharedEntry.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedcache_open(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(value),
+        FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A refresh for the caller the in-process cache chose at `now`, holding
+     * `current` if its token is still valid.
+     */
+open func refresh(now: Int64, current: Token? = nil) -> SharedRefresh  {
+    return try!  FfiConverterTypeSharedRefresh_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedcache_refresh(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(now),
+        FfiConverterOptionTypeToken.lower(current),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSharedCache: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SharedCache
+
+    public static func lift(_ handle: UInt64) throws -> SharedCache {
+        return SharedCache(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SharedCache) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SharedCache {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SharedCache, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedCache_lift(_ handle: UInt64) throws -> SharedCache {
+    return try FfiConverterTypeSharedCache.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedCache_lower(_ value: SharedCache) -> UInt64 {
+    return FfiConverterTypeSharedCache.lower(value)
+}
+
+
+
+
+
+
+/**
+ * One refresh through the store.
+ */
+public protocol SharedRefreshProtocol: AnyObject, Sendable {
+    
+    /**
+     * The last `Set` or `DeleteIfEquals` succeeded.
+     */
+    func feedOk() throws 
+    
+    /**
+     * The credential's conversation failed.
+     */
+    func feedRefreshFailed() throws 
+    
+    /**
+     * Whether the last `SetIfAbsent` stored the lease.
+     */
+    func feedSet(stored: Bool) throws 
+    
+    /**
+     * The last store step failed or timed out.
+     */
+    func feedStoreError() throws 
+    
+    /**
+     * The token the credential's conversation obtained.
+     */
+    func feedToken(token: Token) throws 
+    
+    /**
+     * The value read for the last `Get` (`None`: absent).
+     */
+    func feedValue(value: String?) throws 
+    
+    /**
+     * The next step at `now`.
+     */
+    func poll(now: Int64) throws  -> SharedStep
+    
+}
+/**
+ * One refresh through the store.
+ */
+open class SharedRefresh: SharedRefreshProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_credmint_ffi_fn_clone_sharedrefresh(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_credmint_ffi_fn_free_sharedrefresh(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The last `Set` or `DeleteIfEquals` succeeded.
+     */
+open func feedOk()throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedrefresh_feed_ok(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The credential's conversation failed.
+     */
+open func feedRefreshFailed()throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedrefresh_feed_refresh_failed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Whether the last `SetIfAbsent` stored the lease.
+     */
+open func feedSet(stored: Bool)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedrefresh_feed_set(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(stored),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The last store step failed or timed out.
+     */
+open func feedStoreError()throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedrefresh_feed_store_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The token the credential's conversation obtained.
+     */
+open func feedToken(token: Token)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedrefresh_feed_token(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeToken_lower(token),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The value read for the last `Get` (`None`: absent).
+     */
+open func feedValue(value: String?)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedrefresh_feed_value(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(value),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The next step at `now`.
+     */
+open func poll(now: Int64)throws  -> SharedStep  {
+    return try  FfiConverterTypeSharedStep_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_sharedrefresh_poll(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSharedRefresh: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SharedRefresh
+
+    public static func lift(_ handle: UInt64) throws -> SharedRefresh {
+        return SharedRefresh(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SharedRefresh) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SharedRefresh {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SharedRefresh, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedRefresh_lift(_ handle: UInt64) throws -> SharedRefresh {
+    return try FfiConverterTypeSharedRefresh.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedRefresh_lower(_ value: SharedRefresh) -> UInt64 {
+    return FfiConverterTypeSharedRefresh.lower(value)
+}
+
+
+
+
+
+
+/**
  * A `signJwt` answer: the JWT is a bearer credential, so it is behind a method.
  */
 public protocol SignedJwtProtocol: AnyObject, Sendable {
@@ -2879,6 +3310,12 @@ public protocol TokenCacheProtocol: AnyObject, Sendable {
     func complete(token: Token) 
     
     /**
+     * A refresh through a shared store ended with `token`, due again at
+     * `refresh_at` (the time its writer chose, or a soon re-check).
+     */
+    func completeUntil(token: Token, refreshAt: Int64) 
+    
+    /**
      * The chosen caller's refresh failed; the next caller may try.
      */
     func fail() 
@@ -3015,6 +3452,20 @@ open func complete(token: Token)  {try! rustCall() {
     uniffi_credmint_ffi_fn_method_tokencache_complete(
             self.uniffiCloneHandle(),
         FfiConverterTypeToken_lower(token),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A refresh through a shared store ended with `token`, due again at
+     * `refresh_at` (the time its writer chose, or a soon re-check).
+     */
+open func completeUntil(token: Token, refreshAt: Int64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_tokencache_complete_until(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeToken_lower(token),
+        FfiConverterInt64.lower(refreshAt),uniffiCallStatus
     )
 }
 }
@@ -3645,6 +4096,75 @@ public func FfiConverterTypeExecutableRun_lift(_ buf: RustBuffer) throws -> Exec
 #endif
 public func FfiConverterTypeExecutableRun_lower(_ value: ExecutableRun) -> RustBuffer {
     return FfiConverterTypeExecutableRun.lower(value)
+}
+
+
+/**
+ * A token read from a shared store and when to refresh it.
+ */
+public struct SharedEntry {
+    /**
+     * The token.
+     */
+    public var token: Token
+    /**
+     * When its refresh falls due (Unix seconds).
+     */
+    public var refreshAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The token.
+         */token: Token, 
+        /**
+         * When its refresh falls due (Unix seconds).
+         */refreshAt: Int64) {
+        self.token = token
+        self.refreshAt = refreshAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SharedEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSharedEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SharedEntry {
+        return
+            try SharedEntry(
+                token: FfiConverterTypeToken.read(from: &buf), 
+                refreshAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SharedEntry, into buf: inout [UInt8]) {
+        FfiConverterTypeToken.write(value.token, into: &buf)
+        FfiConverterInt64.write(value.refreshAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedEntry_lift(_ buf: RustBuffer) throws -> SharedEntry {
+    return try FfiConverterTypeSharedEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedEntry_lower(_ value: SharedEntry) -> RustBuffer {
+    return FfiConverterTypeSharedEntry.lower(value)
 }
 
 
@@ -4776,6 +5296,219 @@ public func FfiConverterTypeRefreshStyle_lower(_ value: RefreshStyle) -> RustBuf
 
 
 /**
+ * What the host does next for a shared refresh.
+ */
+
+public enum SharedStep {
+    
+    /**
+     * Read `key`; answer `feed_value`.
+     */
+    case get(
+        /**
+         * The key.
+         */key: String, 
+        /**
+         * Give up after this long and answer `feed_store_error`.
+         */timeoutMillis: UInt64
+    )
+    /**
+     * Store `value` at `key` only if absent, expiring after `ttl_millis`
+     * (Redis `SET NX PX`); answer `feed_set`.
+     */
+    case setIfAbsent(
+        /**
+         * The lease key.
+         */key: String, 
+        /**
+         * This refresh's holder id.
+         */value: String, 
+        /**
+         * Lease lifetime.
+         */ttlMillis: UInt64, 
+        /**
+         * Give up after this long.
+         */timeoutMillis: UInt64
+    )
+    /**
+     * Store the sealed entry, expiring with its token (Redis `SET PX`); answer `feed_ok`.
+     */
+    case set(
+        /**
+         * The entry key.
+         */key: String, 
+        /**
+         * The sealed entry.
+         */value: String, 
+        /**
+         * Milliseconds until the token expires.
+         */ttlMillis: UInt64, 
+        /**
+         * Give up after this long.
+         */timeoutMillis: UInt64
+    )
+    /**
+     * Delete `key` only if it still holds `value`; answer `feed_ok`.
+     */
+    case deleteIfEquals(
+        /**
+         * The lease key.
+         */key: String, 
+        /**
+         * This refresh's holder id.
+         */value: String, 
+        /**
+         * Give up after this long.
+         */timeoutMillis: UInt64
+    )
+    /**
+     * Get a new token with the credential's conversation; answer `feed_token`
+     * or `feed_refresh_failed`.
+     */
+    case refresh
+    /**
+     * Sleep this long, then poll again.
+     */
+    case wait(
+        /**
+         * Milliseconds.
+         */millis: UInt64
+    )
+    /**
+     * Use this token until `refresh_at`.
+     */
+    case done(
+        /**
+         * The token and its refresh time.
+         */entry: SharedEntry, 
+        /**
+         * `store`, `refreshed` or `still_valid`.
+         */origin: String
+    )
+    /**
+     * This process's refresh failed: throw the error its conversation raised.
+     */
+    case failed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SharedStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSharedStep: FfiConverterRustBuffer {
+    typealias SwiftType = SharedStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SharedStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .get(key: try FfiConverterString.read(from: &buf), timeoutMillis: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .setIfAbsent(key: try FfiConverterString.read(from: &buf), value: try FfiConverterString.read(from: &buf), ttlMillis: try FfiConverterUInt64.read(from: &buf), timeoutMillis: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 3: return .set(key: try FfiConverterString.read(from: &buf), value: try FfiConverterString.read(from: &buf), ttlMillis: try FfiConverterUInt64.read(from: &buf), timeoutMillis: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 4: return .deleteIfEquals(key: try FfiConverterString.read(from: &buf), value: try FfiConverterString.read(from: &buf), timeoutMillis: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 5: return .refresh
+        
+        case 6: return .wait(millis: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 7: return .done(entry: try FfiConverterTypeSharedEntry.read(from: &buf), origin: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .failed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SharedStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .get(key,timeoutMillis):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterUInt64.write(timeoutMillis, into: &buf)
+            
+        
+        case let .setIfAbsent(key,value,ttlMillis,timeoutMillis):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+            FfiConverterUInt64.write(ttlMillis, into: &buf)
+            FfiConverterUInt64.write(timeoutMillis, into: &buf)
+            
+        
+        case let .set(key,value,ttlMillis,timeoutMillis):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+            FfiConverterUInt64.write(ttlMillis, into: &buf)
+            FfiConverterUInt64.write(timeoutMillis, into: &buf)
+            
+        
+        case let .deleteIfEquals(key,value,timeoutMillis):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+            FfiConverterUInt64.write(timeoutMillis, into: &buf)
+            
+        
+        case .refresh:
+            writeInt(&buf, Int32(5))
+        
+        
+        case let .wait(millis):
+            writeInt(&buf, Int32(6))
+            FfiConverterUInt64.write(millis, into: &buf)
+            
+        
+        case let .done(entry,origin):
+            writeInt(&buf, Int32(7))
+            FfiConverterTypeSharedEntry.write(entry, into: &buf)
+            FfiConverterString.write(origin, into: &buf)
+            
+        
+        case .failed:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedStep_lift(_ buf: RustBuffer) throws -> SharedStep {
+    return try FfiConverterTypeSharedStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedStep_lower(_ value: SharedStep) -> RustBuffer {
+    return FfiConverterTypeSharedStep.lower(value)
+}
+
+
+
+/**
  * What the host does next.
  */
 
@@ -5321,6 +6054,30 @@ fileprivate struct FfiConverterOptionTypeExecutableRun: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSharedEntry: FfiConverterRustBuffer {
+    typealias SwiftType = SharedEntry?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSharedEntry.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSharedEntry.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeCredentialFilter: FfiConverterRustBuffer {
     typealias SwiftType = CredentialFilter?
 
@@ -5337,6 +6094,30 @@ fileprivate struct FfiConverterOptionTypeCredentialFilter: FfiConverterRustBuffe
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeCredentialFilter.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeToken: FfiConverterRustBuffer {
+    typealias SwiftType = Token?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeToken.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeToken.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5585,6 +6366,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_tokencache_complete() != 18584) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_method_tokencache_complete_until() != 12169) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_method_tokencache_fail() != 7220) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5738,6 +6522,39 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_signedjwt_signed_jwt() != 55742) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_method_sharedcache_entry_key() != 35000) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedcache_lease_key() != 22078) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedcache_open() != 59534) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedcache_refresh() != 49370) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_ok() != 42057) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_refresh_failed() != 37454) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_set() != 56757) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_store_error() != 9925) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_token() != 56185) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_value() != 39693) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_sharedrefresh_poll() != 52998) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_method_accesstoken_expires_at() != 39551) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5796,6 +6613,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_serviceaccountkey_from_json_for_keystore() != 28732) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_constructor_sharedcache_new() != 5267) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_accesstoken_bearer() != 48480) {

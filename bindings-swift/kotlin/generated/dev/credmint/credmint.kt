@@ -693,6 +693,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_tokencache_complete(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_tokencache_complete_until(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_tokencache_fail(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_tokencache_invalidate(
@@ -795,6 +797,28 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_signedjwt_signed_jwt(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedcache_entry_key(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedcache_lease_key(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedcache_open(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedcache_refresh(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_ok(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_refresh_failed(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_set(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_store_error(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_token(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_value(
+    ): Int
+    external fun uniffi_credmint_ffi_checksum_method_sharedrefresh_poll(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_accesstoken_expires_at(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_accesstoken_obtained_at(
@@ -835,6 +859,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_serviceaccountkey_from_json_for_keystore(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_constructor_sharedcache_new(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_accesstoken_bearer(
     ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_tokenverifier_new(
@@ -870,6 +896,8 @@ internal object UniffiLib {
     external fun uniffi_credmint_ffi_fn_constructor_tokencache_new(`style`: RustBuffer.ByValue,`maxJitterSecs`: RustBuffer.ByValue,`jitterSeed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_method_tokencache_complete(`ptr`: Long,`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_tokencache_complete_until(`ptr`: Long,`token`: RustBuffer.ByValue,`refreshAt`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_credmint_ffi_fn_method_tokencache_fail(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -1030,6 +1058,38 @@ internal object UniffiLib {
     external fun uniffi_credmint_ffi_fn_method_signedjwt_signed_jwt(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_signedjwt_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_clone_sharedcache(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_free_sharedcache(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_constructor_sharedcache_new(`secret`: RustBuffer.ByValue,`credentials`: Long,`audience`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_method_sharedcache_entry_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_sharedcache_lease_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_sharedcache_open(`ptr`: Long,`value`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_sharedcache_refresh(`ptr`: Long,`now`: Long,`current`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_clone_sharedrefresh(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_credmint_ffi_fn_free_sharedrefresh(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_sharedrefresh_feed_ok(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_sharedrefresh_feed_refresh_failed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_sharedrefresh_feed_set(`ptr`: Long,`stored`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_sharedrefresh_feed_store_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_sharedrefresh_feed_token(`ptr`: Long,`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_sharedrefresh_feed_value(`ptr`: Long,`value`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_credmint_ffi_fn_method_sharedrefresh_poll(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_clone_accesstoken(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1233,6 +1293,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_complete() and 0xFFFF) != 18584) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_complete_until() and 0xFFFF) != 12169) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_fail() and 0xFFFF) != 7220) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1386,6 +1449,39 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_signedjwt_signed_jwt() and 0xFFFF) != 55742) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedcache_entry_key() and 0xFFFF) != 35000) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedcache_lease_key() and 0xFFFF) != 22078) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedcache_open() and 0xFFFF) != 59534) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedcache_refresh() and 0xFFFF) != 49370) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_ok() and 0xFFFF) != 42057) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_refresh_failed() and 0xFFFF) != 37454) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_set() and 0xFFFF) != 56757) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_store_error() and 0xFFFF) != 9925) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_token() and 0xFFFF) != 56185) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedrefresh_feed_value() and 0xFFFF) != 39693) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_sharedrefresh_poll() and 0xFFFF) != 52998) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_method_accesstoken_expires_at() and 0xFFFF) != 39551) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1444,6 +1540,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_serviceaccountkey_from_json_for_keystore() and 0xFFFF) != 28732) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_constructor_sharedcache_new() and 0xFFFF) != 5267) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_accesstoken_bearer() and 0xFFFF) != 48480) {
@@ -5446,6 +5545,756 @@ public object FfiConverterTypeServiceAccountKey: FfiConverter<ServiceAccountKey,
 
 
 /**
+ * One credential's shared cache of access tokens, or of one audience's ID tokens.
+ */
+public interface SharedCacheInterface {
+    
+    /**
+     * The store key of the sealed entry.
+     */
+    fun `entryKey`(): kotlin.String
+    
+    /**
+     * The store key of the refresh lease.
+     */
+    fun `leaseKey`(): kotlin.String
+    
+    /**
+     * The entry in a stored value, if it opens and is usable at `now`.
+     */
+    fun `open`(`value`: kotlin.String, `now`: kotlin.Long): SharedEntry?
+    
+    /**
+     * A refresh for the caller the in-process cache chose at `now`, holding
+     * `current` if its token is still valid.
+     */
+    fun `refresh`(`now`: kotlin.Long, `current`: Token? = null): SharedRefresh
+    
+    companion object
+}
+
+/**
+ * One credential's shared cache of access tokens, or of one audience's ID tokens.
+ */
+open class SharedCache: Disposable, AutoCloseable, SharedCacheInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * `secret`: the application's cache secret (32 bytes or more);
+     * `options_json`: the core's `SharedCacheOptions` as JSON.
+     */
+    constructor(`secret`: kotlin.ByteArray, `credentials`: CoreCredentials, `audience`: kotlin.String? = null, `optionsJson`: kotlin.String? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_constructor_sharedcache_new(
+    
+        
+        FfiConverterByteArray.lower(`secret`),
+        FfiConverterTypeCoreCredentials.lower(`credentials`),
+        FfiConverterOptionalString.lower(`audience`),
+        FfiConverterOptionalString.lower(`optionsJson`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_credmint_ffi_fn_free_sharedcache(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_credmint_ffi_fn_clone_sharedcache(handle, status)
+        }
+    }
+
+    
+    /**
+     * The store key of the sealed entry.
+     */override fun `entryKey`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedcache_entry_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The store key of the refresh lease.
+     */override fun `leaseKey`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedcache_lease_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The entry in a stored value, if it opens and is usable at `now`.
+     */override fun `open`(`value`: kotlin.String, `now`: kotlin.Long): SharedEntry? {
+            return FfiConverterOptionalTypeSharedEntry.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedcache_open(
+        it,
+        
+        FfiConverterString.lower(`value`),
+        FfiConverterLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A refresh for the caller the in-process cache chose at `now`, holding
+     * `current` if its token is still valid.
+     */override fun `refresh`(`now`: kotlin.Long, `current`: Token?): SharedRefresh {
+            return FfiConverterTypeSharedRefresh.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedcache_refresh(
+        it,
+        
+        FfiConverterLong.lower(`now`),
+        FfiConverterOptionalTypeToken.lower(`current`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSharedCache: FfiConverter<SharedCache, Long> {
+    override fun lower(value: SharedCache): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): SharedCache {
+        return SharedCache(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): SharedCache {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SharedCache) = 8UL
+
+    override fun write(value: SharedCache, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * One refresh through the store.
+ */
+public interface SharedRefreshInterface {
+    
+    /**
+     * The last `Set` or `DeleteIfEquals` succeeded.
+     */
+    fun `feedOk`()
+    
+    /**
+     * The credential's conversation failed.
+     */
+    fun `feedRefreshFailed`()
+    
+    /**
+     * Whether the last `SetIfAbsent` stored the lease.
+     */
+    fun `feedSet`(`stored`: kotlin.Boolean)
+    
+    /**
+     * The last store step failed or timed out.
+     */
+    fun `feedStoreError`()
+    
+    /**
+     * The token the credential's conversation obtained.
+     */
+    fun `feedToken`(`token`: Token)
+    
+    /**
+     * The value read for the last `Get` (`None`: absent).
+     */
+    fun `feedValue`(`value`: kotlin.String?)
+    
+    /**
+     * The next step at `now`.
+     */
+    fun `poll`(`now`: kotlin.Long): SharedStep
+    
+    companion object
+}
+
+/**
+ * One refresh through the store.
+ */
+open class SharedRefresh: Disposable, AutoCloseable, SharedRefreshInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_credmint_ffi_fn_free_sharedrefresh(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_credmint_ffi_fn_clone_sharedrefresh(handle, status)
+        }
+    }
+
+    
+    /**
+     * The last `Set` or `DeleteIfEquals` succeeded.
+     */
+    @Throws(CredmintException::class)override fun `feedOk`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedrefresh_feed_ok(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The credential's conversation failed.
+     */
+    @Throws(CredmintException::class)override fun `feedRefreshFailed`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedrefresh_feed_refresh_failed(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Whether the last `SetIfAbsent` stored the lease.
+     */
+    @Throws(CredmintException::class)override fun `feedSet`(`stored`: kotlin.Boolean)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedrefresh_feed_set(
+        it,
+        
+        FfiConverterBoolean.lower(`stored`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The last store step failed or timed out.
+     */
+    @Throws(CredmintException::class)override fun `feedStoreError`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedrefresh_feed_store_error(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The token the credential's conversation obtained.
+     */
+    @Throws(CredmintException::class)override fun `feedToken`(`token`: Token)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedrefresh_feed_token(
+        it,
+        
+        FfiConverterTypeToken.lower(`token`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The value read for the last `Get` (`None`: absent).
+     */
+    @Throws(CredmintException::class)override fun `feedValue`(`value`: kotlin.String?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedrefresh_feed_value(
+        it,
+        
+        FfiConverterOptionalString.lower(`value`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The next step at `now`.
+     */
+    @Throws(CredmintException::class)override fun `poll`(`now`: kotlin.Long): SharedStep {
+            return FfiConverterTypeSharedStep.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_sharedrefresh_poll(
+        it,
+        
+        FfiConverterLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSharedRefresh: FfiConverter<SharedRefresh, Long> {
+    override fun lower(value: SharedRefresh): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): SharedRefresh {
+        return SharedRefresh(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): SharedRefresh {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SharedRefresh) = 8UL
+
+    override fun write(value: SharedRefresh, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A `signJwt` answer: the JWT is a bearer credential, so it is behind a method.
  */
 public interface SignedJwtInterface {
@@ -5756,6 +6605,12 @@ public interface TokenCacheInterface {
     fun `complete`(`token`: Token)
     
     /**
+     * A refresh through a shared store ended with `token`, due again at
+     * `refresh_at` (the time its writer chose, or a soon re-check).
+     */
+    fun `completeUntil`(`token`: Token, `refreshAt`: kotlin.Long)
+    
+    /**
      * The chosen caller's refresh failed; the next caller may try.
      */
     fun `fail`()
@@ -5920,6 +6775,24 @@ open class TokenCache: Disposable, AutoCloseable, TokenCacheInterface
         it,
         
         FfiConverterTypeToken.lower(`token`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A refresh through a shared store ended with `token`, due again at
+     * `refresh_at` (the time its writer chose, or a soon re-check).
+     */override fun `completeUntil`(`token`: Token, `refreshAt`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_tokencache_complete_until(
+        it,
+        
+        FfiConverterTypeToken.lower(`token`),
+        FfiConverterLong.lower(`refreshAt`),_status)
 }
     }
     
@@ -6651,6 +7524,62 @@ public object FfiConverterTypeExecutableRun: FfiConverterRustBuffer<ExecutableRu
             FfiConverterSequenceString.write(value.`env`, buf)
             FfiConverterULong.write(value.`timeoutMillis`, buf)
             FfiConverterOptionalString.write(value.`outputFile`, buf)
+    }
+}
+
+
+
+/**
+ * A token read from a shared store and when to refresh it.
+ */
+data class SharedEntry (
+    /**
+     * The token.
+     */
+    var `token`: Token
+    , 
+    /**
+     * When its refresh falls due (Unix seconds).
+     */
+    var `refreshAt`: kotlin.Long
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`token`,
+        this.`refreshAt`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSharedEntry: FfiConverterRustBuffer<SharedEntry> {
+    override fun read(buf: ByteBuffer): SharedEntry {
+        return SharedEntry(
+            FfiConverterTypeToken.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SharedEntry) = (
+            FfiConverterTypeToken.allocationSize(value.`token`) +
+            FfiConverterLong.allocationSize(value.`refreshAt`)
+    )
+
+    override fun write(value: SharedEntry, buf: ByteBuffer) {
+            FfiConverterTypeToken.write(value.`token`, buf)
+            FfiConverterLong.write(value.`refreshAt`, buf)
     }
 }
 
@@ -8115,6 +9044,392 @@ public object FfiConverterTypeRefreshStyle: FfiConverterRustBuffer<RefreshStyle>
 
 
 /**
+ * What the host does next for a shared refresh.
+ */
+sealed class SharedStep: Disposable  {
+    
+    /**
+     * Read `key`; answer `feed_value`.
+     */
+    data class Get(
+        /**
+         * The key.
+         */
+        val `key`: kotlin.String, 
+        /**
+         * Give up after this long and answer `feed_store_error`.
+         */
+        val `timeoutMillis`: kotlin.ULong) : SharedStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Store `value` at `key` only if absent, expiring after `ttl_millis`
+     * (Redis `SET NX PX`); answer `feed_set`.
+     */
+    data class SetIfAbsent(
+        /**
+         * The lease key.
+         */
+        val `key`: kotlin.String, 
+        /**
+         * This refresh's holder id.
+         */
+        val `value`: kotlin.String, 
+        /**
+         * Lease lifetime.
+         */
+        val `ttlMillis`: kotlin.ULong, 
+        /**
+         * Give up after this long.
+         */
+        val `timeoutMillis`: kotlin.ULong) : SharedStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Store the sealed entry, expiring with its token (Redis `SET PX`); answer `feed_ok`.
+     */
+    data class Set(
+        /**
+         * The entry key.
+         */
+        val `key`: kotlin.String, 
+        /**
+         * The sealed entry.
+         */
+        val `value`: kotlin.String, 
+        /**
+         * Milliseconds until the token expires.
+         */
+        val `ttlMillis`: kotlin.ULong, 
+        /**
+         * Give up after this long.
+         */
+        val `timeoutMillis`: kotlin.ULong) : SharedStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Delete `key` only if it still holds `value`; answer `feed_ok`.
+     */
+    data class DeleteIfEquals(
+        /**
+         * The lease key.
+         */
+        val `key`: kotlin.String, 
+        /**
+         * This refresh's holder id.
+         */
+        val `value`: kotlin.String, 
+        /**
+         * Give up after this long.
+         */
+        val `timeoutMillis`: kotlin.ULong) : SharedStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Get a new token with the credential's conversation; answer `feed_token`
+     * or `feed_refresh_failed`.
+     */
+    object Refresh : SharedStep()
+    
+    
+    /**
+     * Sleep this long, then poll again.
+     */
+    data class Wait(
+        /**
+         * Milliseconds.
+         */
+        val `millis`: kotlin.ULong) : SharedStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Use this token until `refresh_at`.
+     */
+    data class Done(
+        /**
+         * The token and its refresh time.
+         */
+        val `entry`: dev.credmint.SharedEntry, 
+        /**
+         * `store`, `refreshed` or `still_valid`.
+         */
+        val `origin`: kotlin.String) : SharedStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * This process's refresh failed: throw the error its conversation raised.
+     */
+    object Failed : SharedStep()
+    
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        when(this) {
+            is SharedStep.Get -> {
+                
+    Disposable.destroy(
+        this.`key`,
+        this.`timeoutMillis`
+    )
+                
+            }
+            is SharedStep.SetIfAbsent -> {
+                
+    Disposable.destroy(
+        this.`key`,
+        this.`value`,
+        this.`ttlMillis`,
+        this.`timeoutMillis`
+    )
+                
+            }
+            is SharedStep.Set -> {
+                
+    Disposable.destroy(
+        this.`key`,
+        this.`value`,
+        this.`ttlMillis`,
+        this.`timeoutMillis`
+    )
+                
+            }
+            is SharedStep.DeleteIfEquals -> {
+                
+    Disposable.destroy(
+        this.`key`,
+        this.`value`,
+        this.`timeoutMillis`
+    )
+                
+            }
+            is SharedStep.Refresh -> {// Nothing to destroy
+            }
+            is SharedStep.Wait -> {
+                
+    Disposable.destroy(
+        this.`millis`
+    )
+                
+            }
+            is SharedStep.Done -> {
+                
+    Disposable.destroy(
+        this.`entry`,
+        this.`origin`
+    )
+                
+            }
+            is SharedStep.Failed -> {// Nothing to destroy
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSharedStep : FfiConverterRustBuffer<SharedStep>{
+    override fun read(buf: ByteBuffer): SharedStep {
+        return when(buf.getInt()) {
+            1 -> SharedStep.Get(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            2 -> SharedStep.SetIfAbsent(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            3 -> SharedStep.Set(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            4 -> SharedStep.DeleteIfEquals(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            5 -> SharedStep.Refresh
+            6 -> SharedStep.Wait(
+                FfiConverterULong.read(buf),
+                )
+            7 -> SharedStep.Done(
+                FfiConverterTypeSharedEntry.read(buf),
+                FfiConverterString.read(buf),
+                )
+            8 -> SharedStep.Failed
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: SharedStep): ULong = when(value) {
+        is SharedStep.Get -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`key`)
+                + FfiConverterULong.allocationSize(value.`timeoutMillis`)
+            )
+        }
+        is SharedStep.SetIfAbsent -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`key`)
+                + FfiConverterString.allocationSize(value.`value`)
+                + FfiConverterULong.allocationSize(value.`ttlMillis`)
+                + FfiConverterULong.allocationSize(value.`timeoutMillis`)
+            )
+        }
+        is SharedStep.Set -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`key`)
+                + FfiConverterString.allocationSize(value.`value`)
+                + FfiConverterULong.allocationSize(value.`ttlMillis`)
+                + FfiConverterULong.allocationSize(value.`timeoutMillis`)
+            )
+        }
+        is SharedStep.DeleteIfEquals -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`key`)
+                + FfiConverterString.allocationSize(value.`value`)
+                + FfiConverterULong.allocationSize(value.`timeoutMillis`)
+            )
+        }
+        is SharedStep.Refresh -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is SharedStep.Wait -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`millis`)
+            )
+        }
+        is SharedStep.Done -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeSharedEntry.allocationSize(value.`entry`)
+                + FfiConverterString.allocationSize(value.`origin`)
+            )
+        }
+        is SharedStep.Failed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: SharedStep, buf: ByteBuffer) {
+        when(value) {
+            is SharedStep.Get -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`key`, buf)
+                FfiConverterULong.write(value.`timeoutMillis`, buf)
+                Unit
+            }
+            is SharedStep.SetIfAbsent -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`key`, buf)
+                FfiConverterString.write(value.`value`, buf)
+                FfiConverterULong.write(value.`ttlMillis`, buf)
+                FfiConverterULong.write(value.`timeoutMillis`, buf)
+                Unit
+            }
+            is SharedStep.Set -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`key`, buf)
+                FfiConverterString.write(value.`value`, buf)
+                FfiConverterULong.write(value.`ttlMillis`, buf)
+                FfiConverterULong.write(value.`timeoutMillis`, buf)
+                Unit
+            }
+            is SharedStep.DeleteIfEquals -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`key`, buf)
+                FfiConverterString.write(value.`value`, buf)
+                FfiConverterULong.write(value.`timeoutMillis`, buf)
+                Unit
+            }
+            is SharedStep.Refresh -> {
+                buf.putInt(5)
+                Unit
+            }
+            is SharedStep.Wait -> {
+                buf.putInt(6)
+                FfiConverterULong.write(value.`millis`, buf)
+                Unit
+            }
+            is SharedStep.Done -> {
+                buf.putInt(7)
+                FfiConverterTypeSharedEntry.write(value.`entry`, buf)
+                FfiConverterString.write(value.`origin`, buf)
+                Unit
+            }
+            is SharedStep.Failed -> {
+                buf.putInt(8)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * What the host does next.
  */
 sealed class Step: Disposable  {
@@ -8877,6 +10192,38 @@ public object FfiConverterOptionalTypeExecutableRun: FfiConverterRustBuffer<Exec
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeSharedEntry: FfiConverterRustBuffer<SharedEntry?> {
+    override fun read(buf: ByteBuffer): SharedEntry? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSharedEntry.read(buf)
+    }
+
+    override fun allocationSize(value: SharedEntry?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSharedEntry.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SharedEntry?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSharedEntry.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeCredentialFilter: FfiConverterRustBuffer<CredentialFilter?> {
     override fun read(buf: ByteBuffer): CredentialFilter? {
         if (buf.get().toInt() == 0) {
@@ -8899,6 +10246,38 @@ public object FfiConverterOptionalTypeCredentialFilter: FfiConverterRustBuffer<C
         } else {
             buf.put(1)
             FfiConverterTypeCredentialFilter.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeToken: FfiConverterRustBuffer<Token?> {
+    override fun read(buf: ByteBuffer): Token? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeToken.read(buf)
+    }
+
+    override fun allocationSize(value: Token?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeToken.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Token?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeToken.write(value, buf)
         }
     }
 }

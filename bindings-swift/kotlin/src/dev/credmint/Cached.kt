@@ -5,7 +5,7 @@ package dev.credmint
 
 import kotlinx.coroutines.delay
 
-internal class Cached(newCache: () -> TokenCache) {
+internal class Cached(newCache: () -> TokenCache, private val shared: SharedTokens? = null) {
     // Made at first use: a credential the core refused to build fails there, with the core's error.
     private val made = lazy(newCache)
     private val cache get() = made.value
@@ -30,9 +30,9 @@ internal class Cached(newCache: () -> TokenCache) {
                 }
                 // Set before the core heard of the failure (refreshing), so it is there.
                 is CacheLookup.RefreshFailed -> throw checkNotNull(failure) { "a failed refresh without its error" }
-                is CacheLookup.MustRefresh -> return refreshing(refresh)
+                is CacheLookup.MustRefresh -> return refreshing(clock, null, refresh)
                 is CacheLookup.RefreshInBackground -> return try {
-                    refreshing(refresh)
+                    refreshing(clock, lookup.token, refresh)
                 } catch (failure: CredmintException) {
                     lookup.token // still valid; the next caller tries again
                 }
@@ -40,15 +40,15 @@ internal class Cached(newCache: () -> TokenCache) {
         }
     }
 
-    private suspend fun refreshing(refresh: suspend () -> Token): Token {
-        val token = try {
-            refresh()
+    private suspend fun refreshing(clock: Clock, current: Token?, refresh: suspend () -> Token): Token {
+        val (token, until) = try {
+            if (shared == null) refresh() to null else shared.refresh(clock, current, refresh)
         } catch (failed: Throwable) {
             failure = failed
             cache.fail()
             throw failed
         }
-        cache.complete(token)
+        if (until == null) cache.complete(token) else cache.completeUntil(token, until)
         return token
     }
 

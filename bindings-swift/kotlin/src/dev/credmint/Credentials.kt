@@ -22,8 +22,13 @@ data class AllowedLocations(val locations: List<String>, val encoded: String)
 class Http(val transport: Transport = HttpUrlConnectionTransport(), val clock: Clock = Clock.SYSTEM)
 
 /** Something that yields access tokens, cached and refreshed once however many callers ask. */
-abstract class Credentials internal constructor(private val newCache: () -> TokenCache, protected val http: Http) {
-    private val cached = Cached(newCache)
+abstract class Credentials internal constructor(
+    private val newCache: () -> TokenCache,
+    protected val http: Http,
+    private val shared: ((String?) -> SharedTokens)? = null,
+) {
+    // The access-token cache shares through the store at once, so a bad secret fails where it is given.
+    private val cached = Cached(newCache, shared?.invoke(null))
 
     /** A valid access token (from the cache, or refreshed now). */
     suspend fun accessToken(): AccessToken = (cached.get(http.clock) { Token.Access(fetchAccessToken()) } as Token.Access).token
@@ -36,7 +41,7 @@ abstract class Credentials internal constructor(private val newCache: () -> Toke
 
     internal abstract suspend fun fetchAccessToken(): AccessToken
 
-    internal fun idTokens(fetch: suspend (String) -> IdToken) = IdTokens(http.clock, newCache, fetch)
+    internal fun idTokens(fetch: suspend (String) -> IdToken) = IdTokens(http.clock, newCache, fetch, shared)
 
     internal suspend fun run(conversation: Conversation, signer: Signer? = null): Output =
         conversation.use { drive(it, http.transport, http.clock, signer) }
@@ -77,11 +82,12 @@ internal class IdTokens(
     private val clock: Clock,
     private val newCache: () -> TokenCache,
     private val fetch: suspend (String) -> IdToken,
+    private val shared: ((String?) -> SharedTokens)? = null,
 ) {
     private val caches = ConcurrentHashMap<String, Cached>()
 
     suspend fun get(audience: String): IdToken {
-        val cache = caches.computeIfAbsent(audience) { Cached(newCache) }
+        val cache = caches.computeIfAbsent(audience) { Cached(newCache, shared?.invoke(it)) }
         return (cache.get(clock) { Token.Id(fetch(audience)) } as Token.Id).token
     }
 }
@@ -117,7 +123,8 @@ open class DocumentCredentials internal constructor(
     internal val core: CoreCredentials,
     private val signer: Signer?,
     http: Http,
-) : Credentials({ TokenCache.forCredentials(core) }, http) {
+    store: TokenStore? = null,
+) : Credentials({ TokenCache.forCredentials(core) }, http, store?.let { s -> { audience -> SharedTokens(s, core, audience) } }) {
     private val idTokens = idTokens { audience -> idTokenOf(core.idToken(audience), signer) }
 
     /** The document's `type` (`gce_metadata` for the metadata server). */
@@ -139,6 +146,14 @@ open class DocumentCredentials internal constructor(
 
     /** An OIDC ID token for [audience], cached per audience; `not_supported` for kinds that have none (a person's). */
     suspend fun idToken(audience: String): IdToken = idTokens.get(audience)
+
+    /**
+     * These credentials with their tokens shared through [store]: one refresh
+     * per window for every process using the same store and secret. The store
+     * is read only when this process's token is due; if it fails, this process
+     * refreshes by itself. `invalid_argument` for a bad secret or options.
+     */
+    open fun withTokenStore(store: TokenStore): DocumentCredentials = DocumentCredentials(core, signer, http, store)
 
     override fun toString(): String = "${javaClass.simpleName}($kind${serviceAccountEmail?.let { ", $it" } ?: ""})"
 
@@ -176,6 +191,9 @@ class ServiceAccountCredentials private constructor(
 
     /** An OIDC ID token for [audience] (Cloud Run, IAP), cached per audience. */
     suspend fun idToken(audience: String): IdToken = idTokens.get(audience)
+
+    /** These credentials with tokens shared through [store] (see [DocumentCredentials.withTokenStore]). */
+    fun withTokenStore(store: TokenStore): DocumentCredentials = DocumentCredentials(source.core, signer, http, store)
 
     companion object {
         /** Signs assertions with a key the platform holds (Keystore, Keychain): [signer] is asked each time. */
@@ -272,6 +290,9 @@ class IbmApiKeyCredentials private constructor(private val source: CoreSource, h
     )
 
     override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(source.core.accessToken())
+
+    /** These credentials with tokens shared through [store] (see [DocumentCredentials.withTokenStore]). */
+    fun withTokenStore(store: TokenStore): DocumentCredentials = DocumentCredentials(source.core, null, http, store)
 }
 
 /**
@@ -302,6 +323,9 @@ class ClientCredentials private constructor(private val source: CoreSource, priv
 
     override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(source.core.accessToken())
 
+    /** These credentials with tokens shared through [store] (see [DocumentCredentials.withTokenStore]). */
+    fun withTokenStore(store: TokenStore): DocumentCredentials = DocumentCredentials(source.core, null, http, store)
+
     override fun toString(): String = "ClientCredentials($clientId)"
 }
 
@@ -324,6 +348,11 @@ class ExternalAccountCredentials internal constructor(
         http: Http = Http(),
         environment: (String) -> String? = System::getenv,
     ) : this(CoreCredentials.fromJson(configJson, CredentialOptions(scopes).json()), subjectTokenSupplier, http, environment)
+
+    /** Not for federated credentials yet: their subject token is this host's to fetch. */
+    override fun withTokenStore(store: TokenStore): DocumentCredentials = throw CredmintException.InvalidArgument(
+        "not_supported", "external_account credentials cannot share tokens through a store yet",
+    )
 
     private val account = core.externalAccount() ?: throw CredmintException.InvalidArgument(
         "invalid_argument", "ExternalAccountCredentials need an external_account document, not ${core.kind()}",
