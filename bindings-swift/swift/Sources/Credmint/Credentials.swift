@@ -24,8 +24,11 @@ final class Cached: @unchecked Sendable {
     private let lock = NSLock()
     private var lastFailure: Error? // of the last refresh that failed, for its waiters; under `lock`
 
-    init(_ newCache: () throws -> TokenCache) {
+    private let shared: SharedTokens?
+
+    init(_ newCache: () throws -> TokenCache, shared: SharedTokens? = nil) {
         made = Result(catching: newCache)
+        self.shared = shared
     }
 
     func get(_ clock: Clock, refresh: () async throws -> Token) async throws -> Token {
@@ -45,10 +48,10 @@ final class Cached: @unchecked Sendable {
                 throw lock.withLock { lastFailure } ?? CredmintError.InvalidArgument(
                     code: "invalid_argument", detail: "a failed refresh without its error")
             case .mustRefresh:
-                return try await refreshing(cache, refresh)
+                return try await refreshing(cache, clock, nil, refresh)
             case .refreshInBackground(let token):
                 do {
-                    return try await refreshing(cache, refresh)
+                    return try await refreshing(cache, clock, token, refresh)
                 } catch is CredmintError {
                     return token // still valid; the next caller tries again
                 }
@@ -56,16 +59,30 @@ final class Cached: @unchecked Sendable {
         }
     }
 
-    private func refreshing(_ cache: TokenCache, _ refresh: () async throws -> Token) async throws -> Token {
+    private func refreshing(
+        _ cache: TokenCache, _ clock: Clock, _ current: Token?, _ refresh: () async throws -> Token
+    ) async throws -> Token {
         let token: Token
+        let until: Int64?
         do {
-            token = try await refresh()
+            if let shared {
+                let (sharedToken, refreshAt) = try await shared.refresh(clock, current: current, refresh)
+                token = sharedToken
+                until = refreshAt
+            } else {
+                token = try await refresh()
+                until = nil
+            }
         } catch {
             lock.withLock { lastFailure = error }
             cache.fail()
             throw error
         }
-        cache.complete(token: token)
+        if let until {
+            cache.completeUntil(token: token, refreshAt: until)
+        } else {
+            cache.complete(token: token)
+        }
         return token
     }
 
@@ -84,10 +101,18 @@ public class Credentials: @unchecked Sendable, CustomStringConvertible {
     private let newCache: () throws -> TokenCache
     private let cached: Cached
 
-    init(cache newCache: @escaping () throws -> TokenCache, http: Http) {
+    private let shared: ((String?) throws -> SharedTokens)?
+
+    /// `accessShared`: the access-token cache's shared store, made (and checked) by the caller;
+    /// `shared`: how ID-token caches make theirs, per audience.
+    init(
+        cache newCache: @escaping () throws -> TokenCache, http: Http,
+        accessShared: SharedTokens? = nil, shared: ((String?) throws -> SharedTokens)? = nil
+    ) {
         self.http = http
         self.newCache = newCache
-        cached = Cached(newCache)
+        self.shared = shared
+        cached = Cached(newCache, shared: accessShared)
     }
 
     /// Credentials from a credential document's JSON text, of any `type`
@@ -116,7 +141,7 @@ public class Credentials: @unchecked Sendable, CustomStringConvertible {
 
     /// ID tokens per audience, each in a cache of the kind this credential's tokens use.
     func makeIdTokens(_ fetch: @escaping (String) async throws -> IdToken) -> IdTokens {
-        IdTokens(clock: http.clock, newCache: newCache, fetch: fetch)
+        IdTokens(clock: http.clock, newCache: newCache, fetch: fetch, shared: shared)
     }
 
     func run(_ conversation: Conversation, signer: Signer? = nil) async throws -> Output {
@@ -150,16 +175,22 @@ final class IdTokens: @unchecked Sendable {
     private var caches: [String: Cached] = [:]
     private let lock = NSLock()
 
-    init(clock: Clock, newCache: @escaping () throws -> TokenCache, fetch: @escaping (String) async throws -> IdToken) {
+    private let shared: ((String?) throws -> SharedTokens)?
+
+    init(
+        clock: Clock, newCache: @escaping () throws -> TokenCache, fetch: @escaping (String) async throws -> IdToken,
+        shared: ((String?) throws -> SharedTokens)? = nil
+    ) {
         self.clock = clock
         self.newCache = newCache
         self.fetch = fetch
+        self.shared = shared
     }
 
     func get(_ audience: String) async throws -> IdToken {
-        let cache: Cached = lock.withLock {
+        let cache: Cached = try lock.withLock {
             if let cache = caches[audience] { return cache }
-            let cache = Cached(newCache)
+            let cache = Cached(newCache, shared: try shared?(audience))
             caches[audience] = cache
             return cache
         }
@@ -192,10 +223,28 @@ public class DocumentCredentials: Credentials {
         try await self.idToken(of: try self.core.idToken(audience: audience), signer: self.signer)
     }
 
-    init(core: CoreCredentials, signer: Signer? = nil, http: Http) {
+    init(core: CoreCredentials, signer: Signer? = nil, http: Http, accessShared: SharedTokens? = nil, store: TokenStore? = nil) {
         self.core = core
         self.signer = signer
-        super.init(cache: { TokenCache.forCredentials(credentials: core) }, http: http)
+        let shared = store.map { store in { (audience: String?) in try SharedTokens(store: store, core: core, audience: audience) } }
+        super.init(cache: { TokenCache.forCredentials(credentials: core) }, http: http, accessShared: accessShared, shared: shared)
+    }
+
+    /// These credentials with their tokens shared through `store`: one refresh
+    /// per window for every process using the same store and secret. The store
+    /// is read only when this process's token is due; if it fails, this process
+    /// refreshes by itself. `invalid_argument` for a bad secret or options.
+    public func withTokenStore(_ store: TokenStore) throws -> DocumentCredentials {
+        try DocumentCredentials.sharing(core, signer: signer, http: http, store: store)
+    }
+
+    static func sharing(_ core: CoreCredentials, signer: Signer?, http: Http, store: TokenStore) throws -> DocumentCredentials {
+        if core.externalAccount() != nil {
+            throw CredmintError.InvalidArgument(
+                code: "not_supported", detail: "external_account credentials cannot share tokens through a store yet")
+        }
+        let access = try SharedTokens(store: store, core: core, audience: nil)
+        return DocumentCredentials(core: core, signer: signer, http: http, accessShared: access, store: store)
     }
 
     static func of(_ core: CoreCredentials, http: Http) throws -> DocumentCredentials {
@@ -279,6 +328,11 @@ public final class ServiceAccountCredentials: Credentials {
     /// An OIDC ID token for `audience` (Cloud Run, IAP), cached per audience.
     public func idToken(audience: String) async throws -> IdToken {
         try await idTokens.get(audience)
+    }
+
+    /// These credentials with tokens shared through `store` (see `DocumentCredentials.withTokenStore`).
+    public func withTokenStore(_ store: TokenStore) throws -> DocumentCredentials {
+        try DocumentCredentials.sharing(try source.core(), signer: signer, http: http, store: store)
     }
 }
 
@@ -380,6 +434,11 @@ public final class IbmApiKeyCredentials: Credentials {
     override func fetchAccessToken() async throws -> AccessToken {
         try await accessToken(of: try source.core().accessToken(subjectToken: nil))
     }
+
+    /// These credentials with tokens shared through `store` (see `DocumentCredentials.withTokenStore`).
+    public func withTokenStore(_ store: TokenStore) throws -> DocumentCredentials {
+        try DocumentCredentials.sharing(try source.core(), signer: nil, http: http, store: store)
+    }
 }
 
 /// OAuth 2.0 client-credentials tokens (k0rdent service-account credentials, any
@@ -406,6 +465,11 @@ public final class ClientCredentials: Credentials {
 
     override func fetchAccessToken() async throws -> AccessToken {
         try await accessToken(of: try source.core().accessToken(subjectToken: nil))
+    }
+
+    /// These credentials with tokens shared through `store` (see `DocumentCredentials.withTokenStore`).
+    public func withTokenStore(_ store: TokenStore) throws -> DocumentCredentials {
+        try DocumentCredentials.sharing(try source.core(), signer: nil, http: http, store: store)
     }
 
     public override var description: String { "ClientCredentials(\(clientId))" }
