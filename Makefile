@@ -99,9 +99,12 @@ bench-js: js-package
 	$(CARGO) build --locked -p credmint-cli
 	node bindings-wasm/bench.js
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node bindings-wasm/bench-workerd.js
+	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node bindings-wasm/bench-durable.js
 
 bench-python: python-wheel
+	$(CARGO) build --locked -p credmint-cli
 	$(PYTHON) bindings-python/bench.py
+	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint $(PYTHON) bindings-python/bench_shared.py
 
 load:
 	$(CARGO) run --locked --release -q -p credmint-emulator --example load -- 64 10

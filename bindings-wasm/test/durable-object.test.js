@@ -4,74 +4,16 @@
 // per refresh window, and a restarted workerd serves the stored token without
 // asking the provider again.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { APIKEY, PACKAGE, PACKAGE_MODULES, freePort, startEmulator } from './helpers.js';
-
-const SECRET = btoa('durable-object-test-secret-0123456789');
+import { startEmulator, startTokenCacheWorkerd as startWorkerd } from './helpers.js';
 const running = [];
 
 after(async () => {
   for (const stop of running.reverse()) await stop();
 });
-
-function config(dir, port, emulatorBase) {
-  const embed = (path) => JSON.stringify(relative(dir, join(PACKAGE, path)));
-  const modules = PACKAGE_MODULES
-    .map(([name, type, path]) => `    (name = ${JSON.stringify(name)}, ${type} = embed ${embed(path)}),`).join('\n');
-  return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .worker),
-    (name = "loopback", network = (allow = ["public", "private", "local"])),
-    (name = "disk", disk = (path = ${JSON.stringify(join(dir, 'storage'))}, writable = true)),
-  ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const worker :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed ${embed('examples/token-cache-worker/worker.js')}),
-${modules}
-  ],
-  bindings = [
-    (name = "TOKENS", durableObjectNamespace = "Tokens"),
-    (name = "CREDMINT_CREDENTIALS", text = ${JSON.stringify(JSON.stringify({ type: 'ibm_api_key', apikey: APIKEY, url: emulatorBase }))}),
-    (name = "CREDMINT_CACHE_SECRET", text = ${JSON.stringify(SECRET)}),
-  ],
-  durableObjectNamespaces = [ (className = "Tokens", uniqueKey = "credmint-token-cache-test") ],
-  durableObjectStorage = (localDisk = "disk"),
-  globalOutbound = "loopback",
-  compatibilityDate = "2026-11-01",
-);
-`;
-}
-
-/** workerd with the token-cache Worker; `dir` keeps its Durable Object storage across restarts. */
-async function startWorkerd(dir, emulatorBase) {
-  mkdirSync(join(dir, 'storage'), { recursive: true });
-  const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), config(dir, port, emulatorBase));
-  const child = spawn(join(PACKAGE, 'node_modules/.bin/workerd'), ['serve', '--experimental', join(dir, 'config.capnp')],
-    { stdio: ['ignore', 'inherit', 'inherit'] });
-  const stop = async () => {
-    child.kill();
-    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
-  };
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      await fetch(`${base}/none`, { signal: AbortSignal.timeout(500) }).then((r) => r.body?.cancel());
-      return { base, stop };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  await stop();
-  throw new Error('workerd did not start');
-}
 
 async function token(base) {
   const answer = await (await fetch(base)).json();

@@ -1,6 +1,6 @@
 // Shared test helpers: the vectors and `credmint serve` on loopback.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -140,3 +140,65 @@ export async function startWorkerd(emulator, { worker = 'examples/cloudflare-wor
   await stop();
   throw new Error('workerd did not start');
 }
+
+const TOKEN_CACHE_SECRET = btoa('durable-object-test-secret-0123456789');
+
+function tokenCacheConfig(dir, port, emulatorBase, worker) {
+  const embed = (path) => JSON.stringify(relative(dir, join(PACKAGE, path)));
+  const modules = PACKAGE_MODULES
+    .map(([name, type, path]) => `    (name = ${JSON.stringify(name)}, ${type} = embed ${embed(path)}),`).join('\n');
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "loopback", network = (allow = ["public", "private", "local"])),
+    (name = "disk", disk = (path = ${JSON.stringify(join(dir, 'storage'))}, writable = true)),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed ${embed(worker)}),
+${modules}
+  ],
+  bindings = [
+    (name = "TOKENS", durableObjectNamespace = "Tokens"),
+    (name = "CREDMINT_CREDENTIALS", text = ${JSON.stringify(JSON.stringify({ type: 'ibm_api_key', apikey: APIKEY, url: emulatorBase }))}),
+    (name = "CREDMINT_CACHE_SECRET", text = ${JSON.stringify(TOKEN_CACHE_SECRET)}),
+  ],
+  durableObjectNamespaces = [ (className = "Tokens", uniqueKey = "credmint-token-cache-test") ],
+  durableObjectStorage = (localDisk = "disk"),
+  globalOutbound = "loopback",
+  compatibilityDate = "2026-11-01",
+);
+`;
+}
+
+/**
+ * workerd with a Worker whose Durable Object class `Tokens` serves IBM tokens
+ * from the emulator (default: examples/token-cache-worker); `dir` keeps its
+ * Durable Object storage across restarts.
+ */
+export async function startTokenCacheWorkerd(dir, emulatorBase, worker = 'examples/token-cache-worker/worker.js') {
+  mkdirSync(join(dir, 'storage'), { recursive: true });
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'), tokenCacheConfig(dir, port, emulatorBase, worker));
+  const child = spawn(join(PACKAGE, 'node_modules/.bin/workerd'), ['serve', '--experimental', join(dir, 'config.capnp')],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  const stop = async () => {
+    child.kill();
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
+  };
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      await fetch(`${base}/none`, { signal: AbortSignal.timeout(500) }).then((r) => r.body?.cancel());
+      return { base, stop };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await stop();
+  throw new Error('workerd did not start');
+}
+
