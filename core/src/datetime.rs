@@ -73,7 +73,10 @@ pub fn parse_rfc3339(text: &str) -> Result<UnixTime> {
 
 fn parse_rfc3339_inner(text: &str) -> Option<UnixTime> {
     let bytes = text.as_bytes();
+    // ASCII only: the fields below are cut at byte offsets, and a server's
+    // non-ASCII byte must be a refusal, not a cut inside a character.
     if bytes.len() < 20
+        || !text.is_ascii()
         || bytes[4] != b'-'
         || bytes[7] != b'-'
         || !matches!(bytes[10], b'T' | b't')
@@ -283,6 +286,20 @@ mod tests {
             format_rfc3339(UnixTime::from_secs(1_629_939_450)),
             "2021-08-26T00:57:30Z"
         );
+    }
+
+    #[test]
+    fn non_ascii_timestamps_are_refused_not_cut() {
+        // Found by the `dates` fuzz target: a multi-byte character where the
+        // seconds start used to panic when the seconds were sliced out.
+        for text in [
+            "2023-11-14T22:13:\u{FFFD}20Z",
+            "2023-11-14T22:13:2\u{e9}Z",
+            "\u{e9}023-11-14T22:13:20Z",
+            "2023-11-14T22:13:20.\u{660}Z",
+        ] {
+            assert!(parse_rfc3339(text).is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -393,7 +393,12 @@ impl Exchange {
         } else if response.is_success() {
             ExchangeState::Answered { response, sent_at }
         } else {
-            let error = error_from_response(&response, self.dialect, sent_at);
+            let error = error_from_response(
+                &response,
+                self.dialect,
+                sent_at,
+                &self.request.secret_values(),
+            );
             if error.is_retryable() {
                 ExchangeState::Retry(error)
             } else {

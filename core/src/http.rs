@@ -45,6 +45,16 @@ impl Method {
 /// Header names whose values are credentials and are never printed.
 const SECRET_HEADERS: [&str; 3] = ["authorization", "cookie", "x-goog-iam-authorization-token"];
 
+/// Form fields whose values are credentials (assertions, tokens, keys, secrets).
+const SECRET_FORM_FIELDS: [&str; 6] = [
+    "assertion",
+    "subject_token",
+    "actor_token",
+    "refresh_token",
+    "client_secret",
+    "apikey",
+];
+
 /// A request to send, complete down to the body bytes and the time the host
 /// may spend on it.
 #[derive(Clone, PartialEq, Eq)]
@@ -121,6 +131,38 @@ impl HttpRequest {
     /// JavaScript, the client's timeout elsewhere); no host picks its own.
     pub fn timeout_millis(&self) -> u64 {
         self.timeout_millis
+    }
+
+    /// The credentials this request carries, as a server could echo them
+    /// back: secret header values (whole, and without their scheme) and
+    /// secret form fields (as sent, and decoded). Error messages built from
+    /// the answer are scrubbed of them.
+    pub(crate) fn secret_values(&self) -> Vec<String> {
+        let mut secrets = Vec::new();
+        for (name, value) in &self.headers {
+            if SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+                secrets.push(value.clone());
+                if let Some((_, credential)) = value.split_once(' ') {
+                    secrets.push(credential.trim().to_owned());
+                }
+            }
+        }
+        let is_form = self
+            .header_value("content-type")
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        if is_form {
+            for pair in self.body.split(|b| *b == b'&') {
+                let text = String::from_utf8_lossy(pair);
+                if let Some((name, value)) = text.split_once('=')
+                    && SECRET_FORM_FIELDS.contains(&name)
+                {
+                    secrets.push(crate::url::form_decode(value));
+                    secrets.push(value.to_owned());
+                }
+            }
+        }
+        secrets.retain(|s| !s.is_empty());
+        secrets
     }
 
     /// [`HttpRequest::timeout_millis`] as a [`std::time::Duration`].

@@ -36,10 +36,14 @@ pub(crate) enum Dialect {
 const MAX_MESSAGE_CHARS: usize = 512;
 
 /// The typed error for a non-2xx response to a request sent at `sent_at`.
+/// `secrets` are the credentials the request carried: a server that echoes
+/// the request in its error (some do, and a hostile one will) gets them
+/// scrubbed from every text of the error.
 pub(crate) fn error_from_response(
     response: &HttpResponse,
     dialect: Dialect,
     sent_at: UnixTime,
+    secrets: &[String],
 ) -> Error {
     let status = response.status();
     if (300..400).contains(&status) {
@@ -73,7 +77,17 @@ pub(crate) fn error_from_response(
         reason: None,
         permission: None,
     });
-    remote.message = clean(&remote.message);
+    remote.message = clean(&scrub(&remote.message, secrets));
+    for text in [
+        &mut remote.provider_code,
+        &mut remote.reason,
+        &mut remote.permission,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *text = clean(&scrub(text, secrets));
+    }
     let kind = classify(
         status,
         dialect,
@@ -185,6 +199,21 @@ fn classify(status: u16, dialect: Dialect, code: Option<&str>, message: &str) ->
     }
 }
 
+/// Secrets shorter than this are not scrubbed: they would match ordinary words.
+const MIN_SCRUBBED_LEN: usize = 8;
+
+/// `text` with every occurrence of each secret replaced by `[redacted]`
+/// (before truncation, so no prefix of a secret survives a cut).
+fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= MIN_SCRUBBED_LEN) {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "[redacted]");
+        }
+    }
+    out
+}
+
 /// Drops control characters and truncates, so a provider message is safe to print.
 fn clean(message: &str) -> String {
     let mut out: String = message
@@ -207,10 +236,44 @@ mod tests {
             &HttpResponse::new(status, vec![], body.as_bytes().to_vec()),
             dialect,
             UnixTime::from_secs(0),
+            &[],
         ) {
             Error::Remote(remote) => remote,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_server_echoing_the_request_gets_its_secrets_scrubbed() {
+        let mut form = crate::url::Form::default();
+        form.push("grant_type", "refresh_token");
+        form.push("refresh_token", "1//0g-refresh token/value");
+        let request = crate::http::HttpRequest::new(
+            crate::http::Method::Post,
+            "https://oauth2.example/token".to_owned(),
+        )
+        .header("Authorization", "Basic Y2xpZW50OnNlY3JldA==")
+        .form_body(&form);
+        let echoed = format!(
+            "{} | {}",
+            String::from_utf8_lossy(request.body()),
+            "1//0g-refresh token/value and Basic Y2xpZW50OnNlY3JldA=="
+        );
+        let body = format!(
+            r#"{{"error":"invalid_grant","error_description":{}}}"#,
+            serde_json::Value::String(echoed)
+        );
+        let error = error_from_response(
+            &HttpResponse::new(400, vec![], body.into_bytes()),
+            Dialect::OAuth,
+            UnixTime::from_secs(0),
+            &request.secret_values(),
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("0g-refresh"), "{shown}");
+        assert!(!shown.contains("Y2xpZW50OnNlY3JldA"), "{shown}");
+        assert!(shown.contains("grant_type=refresh_token"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
     }
 
     #[test]

@@ -102,6 +102,35 @@ fn push_escaped(out: &mut String, byte: u8) {
 }
 
 /// Percent-encodes a path segment: everything but RFC 3986 `pchar` is escaped.
+/// Decodes one `application/x-www-form-urlencoded` value (`+` is a space);
+/// a malformed escape is kept as written.
+pub(crate) fn form_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let byte = hex(bytes[i + 1])
+                    .zip(hex(bytes[i + 2]))
+                    .and_then(|(high, low)| u8::try_from(high * 16 + low).ok());
+                match byte {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub(crate) fn encode_path_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for &b in segment.as_bytes() {

@@ -388,3 +388,33 @@ fn prepared_tokens_finish_with_the_hosts_verdict_and_every_preset_rule() {
         "invalid_claims"
     );
 }
+
+/// Found by the `responses` fuzz target: when every key fetch failed only
+/// after the cooldown had passed (a host that does not apply the request's
+/// time limit), the verification fetched again, forever. One verification
+/// now fetches its keys at most once and reports the failure.
+#[test]
+fn a_verification_fetches_once_even_when_the_fetch_outlasts_the_cooldown() {
+    let key = key();
+    let verifier = TokenVerifier::google_id_token(&["https://svc.example"])
+        .unwrap()
+        .with_keys_url(credmint::Endpoint::new("https://keys.example/certs").unwrap());
+    let mut flow = verifier.verify(&google_token(&key, "https://svc.example"));
+    let mut now = 0;
+    let mut sends = 0;
+    let outcome = loop {
+        match flow.poll(at(now)) {
+            Ok(Step::Send(_)) => {
+                sends += 1;
+                assert!(sends <= 3, "a verification kept fetching");
+                now += 1_000;
+                flow.feed_transport_error("timed out").unwrap();
+            }
+            Ok(Step::Wait(until)) => now = until.as_secs() - T0,
+            Ok(Step::Done(_)) => break Ok(()),
+            Ok(Step::Sign(_)) => panic!("no signing in a verification"),
+            Err(error) => break Err(error.code()),
+        }
+    };
+    assert_eq!(outcome, Err("transport_error"));
+}

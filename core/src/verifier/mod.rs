@@ -228,6 +228,11 @@ pub struct VerifyFlow<T> {
     token: String,
     phase: Phase<T>,
     finish: Finisher<T>,
+    /// Key fetches this verification started: at most one, so a verification
+    /// ends even when every fetch fails after the cooldown has passed (found
+    /// by the `responses` fuzz target: a host whose fetches outlast the
+    /// cooldown looped forever).
+    key_fetches: u8,
 }
 
 /// What deciding led to.
@@ -247,6 +252,7 @@ impl<T> VerifyFlow<T> {
             token: token.to_owned(),
             phase: Phase::Decide,
             finish,
+            key_fetches: 0,
         }
     }
 
@@ -276,10 +282,14 @@ impl<T> VerifyFlow<T> {
                 drop(shared);
                 (fetch, Then::Finish(self.check(&current, now)))
             }
+            KeyDecision::FetchFirst if self.key_fetches > 0 => {
+                return Err(keys.last_failure().cloned().unwrap_or_else(no_keys));
+            }
             KeyDecision::FetchFirst => (keys.fetch_flow(), Then::Decide),
             KeyDecision::Wait => return Ok(Next::Wait(now.saturating_add(WAIT_SECS))),
             KeyDecision::Fail(err) => return Err(err),
         };
+        self.key_fetches = self.key_fetches.saturating_add(1);
         self.phase = Phase::Fetching {
             fetch: Box::new(fetch),
             target: Target::Keys,
