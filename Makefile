@@ -5,7 +5,7 @@ CARGO := cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 export CREDMINT_CACHE := $(CACHE)
 
-.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift bench bench-python bench-js bench-kotlin load vectors fuzz fuzz-long
+.PHONY: demo demo-offline setup test lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift bench bench-python bench-js bench-kotlin load vectors fuzz fuzz-long deny
 
 demo:
 	$(CARGO) run --locked --release -q -p credmint-cli -- demo
@@ -16,7 +16,7 @@ demo-offline:
 setup:
 	@scripts/setup.sh
 
-test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift fuzz
+test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift deny fuzz
 	@echo "all checks passed"
 
 lint:
@@ -35,6 +35,10 @@ test-wasm:
 	$(CARGO) clippy --locked -p credmint-wasm --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) clippy --locked -p credmint-wasm --features conformance --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) build --locked -p credmint --no-default-features --features rsa --target wasm32-unknown-unknown --release
+
+# Advisories (offline RustSec snapshot), licences, duplicates and sources: deny.toml.
+deny:
+	scripts/deny.sh
 
 # Every fuzz target for 20 s (FUZZ_SECONDS=…) from the committed corpus
 # (nightly + cargo-fuzz; skipped with a message where nightly is missing).
