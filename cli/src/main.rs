@@ -122,6 +122,14 @@ enum Command {
         /// Write every service account's key file (token_uri → the emulator) here.
         #[arg(long)]
         keys_dir: Option<std::path::PathBuf>,
+        /// The URL clients reach the emulator at, if not the bound one (a
+        /// reverse proxy, a container name): used in key files, discovery
+        /// documents and accepted assertion audiences.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Append one JSON line per request here (secrets redacted).
+        #[arg(long)]
+        log: Option<std::path::PathBuf>,
     },
     /// Start the emulator in-process and run every conversation against it.
     Demo,
@@ -272,12 +280,16 @@ fn run(command: Command) -> Result<(), Failure> {
             host,
             state,
             keys_dir,
+            public_url,
+            log,
         } => serve::serve(serve::ServeArgs {
             config,
             port,
             host,
             state,
             keys_dir,
+            public_url,
+            log,
         }),
         Command::Demo => demo::demo(),
         Command::Token {

@@ -18,6 +18,10 @@ pub struct ServeArgs {
     /// Folder to write every service account's key file and the users'
     /// credential files into.
     pub keys_dir: Option<PathBuf>,
+    /// Where clients reach the emulator, if not the bound address.
+    pub public_url: Option<String>,
+    /// JSON-lines request log.
+    pub log: Option<PathBuf>,
 }
 
 /// Writes each account's key file (token_uri pointing at the emulator), each
@@ -70,6 +74,8 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
         host: args.host,
         port: args.port,
         state: args.state,
+        public_url: args.public_url,
+        log: args.log,
     };
     let emulator = Emulator::bind(&config, &options).map_err(|err| Failure::io(err.to_string()))?;
     if let Some(dir) = &args.keys_dir {

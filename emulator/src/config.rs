@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The address clients reach the emulator at when it is not the bound
+    /// one (`https://emulator.internal`); `credmint serve --public-url` wins.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// `iss` of the ID tokens the emulator signs (default `https://accounts.google.com`,
     /// as Google's own ID tokens carry).
     #[serde(default)]

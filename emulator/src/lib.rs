@@ -65,6 +65,7 @@ mod keyring;
 mod random;
 mod reply;
 mod request;
+mod request_log;
 mod routes;
 mod server;
 mod state;

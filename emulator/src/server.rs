@@ -6,6 +6,7 @@ use crate::error::SetupError;
 use crate::keyring::Keyring;
 use crate::reply;
 use crate::request::MAX_BODY;
+use crate::request_log::{self, RequestLog};
 use crate::routes;
 use crate::state::{Persisted, Store};
 use crate::stats::{self, RequestCounts};
@@ -28,6 +29,15 @@ pub struct Options {
     pub port: u16,
     /// State file; `None` keeps state in memory.
     pub state: Option<PathBuf>,
+    /// The address clients reach the emulator at, when it is not the bound
+    /// one (behind a reverse proxy, in a container network, under a name):
+    /// `https://emulator.internal`. It names the emulator in the key files
+    /// it writes (`token_uri`), in discovery documents and in the health
+    /// answer, and assertions whose audience it is are accepted (as are
+    /// those for the bound address). Overrides the configuration's `public_url`.
+    pub public_url: Option<String>,
+    /// Append one JSON line per request to this file (secrets redacted).
+    pub log: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -36,6 +46,8 @@ impl Default for Options {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             state: None,
+            public_url: None,
+            log: None,
         }
     }
 }
@@ -49,8 +61,13 @@ pub struct Shared {
     pub keys: Keyring,
     /// Requests so far, by method and route (`GET /_emulator/stats`).
     pub stats: RequestCounts,
-    /// `http://HOST:PORT`, no trailing slash.
+    /// Where clients reach the emulator, no trailing slash: the public URL
+    /// if one was given, else `http://HOST:PORT`.
     pub base_url: String,
+    /// `http://HOST:PORT` of the bound socket, no trailing slash.
+    pub bound_url: String,
+    /// The request log, if one was asked for.
+    pub log: Option<RequestLog>,
     state: Mutex<Persisted>,
     store: Store,
 }
@@ -84,6 +101,12 @@ impl Shared {
     pub fn token_uri(&self) -> String {
         format!("{}/token", self.base_url)
     }
+
+    /// The token endpoint at the bound address (equal to [`Shared::token_uri`]
+    /// without a public URL).
+    pub fn bound_token_uri(&self) -> String {
+        format!("{}/token", self.bound_url)
+    }
 }
 
 /// A bound, ready emulator.
@@ -107,6 +130,14 @@ impl Emulator {
             IpAddr::V6(ip) => format!("[{ip}]"),
             IpAddr::V4(ip) => ip.to_string(),
         };
+        let bound_url = format!("http://{host}:{}", address.port());
+        let public_url = options
+            .public_url
+            .as_deref()
+            .or(config.public_url.as_deref())
+            .map(public_url)
+            .transpose()?;
+        let log = options.log.as_deref().map(RequestLog::open).transpose()?;
         let store = Store::new(options.state.clone());
         let mut state = store.load()?.unwrap_or_default();
         let world = World::build(config, &mut state)?;
@@ -120,16 +151,23 @@ impl Emulator {
                 world,
                 keys,
                 stats: RequestCounts::default(),
-                base_url: format!("http://{host}:{}", address.port()),
+                base_url: public_url.unwrap_or_else(|| bound_url.clone()),
+                bound_url,
+                log,
                 state: Mutex::new(state),
                 store,
             }),
         })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// Where clients reach it: the public URL, else `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// `http://HOST:PORT` of the bound socket.
+    pub fn bound_url(&self) -> &str {
+        &self.shared.bound_url
     }
 
     /// The key file of a service account, with `token_uri` pointing here.
@@ -184,6 +222,7 @@ impl Emulator {
     /// handle is stopped or dropped (for blocking hosts: the CLI's demo, tests).
     pub fn spawn(self) -> std::io::Result<Running> {
         let base_url = self.shared.base_url.clone();
+        let bound_url = self.shared.bound_url.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -198,6 +237,7 @@ impl Emulator {
             })?;
         Ok(Running {
             base_url,
+            bound_url,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -207,14 +247,21 @@ impl Emulator {
 /// An emulator serving on a background thread; stops when dropped.
 pub struct Running {
     base_url: String,
+    bound_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Running {
-    /// `http://127.0.0.1:PORT`.
+    /// Where clients reach it: the public URL, else `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// `http://HOST:PORT` of the bound socket (what to connect to when the
+    /// public URL is a proxy's).
+    pub fn bound_url(&self) -> &str {
+        &self.bound_url
     }
 
     /// Stops serving and waits for the server thread.
@@ -320,6 +367,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             stats::count,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            request_log::record,
+        ))
         .with_state(shared)
 }
 
@@ -345,4 +396,22 @@ async fn json_rejections(response: Response) -> Response {
         "FAILED_PRECONDITION"
     };
     reply::google(status.as_u16(), code, &text)
+}
+
+/// A public URL as given: `http` or `https`, a host, an optional path
+/// prefix, no query or fragment; kept without its trailing slash.
+fn public_url(url: &str) -> Result<String, SetupError> {
+    let invalid = |why: &str| SetupError::new(format!("public_url {url:?}: {why}"));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| invalid("must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') {
+        return Err(invalid("needs a host (and no user info)"));
+    }
+    if url.contains(['?', '#']) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("takes no query, fragment or spaces"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }

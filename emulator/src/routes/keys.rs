@@ -125,8 +125,12 @@ pub async fn ibm_openid_configuration(State(shared): State<Arc<Shared>>) -> Resp
 }
 
 /// `GET /healthz`.
-pub async fn health() -> Response {
-    reply::ok(&json!({"status": "ok"}))
+pub async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    reply::ok(&json!({
+        "status": "ok",
+        "public_url": shared.base_url,
+        "bound_url": shared.bound_url,
+    }))
 }
 
 /// Any other path.

@@ -120,6 +120,7 @@ fn verify_assertion(
         .map_err(|_| reply::oauth(500, "internal_failure", "key set"))?;
     let validation = Validation::new()
         .audience(shared.token_uri())
+        .audience(shared.bound_token_uri())
         .audience("https://oauth2.googleapis.com/token")
         .audience("https://www.googleapis.com/oauth2/v4/token")
         .max_lifetime(credmint::MAX_ASSERTION_LIFETIME_SECS)

@@ -36,11 +36,18 @@ pub fn start(state: Option<PathBuf>) -> Server {
 }
 
 pub fn start_with(toml: &str, state: Option<PathBuf>) -> Server {
+    start_with_options(
+        toml,
+        Options {
+            state,
+            ..Options::default()
+        },
+    )
+}
+
+/// Starts `toml` with `options`; requests go to the bound address.
+pub fn start_with_options(toml: &str, options: Options) -> Server {
     let config = Config::from_toml(toml).unwrap();
-    let options = Options {
-        state,
-        ..Options::default()
-    };
     let emulator = Emulator::bind(&config, &options).unwrap();
     let mut keys = std::collections::HashMap::new();
     for email in emulator.service_accounts() {
@@ -57,7 +64,7 @@ pub fn start_with(toml: &str, state: Option<PathBuf>) -> Server {
     });
     let running = emulator.spawn().unwrap();
     Server {
-        base: running.base_url().to_owned(),
+        base: running.bound_url().to_owned(),
         running,
         keys,
         provider_key,
