@@ -142,8 +142,18 @@ impl HttpRequest {
         for (name, value) in &self.headers {
             if SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
                 secrets.push(value.clone());
-                if let Some((_, credential)) = value.split_once(' ') {
-                    secrets.push(credential.trim().to_owned());
+                if let Some((scheme, credential)) = value.split_once(' ') {
+                    let credential = credential.trim();
+                    secrets.push(credential.to_owned());
+                    // HTTP Basic carries `id:secret` (each form-encoded, RFC
+                    // 6749 §2.3.1): the secret alone is what a server echoes.
+                    if scheme.eq_ignore_ascii_case("basic")
+                        && let Some(pair) = crate::encoding::b64_std_decode(credential)
+                        && let Some((_, secret)) = String::from_utf8_lossy(&pair).split_once(':')
+                    {
+                        secrets.push(secret.to_owned());
+                        secrets.push(crate::url::form_decode(secret));
+                    }
                 }
             }
         }

@@ -252,12 +252,16 @@ mod tests {
             crate::http::Method::Post,
             "https://oauth2.example/token".to_owned(),
         )
-        .header("Authorization", "Basic Y2xpZW50OnNlY3JldA==")
+        // client:a-client-secret-42
+        .header(
+            "Authorization",
+            "Basic Y2xpZW50OmEtY2xpZW50LXNlY3JldC00Mg==",
+        )
         .form_body(&form);
         let echoed = format!(
             "{} | {}",
             String::from_utf8_lossy(request.body()),
-            "1//0g-refresh token/value and Basic Y2xpZW50OnNlY3JldA=="
+            "1//0g-refresh token/value and Basic Y2xpZW50OmEtY2xpZW50LXNlY3JldC00Mg== and a-client-secret-42"
         );
         let body = format!(
             r#"{{"error":"invalid_grant","error_description":{}}}"#,
@@ -271,7 +275,11 @@ mod tests {
         );
         let shown = format!("{error} {error:?}");
         assert!(!shown.contains("0g-refresh"), "{shown}");
-        assert!(!shown.contains("Y2xpZW50OnNlY3JldA"), "{shown}");
+        assert!(
+            !shown.contains("Y2xpZW50OmEtY2xpZW50LXNlY3JldC00Mg"),
+            "{shown}"
+        );
+        assert!(!shown.contains("a-client-secret-42"), "{shown}");
         assert!(shown.contains("grant_type=refresh_token"), "{shown}");
         assert!(shown.contains("[redacted]"), "{shown}");
     }

@@ -82,6 +82,7 @@ fn collect(value: &Value, secrets: &mut Vec<String>, others: &mut Vec<String>) {
     match value {
         Value::Object(members) => {
             for (name, member) in members {
+                others.push(format!("{name:?}"));
                 others.push(name.clone());
                 match member {
                     Value::String(secret) if SECRET_FIELDS.contains(&name.as_str()) => {
@@ -98,7 +99,11 @@ fn collect(value: &Value, secrets: &mut Vec<String>, others: &mut Vec<String>) {
             }
         }
         Value::Array(items) => items.iter().for_each(|item| collect(item, secrets, others)),
-        Value::String(text) => others.push(text.clone()),
+        Value::String(text) => {
+            // Messages quote values escaped (`{:?}`): compare both forms.
+            others.push(format!("{text:?}"));
+            others.push(text.clone());
+        }
         _ => {}
     }
 }

@@ -29,12 +29,12 @@ const MAX_WAIT_SECS: i64 = 3_600;
 const SERVICE_ACCOUNT: &str = include_str!("../../tests/vectors/keys/google_service_account.json");
 const AUTHORIZED_USER: &str = r#"{"type": "authorized_user", "client_id": "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com", "client_secret": "d-FL95Q19q7MQmFpd7hHD0Ty", "refresh_token": "1//0gUSERREFRESH-fuzz", "quota_project_id": "user-quota"}"#;
 const IMPERSONATED: &str = r#"{"type": "impersonated_service_account", "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/target@credmint-vectors.iam.gserviceaccount.com:generateAccessToken", "source_credentials": {"type": "authorized_user", "client_id": "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com", "client_secret": "d-FL95Q19q7MQmFpd7hHD0Ty", "refresh_token": "1//0gUSERREFRESH-fuzz"}, "delegates": ["projects/-/serviceAccounts/middle@credmint-vectors.iam.gserviceaccount.com"]}"#;
-const WORKFORCE_USER: &str = r#"{"type": "external_account_authorized_user", "audience": "//iam.googleapis.com/locations/global/workforcePools/pool/providers/oidc", "refresh_token": "wf-refresh-fuzz", "token_url": "https://sts.googleapis.com/v1/oauthtoken", "client_id": "wf-client", "client_secret": "wf-secret-fuzz"}"#;
+const WORKFORCE_USER: &str = r#"{"type": "external_account_authorized_user", "audience": "//iam.googleapis.com/locations/global/workforcePools/pool/providers/oidc", "refresh_token": "wf-refresh-fuzz-2", "token_url": "https://sts.googleapis.com/v1/oauthtoken", "client_id": "wf-client", "client_secret": "wf-secret-fuzz-7"}"#;
 const EXTERNAL_ACCOUNT: &str = r#"{"type":"external_account","audience":"//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x","subject_token_type":"urn:ietf:params:oauth:token-type:id_token","token_url":"https://sts.googleapis.com/v1/token","service_account_impersonation_url":"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken","credential_source":{"file":"/var/run/token"}}"#;
 const METADATA: &str = r#"{"type": "gce_metadata"}"#;
-const IBM: &str = r#"{"type": "ibm_api_key", "apikey": "MY_APIKEY-fuzz"}"#;
+const IBM: &str = r#"{"type": "ibm_api_key", "apikey": "MY_APIKEY-fuzz-1"}"#;
 const CLIENT: &str = r#"{"type": "oauth_client_credentials", "token_url": "https://auth.k0rdent.example/oauth/token", "client_id": "sa-pipeline", "client_secret": "s3cret-fuzz", "scopes": ["credentials.read"]}"#;
-const SUBJECT_TOKEN: &str = "subject-token-fuzz";
+const SUBJECT_TOKEN: &str = "subject-token-fuzz-3";
 const BEARER: &str = "ya29.bearer-fuzz";
 
 /// Documents whose access-token conversation the script can pick.
