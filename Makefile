@@ -16,7 +16,7 @@ demo-offline:
 setup:
 	@scripts/setup.sh
 
-test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift deny fuzz
+test: setup lint test-rust test-wasm test-vectors test-interop test-demo test-python test-js test-kotlin test-swift deny fuzz test-dist
 	@echo "all checks passed"
 
 lint:

@@ -69,9 +69,7 @@ pub(crate) fn error_from_response(
         provider_code: None,
         message: format!(
             "HTTP {status} with no recognizable error body ({}, {} bytes)",
-            response
-                .header_value("content-type")
-                .unwrap_or("no content type"),
+            content_type_named(response),
             body.len()
         ),
         reason: None,
@@ -197,6 +195,32 @@ fn classify(status: u16, dialect: Dialect, code: Option<&str>, message: &str) ->
         (404, _) => RemoteKind::NotFound,
         _ => RemoteKind::Rejected,
     }
+}
+
+/// Media types an error message may name; any other is "another content type".
+const NAMED_MEDIA_TYPES: [&str; 7] = [
+    "application/json",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "application/xml",
+    "text/html",
+    "text/plain",
+    "text/xml",
+];
+
+/// The answer's media type for a message: one of [`NAMED_MEDIA_TYPES`], or a
+/// phrase. The header itself is never quoted: a server writes it, and a
+/// hostile one writes a secret it was sent earlier (found by fuzzing).
+fn content_type_named(response: &HttpResponse) -> &'static str {
+    let Some(value) = response.header_value("content-type") else {
+        return "no content type";
+    };
+    let media_type = value.split(';').next().unwrap_or_default().trim();
+    NAMED_MEDIA_TYPES
+        .iter()
+        .find(|named| named.eq_ignore_ascii_case(media_type))
+        .copied()
+        .unwrap_or("another content type")
 }
 
 /// Secrets shorter than this are not scrubbed: they would match ordinary words.

@@ -37,15 +37,24 @@ pub(crate) fn shown_secret<'a>(shown: &str, secrets: &'a [String]) -> Option<&'a
     })
 }
 
-/// The secrets a request carries: its `Authorization` value and the values of
-/// form fields that hold credentials.
+/// The secrets a request carries: its `Authorization` value (and, for HTTP
+/// Basic, the decoded secret) and the values of form fields that hold
+/// credentials, as sent and decoded.
 pub(crate) fn request_secrets(request: &HttpRequest) -> Vec<String> {
+    use base64::Engine;
     let mut secrets = Vec::new();
     for (name, value) in request.headers() {
         if name.eq_ignore_ascii_case("authorization") {
             secrets.push(value.clone());
-            if let Some((_, credential)) = value.split_once(' ') {
+            if let Some((scheme, credential)) = value.split_once(' ') {
                 secrets.push(credential.to_owned());
+                if scheme.eq_ignore_ascii_case("basic")
+                    && let Ok(pair) = base64::engine::general_purpose::STANDARD.decode(credential)
+                    && let Some((_, secret)) = String::from_utf8_lossy(&pair).split_once(':')
+                {
+                    secrets.push(secret.to_owned());
+                    secrets.push(percent_decoded(secret));
+                }
             }
         }
     }
@@ -55,9 +64,39 @@ pub(crate) fn request_secrets(request: &HttpRequest) -> Vec<String> {
             && SECRET_FIELDS.contains(&name)
         {
             secrets.push(value.to_owned());
+            secrets.push(percent_decoded(value));
         }
     }
     secrets
+}
+
+/// `application/x-www-form-urlencoded` decoding (a malformed escape kept).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match (bytes[i], escaped) {
+            (_, Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', None) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (other, None) => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Form and JSON members whose values are secrets.
