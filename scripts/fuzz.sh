@@ -52,9 +52,12 @@ run() {
     exit 1
   fi
   local execs cov ft
-  execs=$(grep -ao 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-  cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo 0)
-  ft=$(grep -ao 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo 0)
+  # libFuzzer's closing lines: "#N DONE cov: C ft: F …" and "Done N runs in S second(s)".
+  local done
+  done=$(grep -a 'DONE ' "$log" | tail -1)
+  execs=$(grep -ao 'Done [0-9]* runs' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
+  cov=$(grep -o 'cov: [0-9]*' <<<"$done" | grep -o '[0-9]*$' || echo 0)
+  ft=$(grep -o 'ft: [0-9]*' <<<"$done" | grep -o '[0-9]*$' || echo 0)
   local took
   took=$(grep -ao 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o '[0-9]* second' | grep -o '[0-9]*' || echo "$seconds")
   printf '%-10s %14s execs %8s edges %8s features %6s s\n' "$target" "$execs" "$cov" "$ft" "$took"
