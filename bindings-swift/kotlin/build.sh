@@ -39,5 +39,6 @@ if [ "${1:-}" = "--test" ]; then
   java -Djna.library.path="$target/debug" -Dcredmint.bin="$target/debug/credmint" -Dcredmint.vectors=tests/vectors \
     -cp "$tests:$out/credmint-tests.jar:$kotlin/lib/kotlin-stdlib.jar:$java/hamcrest-core.jar" \
     org.junit.runner.JUnitCore dev.credmint.VectorsTest dev.credmint.CredentialsTest dev.credmint.EndToEndTest \
-    dev.credmint.ErrorsAndRedactionTest dev.credmint.VerifierTest dev.credmint.SharedVectorsTest dev.credmint.SharedStoreTest
+    dev.credmint.ErrorsAndRedactionTest dev.credmint.VerifierTest dev.credmint.SharedVectorsTest dev.credmint.SharedStoreTest \
+    dev.credmint.HostileServerTest
 fi
