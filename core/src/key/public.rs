@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::jws::Algorithm;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Longest key id accepted, in bytes (a `kid` is only ever an exact-match map key).
 pub const MAX_KEY_ID_LEN: usize = 256;
@@ -32,8 +32,10 @@ pub struct PublicKey {
     material: KeyMaterial,
     key_id: Option<String>,
     /// Built at the first verification: a key that is only exported (a JWK, a
-    /// signer's own public half) never costs backend set-up.
-    verifier: OnceLock<PublicKeyImpl>,
+    /// signer's own public half) never costs backend set-up. Shared by clones:
+    /// verification works on a clone of the key set's key, and a per-clone
+    /// cache would parse the modulus again for every token.
+    verifier: Arc<OnceLock<PublicKeyImpl>>,
     backend: Backend,
 }
 
@@ -105,7 +107,7 @@ impl PublicKey {
         Ok(PublicKey {
             material: material.into(),
             key_id: None,
-            verifier: OnceLock::new(),
+            verifier: Arc::default(),
             backend,
         })
     }
@@ -119,7 +121,7 @@ impl PublicKey {
     /// The same key verified by `backend` instead of the default one.
     pub fn with_backend(self, backend: Backend) -> Result<Self> {
         Ok(PublicKey {
-            verifier: OnceLock::new(),
+            verifier: Arc::default(),
             backend,
             ..self
         })
@@ -264,4 +266,33 @@ pub(crate) fn check_key_id(kid: String) -> Result<String> {
         ));
     }
     Ok(kid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_share_the_parsed_key() {
+        // Verification works on a clone of the key set's key: the backend's
+        // parsed key it builds must serve the key set's next token too.
+        let pem = include_str!("../../../tests/vectors/keys/rsa_2048_spki.pem");
+        for backend in Backend::ALL {
+            let key = PublicKey::from_pem(pem)
+                .unwrap()
+                .with_backend(*backend)
+                .unwrap();
+            let clone = key.clone();
+            assert!(clone.verify(b"message", &[0u8; 256]).is_err());
+            assert!(
+                key.verifier.get().is_some(),
+                "{backend:?}: the clone's parsed key was lost"
+            );
+            let rebacked = key.with_backend(*backend).unwrap();
+            assert!(
+                rebacked.verifier.get().is_none(),
+                "another backend parses its own"
+            );
+        }
+    }
 }
