@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every artifact of target/dist (scripts/dist.sh) into a clean
-# environment with no Rust toolchain on PATH and runs a smoke script against
+# environment with no Rust toolchain on PATH (the sdist: with Rust, built by
+# pip) and runs a smoke script against
 # the emulator served by the dist CLI: a fresh venv (pip install of the wheel,
 # no index), a fresh npm project (npm install of the tarball, offline), a
 # plain JVM classpath (the jar, JNA, kotlin-stdlib, kotlinx-coroutines).
@@ -15,6 +16,17 @@ target=${CARGO_TARGET_DIR:-target}
 dist=$(cd "$target/dist" && pwd)
 work=$(mktemp -d)
 trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# The sdist first, while Rust is still on PATH: it builds from source like any
+# source install (pip, no index, no build isolation: maturin pinned as in
+# tests/requirements.txt). The dev profile and the workspace's target directory
+# keep it to a compile of credmint itself; the release build is the wheel's.
+python3 -m venv "$work/sdist-venv"
+"$work/sdist-venv/bin/pip" install --quiet --disable-pip-version-check "$(grep '^maturin==' tests/requirements.txt)"
+PATH=$work/sdist-venv/bin:$PATH MATURIN_PEP517_ARGS="--profile dev" CARGO_TARGET_DIR=$(cd "$target" && pwd) \
+  "$work/sdist-venv/bin/pip" install --quiet --disable-pip-version-check --no-index --no-build-isolation \
+  "$dist"/credmint-*.tar.gz
+echo "dist-test: the sdist built and installed"
 
 # No cargo, rustc or rustup: PATH without ~/.cargo/bin (and anything else holding them).
 clean_path=
@@ -46,6 +58,7 @@ echo "dist-test: CLI ok"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check --no-index "$dist"/credmint-*.whl
 CREDMINT_KEY=$key CREDMINT_BASE=$base "$work/venv/bin/python" "$root/scripts/dist-smoke/smoke.py"
+CREDMINT_KEY=$key CREDMINT_BASE=$base "$work/sdist-venv/bin/python" "$root/scripts/dist-smoke/smoke.py"
 
 # npm: a fresh project, the tarball only.
 mkdir -p "$work/npm" && cd "$work/npm"

@@ -14,4 +14,4 @@ claims = credmint.verify_google_id_token(
     id_token.token, "https://svc.example", keys_url=f"{base}/oauth2/v3/certs"
 )
 assert claims["email"] == "ci-runner@demo-project.iam.gserviceaccount.com", claims
-print(f"dist-test: Python wheel ok (credmint {credmint.__version__})")
+print(f"dist-test: Python ok (credmint {credmint.__version__}, {credmint.__file__})")
