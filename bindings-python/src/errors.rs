@@ -1,28 +1,31 @@
-//! The one place credmint errors become Python exceptions: each stable code
-//! maps to a class of `credmint.errors`, built with the code, the message,
+//! The one place credmint errors become Python exceptions: each error becomes
+//! a class of `credmint.errors` under its core family's base class, built with the code, the message,
 //! and for remote errors the HTTP status, retryability and the server's code.
 
-use credmint::Error;
+use credmint::{Error, ErrorFamily};
 use pyo3::prelude::*;
 
-/// The `credmint.errors` class for an error code.
-fn class_of(code: &str) -> &'static str {
-    match code {
-        "invalid_key" | "unsupported_key" => "InvalidKeyError",
+/// The `credmint.errors` class of an error: the class of its code where the
+/// code has one, else the base class of its core family.
+fn class_of(err: &Error) -> &'static str {
+    match err.code() {
         "token_expired" => "TokenExpiredError",
         "token_not_yet_valid" | "token_issued_in_future" => "TokenNotYetValidError",
         "signature_invalid" => "SignatureInvalidError",
         "audience_mismatch" => "AudienceMismatchError",
         "issuer_mismatch" => "IssuerMismatchError",
         "malformed_token" | "unsupported_algorithm" => "MalformedTokenError",
-        "key_not_found" | "lifetime_too_long" | "invalid_claims" => "TokenValidationError",
-        "invalid_argument" => "InvalidArgumentError",
-        "signing_failed" => "SigningError",
-        "transport_error" => "TransportError",
         "invalid_response" => "InvalidResponseError",
         "credentials_not_found" => "CredentialsNotFoundError",
         "not_supported" => "NotSupportedError",
-        _ => "RemoteError",
+        _ => match err.family() {
+            ErrorFamily::Key => "InvalidKeyError",
+            ErrorFamily::Token => "TokenValidationError",
+            ErrorFamily::InvalidArgument => "InvalidArgumentError",
+            ErrorFamily::Signing => "SigningError",
+            ErrorFamily::Transport => "TransportError",
+            ErrorFamily::Remote => "RemoteError",
+        },
     }
 }
 
@@ -36,7 +39,7 @@ pub fn to_py(err: Error) -> PyErr {
 
 fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     let module = py.import("credmint.errors")?;
-    let class = module.getattr(class_of(err.code()))?;
+    let class = module.getattr(class_of(err))?;
     let value = class.call1((
         err.to_string(),
         err.code(),

@@ -222,3 +222,16 @@ pub fn _conformance_flow(spec_json: &str) -> PyResult<Conversation> {
             .py_err()?;
     Ok(Conversation::new(flow))
 }
+
+/// Raises the core's sample error of `code` (`tests/vectors/errors.json`);
+/// `InvalidArgumentError` for an unknown code. For the test suites.
+#[pyfunction]
+pub fn _sample_error(code: &str) -> PyResult<()> {
+    Err(crate::errors::to_py(
+        credmint::conformance::sample_error(code).unwrap_or_else(|| {
+            credmint::Error::InvalidArgument {
+                reason: format!("no error code {code:?}"),
+            }
+        }),
+    ))
+}

@@ -125,3 +125,27 @@ def test_self_signed_jwt(case: Dict[str, Any]) -> None:
         expect_error(case, call)
         return
     assert call() == case["expect"]["token"]
+
+
+#: The base class of each core error family (tests/vectors/errors.json).
+FAMILY_CLASSES = {
+    "key": credmint.InvalidKeyError,
+    "token": credmint.TokenValidationError,
+    "invalid_argument": credmint.InvalidArgumentError,
+    "signing": credmint.SigningError,
+    "transport": credmint.TransportError,
+    "remote": credmint.RemoteError,
+}
+
+
+@pytest.mark.parametrize("case", vector_file("errors.json")["cases"], ids=lambda c: c["code"])
+def test_every_code_raises_its_family(case: Dict[str, Any]) -> None:
+    from credmint import _native
+
+    with pytest.raises(credmint.CredmintError) as raised:
+        _native._sample_error(case["code"])
+    error = raised.value
+    assert error.code == case["code"]
+    assert error.family == case["family"]
+    assert isinstance(error, FAMILY_CLASSES[case["family"]])
+    assert error.retryable == case["retryable"]

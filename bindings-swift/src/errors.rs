@@ -101,40 +101,35 @@ impl fmt::Display for CredmintError {
 impl std::error::Error for CredmintError {}
 
 impl From<credmint::Error> for CredmintError {
+    /// Each error goes to the variant of its core family ([`credmint::ErrorFamily`]).
     fn from(err: credmint::Error) -> Self {
+        use credmint::ErrorFamily;
         let code = err.code().to_owned();
         let detail = err.to_string();
-        match err {
-            credmint::Error::Remote(remote) => CredmintError::Remote {
-                code,
-                detail,
-                http_status: Some(remote.status),
-                retryable: remote.kind.is_retryable(),
-                remote_code: remote.provider_code,
-                reason: remote.reason,
-                permission: remote.permission,
-                retry_after_secs: remote.retry_after,
-            },
-            other => match code.as_str() {
-                "invalid_key" | "unsupported_key" => CredmintError::Key { code, detail },
-                // A configuration to fix: nothing found, or a kind that cannot do it.
-                "invalid_argument" | "credentials_not_found" | "not_supported" => {
-                    CredmintError::InvalidArgument { code, detail }
-                }
-                "signing_failed" => CredmintError::Signing { code, detail },
-                "transport_error" => CredmintError::Transport { code, detail },
-                "invalid_response" => CredmintError::Remote {
+        match err.family() {
+            ErrorFamily::Key => CredmintError::Key { code, detail },
+            ErrorFamily::Token => CredmintError::Token { code, detail },
+            ErrorFamily::InvalidArgument => CredmintError::InvalidArgument { code, detail },
+            ErrorFamily::Signing => CredmintError::Signing { code, detail },
+            ErrorFamily::Transport => CredmintError::Transport { code, detail },
+            ErrorFamily::Remote => {
+                let http_status = err.http_status();
+                let retryable = err.is_retryable();
+                let remote = match err {
+                    credmint::Error::Remote(remote) => Some(remote),
+                    _ => None,
+                };
+                CredmintError::Remote {
                     code,
                     detail,
-                    http_status: other.http_status(),
-                    retryable: other.is_retryable(),
-                    remote_code: None,
-                    reason: None,
-                    permission: None,
-                    retry_after_secs: None,
-                },
-                _ => CredmintError::Token { code, detail },
-            },
+                    http_status,
+                    retryable,
+                    remote_code: remote.as_ref().and_then(|r| r.provider_code.clone()),
+                    reason: remote.as_ref().and_then(|r| r.reason.clone()),
+                    permission: remote.as_ref().and_then(|r| r.permission.clone()),
+                    retry_after_secs: remote.and_then(|r| r.retry_after),
+                }
+            }
         }
     }
 }

@@ -119,6 +119,17 @@ pub fn conformance_flow(spec_json: String) -> Result<Arc<Conversation>> {
     Ok(Conversation::new(flow))
 }
 
+/// Throws the core's sample error of `code` (`tests/vectors/errors.json`), as
+/// every binding raises it; `invalid_argument` for an unknown code. For the test suites.
+#[uniffi::export]
+pub fn conformance_error(code: String) -> Result<()> {
+    Err(credmint::conformance::sample_error(&code)
+        .unwrap_or_else(|| credmint::Error::InvalidArgument {
+            reason: format!("no error code {code:?}"),
+        })
+        .into())
+}
+
 /// Where an external account's subject token comes from.
 #[derive(uniffi::Enum)]
 pub enum SubjectTokenSource {

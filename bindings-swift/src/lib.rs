@@ -26,7 +26,7 @@ pub use credentials::{
 pub use errors::CredmintError;
 pub use flows::{
     CredentialFilter, ExecutableRun, ExternalAccount, IamMethod, SubjectTokenSource,
-    allow_executables_var, conformance_flow, credential_pages, iam_call,
+    allow_executables_var, conformance_error, conformance_flow, credential_pages, iam_call,
 };
 pub use keys::{KeySet, ServiceAccountKey, SignedBlob, SignedJwt, VerifyOptions, verify};
 pub use shared::{SharedCache, SharedEntry, SharedRefresh, SharedStep};

@@ -4,13 +4,16 @@
 // rule (requests, their time limits, parsing, retries, caching decisions) is
 // the core's.
 import * as native from './credmint_wasm.js';
-import { CredmintError } from './errors.js';
+import { CredmintError, setFamilyOf } from './errors.js';
 import { host } from './host.js';
 import { SharedTokens } from './shared.js';
 
 export { DurableObjectTokenStore, MemoryTokenStore } from './shared.js';
 
 export { CredmintError };
+
+// Errors the package raises itself get their family from the core too.
+setFamilyOf((code) => native.errorFamily(String(code)));
 
 const REDACTED = Symbol.for('nodejs.util.inspect.custom');
 
@@ -978,6 +981,10 @@ export const conformance = {
   flow: (specJson) => {
     if (!native.conformanceFlow) throw invalid('conformance flows are in the test build (dist-test) only');
     return native.conformanceFlow(specJson);
+  },
+  sampleError: (code) => {
+    if (!native.sampleError) throw invalid('sample errors are in the test build (dist-test) only');
+    native.sampleError(code);
   },
   tokenCache: (policy, maxJitterSecs, jitterSeed) => new native.TokenCache(policy, maxJitterSecs, jitterSeed),
   bearerToken: (token, now, ttl) => native.bearerToken(token, now, ttl),

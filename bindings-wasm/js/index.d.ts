@@ -11,15 +11,22 @@ export type ErrorCode =
   | 'not_supported';
 
 /** The one error class: a stable `code`, and for remote errors the server's words. */
+/** What a caller does about an error, decided by the core for every code (`tests/vectors/errors.json`). */
+export type ErrorFamily = 'key' | 'token' | 'invalid_argument' | 'signing' | 'transport' | 'remote';
+
 export class CredmintError extends Error {
   readonly code: ErrorCode;
+  /** The core's family of `code`, the same in every binding. */
+  readonly family: ErrorFamily | undefined;
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly remoteCode: string | undefined;
   readonly reason: string | undefined;
   readonly permission: string | undefined;
   readonly retryAfter: number | undefined;
-  toJSON(): { name: string; code: ErrorCode; message: string; status: number | undefined; retryable: boolean };
+  toJSON(): {
+    name: string; code: ErrorCode; family: ErrorFamily | undefined; message: string; status: number | undefined; retryable: boolean;
+  };
 }
 
 /**

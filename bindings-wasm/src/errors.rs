@@ -1,6 +1,6 @@
 //! The one place core errors become JavaScript errors: a `CredmintError`
-//! (js/errors.js) with the stable code, HTTP status, retryability and the
-//! server's own words.
+//! (js/errors.js) with the stable code, the core's family, HTTP status,
+//! retryability and the server's own words.
 
 use credmint::Error;
 use wasm_bindgen::prelude::*;
@@ -42,6 +42,7 @@ pub fn to_js(err: Error) -> JsValue {
     arguments.push(&optional(reason));
     arguments.push(&optional(permission));
     arguments.push(&retry_after.map_or(JsValue::UNDEFINED, JsValue::from));
+    arguments.push(&JsValue::from_str(err.family().as_str()));
     let constructed = ERROR_CLASS.with(|slot| {
         slot.borrow()
             .as_ref()

@@ -90,6 +90,20 @@ pub fn conformance_flow(spec_json: &str) -> Result<Conversation, JsValue> {
     Ok(Conversation::new(flow))
 }
 
+/// Throws the core's sample error of `code` (`tests/vectors/errors.json`);
+/// `invalid_argument` for an unknown code. In the test build only.
+#[cfg(feature = "conformance")]
+#[wasm_bindgen(js_name = sampleError)]
+pub fn sample_error(code: &str) -> Result<(), JsValue> {
+    Err(crate::errors::to_js(
+        credmint::conformance::sample_error(code).unwrap_or_else(|| {
+            credmint::Error::InvalidArgument {
+                reason: format!("no error code {code:?}"),
+            }
+        }),
+    ))
+}
+
 /// The federation configuration of an `external_account` document
 /// (`Credentials.externalAccount()`): where its subject token comes from.
 #[wasm_bindgen]

@@ -32,6 +32,13 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// The core's family of an error code (`key`, `token`, `invalid_argument`,
+/// `signing`, `transport`, `remote`), for errors the package raises itself.
+#[wasm_bindgen(js_name = errorFamily)]
+pub fn error_family(code: &str) -> Option<String> {
+    credmint::ErrorFamily::of_code(code).map(|family| family.as_str().to_owned())
+}
+
 /// The most response body a conversation accepts.
 #[wasm_bindgen(js_name = maxResponseBody)]
 pub fn max_response_body() -> usize {

@@ -302,3 +302,20 @@ test('the module users get carries no conformance flows', () => {
   assert.throws(() => shipped.conformance.flow('{}'),
     (e) => e instanceof shipped.CredmintError && e.code === 'invalid_argument' && e.message.includes('test build'));
 });
+
+test('errors.json: every code raises its family', () => {
+  for (const c of vectorFile('errors.json').cases) {
+    assert.throws(() => credmint.conformance.sampleError(c.code), (error) => {
+      assert.ok(error instanceof credmint.CredmintError, c.code);
+      assert.equal(error.code, c.code);
+      assert.equal(error.family, c.family, c.code);
+      assert.equal(error.retryable, c.retryable, c.code);
+      assert.equal(error.toJSON().family, c.family);
+      return true;
+    });
+  }
+  // An error the package raises itself takes its family from the core as well.
+  assert.throws(() => credmint.Credentials.fromJson('{}', { signing: 'nope' }),
+    (error) => error.code === 'invalid_argument' && error.family === 'invalid_argument');
+  assert.throws(() => shipped.conformance.sampleError('invalid_key'), (error) => error.code === 'invalid_argument');
+});

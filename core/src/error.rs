@@ -135,6 +135,87 @@ pub enum Error {
     },
 }
 
+/// The family of an error: what a caller does about it. Every binding's error
+/// types follow it — Kotlin's and Swift's `CredmintException.<Family>`, the base
+/// class of each Python exception, JavaScript's `error.family` — so that no
+/// binding sorts codes itself and a new code lands in the same family everywhere.
+///
+/// Not `non_exhaustive`: a new family must be handled by every binding before it builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorFamily {
+    /// Key material could not be read or is refused (`invalid_key`, `unsupported_key`).
+    Key,
+    /// A token failed verification: its structure, signature, key or claims.
+    Token,
+    /// The caller's argument or configuration: fix it (`invalid_argument`,
+    /// `credentials_not_found`, `not_supported`).
+    InvalidArgument,
+    /// Signing failed (`signing_failed`), including a host signer's own failure.
+    Signing,
+    /// The request never got an answer (`transport_error`); retryable.
+    Transport,
+    /// A server refused, or answered something that is not its protocol
+    /// (`permission_denied`, `invalid_response`, …).
+    Remote,
+}
+
+impl ErrorFamily {
+    /// Every family, in declaration order.
+    pub const ALL: [ErrorFamily; 6] = [
+        ErrorFamily::Key,
+        ErrorFamily::Token,
+        ErrorFamily::InvalidArgument,
+        ErrorFamily::Signing,
+        ErrorFamily::Transport,
+        ErrorFamily::Remote,
+    ];
+
+    /// The family of the stable code `code` (an [`Error::code`]), for errors a
+    /// host raises itself with a core code; `None` for a code the core does not have.
+    pub fn of_code(code: &str) -> Option<ErrorFamily> {
+        Some(match code {
+            "invalid_key" | "unsupported_key" => ErrorFamily::Key,
+            "malformed_token"
+            | "unsupported_algorithm"
+            | "signature_invalid"
+            | "key_not_found"
+            | "token_expired"
+            | "token_not_yet_valid"
+            | "token_issued_in_future"
+            | "lifetime_too_long"
+            | "audience_mismatch"
+            | "issuer_mismatch"
+            | "invalid_claims" => ErrorFamily::Token,
+            "invalid_argument" | "credentials_not_found" | "not_supported" => {
+                ErrorFamily::InvalidArgument
+            }
+            "signing_failed" => ErrorFamily::Signing,
+            "transport_error" => ErrorFamily::Transport,
+            "credential_rejected"
+            | "unauthenticated"
+            | "permission_denied"
+            | "not_found"
+            | "rate_limited"
+            | "server_error"
+            | "remote_error"
+            | "invalid_response" => ErrorFamily::Remote,
+            _ => return None,
+        })
+    }
+
+    /// A short stable name: `key`, `token`, `invalid_argument`, `signing`, `transport`, `remote`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorFamily::Key => "key",
+            ErrorFamily::Token => "token",
+            ErrorFamily::InvalidArgument => "invalid_argument",
+            ErrorFamily::Signing => "signing",
+            ErrorFamily::Transport => "transport",
+            ErrorFamily::Remote => "remote",
+        }
+    }
+}
+
 /// Whose fault a remote error is, and what helps. Each kind has its own code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -220,6 +301,30 @@ impl Error {
             Error::Transport { .. } => "transport_error",
             Error::CredentialsNotFound { .. } => "credentials_not_found",
             Error::NotSupported { .. } => "not_supported",
+        }
+    }
+
+    /// The family this error belongs to (see [`ErrorFamily`]).
+    pub fn family(&self) -> ErrorFamily {
+        match self {
+            Error::InvalidKey { .. } | Error::UnsupportedKey { .. } => ErrorFamily::Key,
+            Error::MalformedToken { .. }
+            | Error::UnsupportedAlgorithm { .. }
+            | Error::SignatureInvalid
+            | Error::KeyNotFound { .. }
+            | Error::TokenExpired { .. }
+            | Error::TokenNotYetValid { .. }
+            | Error::TokenIssuedInFuture { .. }
+            | Error::LifetimeTooLong { .. }
+            | Error::AudienceMismatch { .. }
+            | Error::IssuerMismatch { .. }
+            | Error::InvalidClaims { .. } => ErrorFamily::Token,
+            Error::InvalidArgument { .. }
+            | Error::CredentialsNotFound { .. }
+            | Error::NotSupported { .. } => ErrorFamily::InvalidArgument,
+            Error::SigningFailed { .. } => ErrorFamily::Signing,
+            Error::Transport { .. } => ErrorFamily::Transport,
+            Error::Remote(_) | Error::InvalidResponse { .. } => ErrorFamily::Remote,
         }
     }
 

@@ -100,7 +100,7 @@ pub use credentials::{
 };
 pub use crypto::Backend;
 pub use datetime::{Lifetime, format_rfc3339, parse_rfc3339};
-pub use error::{Error, RemoteError, RemoteKind, Result};
+pub use error::{Error, ErrorFamily, RemoteError, RemoteKind, Result};
 pub use flow::{Flow, FlowOptions, MapOutput, RequestFlow, SignRequest, Signer, Step, drive};
 pub use google::{
     AccessTokenSource, AllowedLocations, GrantOutput, IamCredentials, ImpersonatedFlow,

@@ -39,8 +39,12 @@ class CredmintError(Exception):
     ``PERMISSION_DENIED``, ``BXNIM0415E``); for Google errors ``reason`` and
     ``permission`` from its ``ErrorInfo`` (``IAM_PERMISSION_DENIED``,
     ``iam.serviceAccounts.signBlob``); ``retry_after`` the seconds a server asked
-    to wait.
+    to wait. ``family`` is the core's family of the code (``key``, ``token``,
+    ``invalid_argument``, ``signing``, ``transport``, ``remote``), the same in every
+    binding: each family has its base class here.
     """
+
+    family: str = "invalid_argument"
 
     def __init__(
         self,
@@ -67,9 +71,13 @@ class CredmintError(Exception):
 class InvalidKeyError(CredmintError):
     """Key material that cannot be read or is refused by policy."""
 
+    family = "key"
+
 
 class TokenValidationError(CredmintError):
     """A token failed verification (structure, signature or claims)."""
+
+    family = "token"
 
 
 class TokenExpiredError(TokenValidationError):
@@ -97,30 +105,38 @@ class MalformedTokenError(TokenValidationError):
 
 
 class InvalidArgumentError(CredmintError, ValueError):
-    """A caller's argument is invalid."""
+    """A caller's argument or configuration is invalid."""
+
+    family = "invalid_argument"
 
 
 class SigningError(CredmintError):
     """The RSA backend could not sign."""
 
+    family = "signing"
+
 
 class RemoteError(CredmintError):
     """A server refused: see ``status``, ``remote_code`` and ``retryable``."""
 
+    family = "remote"
 
-class InvalidResponseError(CredmintError):
+
+class InvalidResponseError(RemoteError):
     """A successful HTTP answer that cannot be used (not JSON, missing fields)."""
 
 
 class TransportError(CredmintError):
     """The request could not be completed (connection, timeout), after retries."""
 
+    family = "transport"
 
-class CredentialsNotFoundError(CredmintError):
+
+class CredentialsNotFoundError(InvalidArgumentError):
     """Application Default Credentials found nothing (``credentials_not_found``),
     or ``GOOGLE_APPLICATION_CREDENTIALS`` names a file that does not exist."""
 
 
-class NotSupportedError(CredmintError):
+class NotSupportedError(InvalidArgumentError):
     """This kind of credential cannot do that (``not_supported``): an ID token
     from a person's ``authorized_user`` credentials, say."""

@@ -883,6 +883,11 @@ RustBuffer uniffi_credmint_ffi_fn_func_allow_executables_var(RustCallStatus *_No
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_CONFORMANCE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_CONFORMANCE_ERROR
+void uniffi_credmint_ffi_fn_func_conformance_error(RustBuffer code, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_CONFORMANCE_FLOW
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_FN_FUNC_CONFORMANCE_FLOW
 uint64_t uniffi_credmint_ffi_fn_func_conformance_flow(RustBuffer spec_json, RustCallStatus *_Nonnull out_status
@@ -1184,6 +1189,12 @@ uint16_t uniffi_credmint_ffi_checksum_func_max_credential_file_size(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_ALLOW_EXECUTABLES_VAR
 #define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_ALLOW_EXECUTABLES_VAR
 uint16_t uniffi_credmint_ffi_checksum_func_allow_executables_var(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_CONFORMANCE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_CREDMINT_FFI_CHECKSUM_FUNC_CONFORMANCE_ERROR
+uint16_t uniffi_credmint_ffi_checksum_func_conformance_error(void
     
 );
 #endif

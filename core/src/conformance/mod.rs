@@ -16,7 +16,10 @@ use crate::{
     JwtBearerAssertion, JwtGrantFlow, Lifetime, Result, RetryPolicy, SecretString,
     ServiceAccountKey, SignedBlob, SignedJwt, Signer, SourceToken, Step, TokenLifetime, UnixTime,
 };
+mod errors;
 mod verifier;
+
+pub use errors::sample_error;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -725,6 +725,32 @@ def cache_vectors():
     return conversations.cache_vectors()
 
 
+# ============================================================== errors.json
+
+#: Every stable error code and its family (what a caller does about it). Each
+#: binding raises each code (the conformance `sample_error`) and checks that its
+#: error type says this family.
+ERROR_FAMILIES = {
+    "key": ["invalid_key", "unsupported_key"],
+    "token": ["malformed_token", "unsupported_algorithm", "signature_invalid", "key_not_found", "token_expired",
+              "token_not_yet_valid", "token_issued_in_future", "lifetime_too_long", "audience_mismatch",
+              "issuer_mismatch", "invalid_claims"],
+    "invalid_argument": ["invalid_argument", "credentials_not_found", "not_supported"],
+    "signing": ["signing_failed"],
+    "transport": ["transport_error"],
+    "remote": ["credential_rejected", "unauthenticated", "permission_denied", "not_found", "rate_limited",
+               "server_error", "remote_error", "invalid_response"],
+}
+
+#: The codes whose errors a caller may retry (the rest: fix something first).
+RETRYABLE = {"rate_limited", "server_error", "transport_error"}
+
+
+def error_vectors():
+    return [{"code": code, "family": family, "retryable": code in RETRYABLE}
+            for family, codes in ERROR_FAMILIES.items() for code in codes]
+
+
 # ============================================================== main
 
 FILES = {
@@ -743,6 +769,8 @@ FILES = {
                  "source or the error out.", lambda: credential_vectors.adc_vectors()),
     "shared.json": ("Shared token caches: cache keys, sealed entries, misses and the lease protocol.",
                     lambda: shared_vectors.shared_vectors()),
+    "errors.json": ("Every stable error code, its family (the error type each binding raises) and whether it "
+                    "is retryable.", error_vectors),
 }
 
 

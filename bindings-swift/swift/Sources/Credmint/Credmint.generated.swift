@@ -6266,6 +6266,17 @@ public func allowExecutablesVar() -> String  {
 })
 }
 /**
+ * Throws the core's sample error of `code` (`tests/vectors/errors.json`), as
+ * every binding raises it; `invalid_argument` for an unknown code. For the test suites.
+ */
+public func conformanceError(code: String)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_func_conformance_error(
+        FfiConverterString.lower(code),uniffiCallStatus
+    )
+}
+}
+/**
  * A conformance vector's conversation (`tests/vectors/flows.json`, references
  * inlined as `{"text": …}`); it ends with `Output.Json`. For the test suites.
  */
@@ -6349,6 +6360,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_allow_executables_var() != 64829) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_func_conformance_error() != 29002) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_conformance_flow() != 12186) {

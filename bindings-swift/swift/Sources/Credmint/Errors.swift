@@ -1,5 +1,5 @@
 // The fields every family of the generated CredmintError has (the core's
-// stable code, HTTP status, retryability) as properties.
+// stable code, its family, HTTP status, retryability) as properties.
 
 extension CredmintError {
     /// The core's stable error code (`invalid_key`, `token_expired`, `permission_denied`, …).
@@ -10,6 +10,19 @@ extension CredmintError {
             return code
         case .Remote(let code, _, _, _, _, _, _, _):
             return code
+        }
+    }
+
+    /// The core's family of the error (`key`, `token`, `invalid_argument`, `signing`,
+    /// `transport`, `remote`): its case.
+    public var family: String {
+        switch self {
+        case .Key: return "key"
+        case .Token: return "token"
+        case .InvalidArgument: return "invalid_argument"
+        case .Signing: return "signing"
+        case .Transport: return "transport"
+        case .Remote: return "remote"
         }
     }
 

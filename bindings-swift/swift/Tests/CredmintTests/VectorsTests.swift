@@ -91,6 +91,18 @@ final class VectorsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cases.count, 90)
     }
 
+    func testEveryCodeRaisesItsFamily() throws {
+        for testCase in try Vectors.cases("errors.json") {
+            let code = testCase["code"] as? String ?? "?"
+            XCTAssertThrowsError(try conformanceError(code: code), code) { thrown in
+                guard let error = thrown as? CredmintError else { return XCTFail("\(code): not a CredmintError") }
+                XCTAssertEqual(error.code, code)
+                XCTAssertEqual(error.family, testCase["family"] as? String, code)
+                XCTAssertEqual(error.retryable, testCase["retryable"] as? Bool, code)
+            }
+        }
+    }
+
     func testCacheDecisions() throws {
         let cases = try Vectors.cases("cache.json")
         for testCase in cases {

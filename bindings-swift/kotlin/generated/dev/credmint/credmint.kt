@@ -683,6 +683,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_allow_executables_var(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_func_conformance_error(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_func_conformance_flow(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_credential_pages(
@@ -1139,6 +1141,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_credmint_ffi_fn_func_allow_executables_var(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_func_conformance_error(`code`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_credmint_ffi_fn_func_conformance_flow(`specJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_func_credential_pages(`baseUrl`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`bearer`: Long,`filter`: RustBuffer.ByValue,`pageSize`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1276,6 +1280,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_allow_executables_var() and 0xFFFF) != 64829) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_func_conformance_error() and 0xFFFF) != 29002) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_conformance_flow() and 0xFFFF) != 12186) {
@@ -10461,6 +10468,21 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
 }
     )
     }
+    
+
+        /**
+         * Throws the core's sample error of `code` (`tests/vectors/errors.json`), as
+         * every binding raises it; `invalid_argument` for an unknown code. For the test suites.
+         */
+    @Throws(CredmintException::class) fun `conformanceError`(`code`: kotlin.String)
+        = 
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_func_conformance_error(
+    
+        
+        FfiConverterString.lower(`code`),_status)
+}
+    
     
 
         /**

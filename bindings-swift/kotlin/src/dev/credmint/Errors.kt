@@ -24,3 +24,14 @@ val CredmintException.retryable: Boolean
         is CredmintException.Remote -> retryable
         else -> false
     }
+
+/** The core's family of the error (`key`, `token`, `invalid_argument`, `signing`, `transport`, `remote`): its variant. */
+val CredmintException.family: String
+    get() = when (this) {
+        is CredmintException.Key -> "key"
+        is CredmintException.Token -> "token"
+        is CredmintException.InvalidArgument -> "invalid_argument"
+        is CredmintException.Signing -> "signing"
+        is CredmintException.Transport -> "transport"
+        is CredmintException.Remote -> "remote"
+    }

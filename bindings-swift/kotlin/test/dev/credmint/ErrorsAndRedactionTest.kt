@@ -54,6 +54,19 @@ class ErrorsAndRedactionTest {
     }
 
     @Test
+    fun everyCodeRaisesItsFamily() {
+        // tests/vectors/errors.json: the family and retryability of every code, decided by the core.
+        val cases = Vectors.cases("errors.json")
+        for (case in cases) {
+            val code = case.str("code")!!
+            val error = thrown { conformanceError(code) }
+            assertEquals(code, error.code)
+            assertEquals(code, case.str("family"), error.family)
+            assertEquals(code, case["retryable"].asBoolean, error.retryable)
+        }
+    }
+
+    @Test
     fun noSecretInAnyToStringOrMessage() {
         val key = ServiceAccountKey.fromJson(keyText)
         val pem = com.google.gson.JsonParser.parseString(keyText).asJsonObject["private_key"].asString
