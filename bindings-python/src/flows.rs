@@ -147,6 +147,25 @@ impl ExternalAccount {
         })
     }
 
+    /// The subject token in the URL source's answer to `subject_token_request()`
+    /// sent at `sent_at`; a non-2xx status is the core's typed error for it.
+    fn subject_token_from_response(
+        &self,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        sent_at: i64,
+    ) -> PyResult<String> {
+        let response = credmint::HttpResponse::new(status, headers, body);
+        let sent_at = credmint::UnixTime::from_secs(sent_at);
+        Ok(self
+            .inner
+            .subject_token_from_response(&response, sent_at)
+            .py_err()?
+            .expose_secret()
+            .to_owned())
+    }
+
     /// For an executable source, how to run it: `(program, args, env, timeout_millis,
     /// output_file)`; `allow` is the host's GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES.
     /// `None` for other sources.

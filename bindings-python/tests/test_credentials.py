@@ -364,6 +364,50 @@ def test_external_account_subject_token_from_a_url(emulator: Emulator) -> None:
         server.shutdown()
 
 
+def test_a_url_source_that_fails_is_typed_by_its_status() -> None:
+    # The core types the answer: 503 is a retryable server_error, 404 is not_found,
+    # a redirect is invalid_response; the server's words never carry its header.
+    statuses: List[int] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status = statuses.pop(0)
+            body = f"unavailable {self.headers.get('Authorization')}".encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            if status == 302:
+                self.send_header("Location", "http://elsewhere.example/")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        info = {
+            "type": "external_account",
+            "audience": PROVIDER,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": "http://127.0.0.1:9/v1/token",
+            "credential_source": {
+                "url": f"http://127.0.0.1:{server.server_address[1]}/token",
+                "headers": {"Authorization": "Bearer url-source-secret-123"},
+            },
+        }
+        for status, code, retryable in [(503, "server_error", True), (404, "not_found", False),
+                                         (302, "invalid_response", False)]:
+            statuses.append(status)
+            with pytest.raises(credmint.RemoteError) as raised:
+                credmint.ExternalAccountCredentials.from_info(info).token()
+            assert (raised.value.code, raised.value.retryable) == (code, retryable), status
+            assert raised.value.status == status
+            assert "url-source-secret-123" not in str(raised.value)
+    finally:
+        server.shutdown()
+
+
 def test_no_repr_or_str_shows_a_secret(emulator: Emulator) -> None:
     key = credmint.ServiceAccountKey.from_file(emulator.key_file(CI))
     with open(emulator.key_file(CI), encoding="utf-8") as file:

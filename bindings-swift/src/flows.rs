@@ -252,6 +252,25 @@ impl ExternalAccount {
             .to_owned())
     }
 
+    /// The subject token in the URL source's answer (`headers` flattened) to
+    /// `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
+    /// typed error for it.
+    pub fn subject_token_from_response(
+        &self,
+        status: u16,
+        headers: Vec<String>,
+        body: Vec<u8>,
+        sent_at: i64,
+    ) -> Result<String> {
+        let response = crate::conversation::response(status, headers, body);
+        let sent_at = credmint::UnixTime::from_secs(sent_at);
+        Ok(self
+            .inner
+            .subject_token_from_response(&response, sent_at)?
+            .expose_secret()
+            .to_owned())
+    }
+
     /// The subject token inside a file's or URL's content (text or JSON, as the file says).
     pub fn subject_token_from(&self, content: Vec<u8>) -> Result<String> {
         Ok(self

@@ -851,18 +851,17 @@ export class ExternalAccountCredentials extends DocumentCredentials {
     const request = this.#account.subjectTokenRequest();
     if (!request) throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
     const [method, url, headers, timeoutMillis] = request;
-    let status;
-    let body;
+    const sentAt = nowSecs();
+    let answer;
     try {
-      [status, , body] = await exchange(this.fetchFn, url, { method, headers, redirect: 'manual' }, timeoutMillis);
+      answer = await exchange(this.fetchFn, url, { method, headers, redirect: 'manual' }, timeoutMillis);
     } catch (error) {
       throw new CredmintError(
         `the credential source URL did not answer: ${String(error?.message ?? error).slice(0, 200)}`,
         'transport_error', undefined, true,
       );
     }
-    if (status < 200 || status > 299) throw invalid(`the credential source URL answered HTTP ${status}`);
-    return this.#account.subjectTokenFrom(body);
+    return this.#account.subjectTokenFromResponse(...answer, sentAt);
   }
 
   /** Google's executable source: the cached output file if still valid, else the command. */

@@ -195,6 +195,26 @@ impl ExternalAccount {
             .to_owned())
     }
 
+    /// The subject token in the URL source's answer (`status`, `[name, value]`
+    /// pairs, body) to `subjectTokenRequest()` sent at `sent_at`; a non-2xx
+    /// status is the core's typed error for it.
+    #[wasm_bindgen(js_name = subjectTokenFromResponse)]
+    pub fn subject_token_from_response(
+        &self,
+        status: u16,
+        headers: js_sys::Array,
+        body: &[u8],
+        sent_at: f64,
+    ) -> Result<String, JsValue> {
+        let response = crate::conversation::response(status, &headers, body)?;
+        Ok(self
+            .inner
+            .subject_token_from_response(&response, now_of(sent_at)?)
+            .js_err()?
+            .expose_secret()
+            .to_owned())
+    }
+
     /// The subject token inside a file's or URL's content.
     #[wasm_bindgen(js_name = subjectTokenFrom)]
     pub fn subject_token_from(&self, content: &[u8]) -> Result<String, JsValue> {

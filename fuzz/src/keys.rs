@@ -54,10 +54,37 @@ fn agree(aws_lc: Result<(), Error>, rust_crypto: Result<(), Error>) -> Result<()
 /// Base64 runs in a key file long enough to be key material (PEM bodies,
 /// `private_key` values, JWK members).
 fn key_material(text: &str) -> Vec<String> {
+    let public = public_values(text);
     text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '_' | '-')))
         .filter(|run| run.len() >= 24)
         // Key ids (`private_key_id`, `kid`) are hex or names, and errors may name them.
         .filter(|run| !run.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|run| !public.iter().any(|value| value.contains(run)))
         .map(str::to_owned)
         .collect()
+}
+
+/// The values of members that name a key rather than hold it (`kid`,
+/// `private_key_id`, `client_email`, …): errors quote them ("duplicate kid"),
+/// and the fuzzer writes key-like runs into them.
+fn public_values(text: &str) -> Vec<String> {
+    const PUBLIC: [&str; 5] = [
+        "\"kid\"",
+        "\"private_key_id\"",
+        "\"client_email\"",
+        "\"client_id\"",
+        "\"project_id\"",
+    ];
+    let mut values = Vec::new();
+    for name in PUBLIC {
+        let mut rest = text;
+        while let Some(at) = rest.find(name) {
+            rest = &rest[at + name.len()..];
+            let value = rest.trim_start().strip_prefix(':').map(str::trim_start);
+            if let Some(quoted) = value.and_then(|v| v.strip_prefix('"')) {
+                values.push(quoted.split('"').next().unwrap_or_default().to_owned());
+            }
+        }
+    }
+    values
 }

@@ -475,12 +475,9 @@ class ExternalAccountCredentials(Credentials):
                 raise InvalidArgumentError("a URL credential source needs a sync transport")
             from ._transport import _send
 
+            sent_at = now()
             answer = _send(self._transport, ("send", *request))  # within the core's time limit
-            if not 200 <= answer.status < 300:
-                raise InvalidArgumentError(
-                    f"the credential source URL answered HTTP {answer.status}"
-                )
-            return str(self._account.subject_token_from(answer.body))
+            return str(self._account.subject_token_from_response(answer.status, answer.headers, answer.body, sent_at))
         import os
 
         invocation = self._account.executable_invocation(

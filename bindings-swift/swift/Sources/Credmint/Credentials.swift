@@ -514,17 +514,16 @@ public final class ExternalAccountCredentials: DocumentCredentials {
             guard let request = account.subjectTokenRequest() else {
                 throw CredmintError.InvalidArgument(code: "invalid_argument", detail: "the credential source is not a URL")
             }
+            let sentAt = http.clock.now()
             let answer: HttpAnswer
             do {
                 answer = try await exchange(http.transport, request)
             } catch {
                 throw CredmintError.Transport(code: "transport_error", detail: "the credential source URL did not answer")
             }
-            guard (200..<300).contains(answer.status) else {
-                throw CredmintError.InvalidArgument(
-                    code: "invalid_argument", detail: "the credential source URL answered HTTP \(answer.status)")
-            }
-            content = answer.body
+            return try account.subjectTokenFromResponse(
+                status: UInt16(clamping: answer.status), headers: answer.headers.flatMap { [$0.0, $0.1] },
+                body: answer.body, sentAt: sentAt)
         default:
             throw CredmintError.InvalidArgument(code: "invalid_argument", detail: "this credential source needs a subjectTokenSupplier")
         }

@@ -1619,6 +1619,13 @@ public protocol ExternalAccountProtocol: AnyObject, Sendable {
     func subjectTokenFromExecutable(output: Data, now: Int64) throws  -> String
     
     /**
+     * The subject token in the URL source's answer (`headers` flattened) to
+     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
+     * typed error for it.
+     */
+    func subjectTokenFromResponse(status: UInt16, headers: [String], body: Data, sentAt: Int64) throws  -> String
+    
+    /**
      * For a URL source, the request that fetches the subject token; send it
      * and pass the body to `subjectTokenFrom`.
      */
@@ -1736,6 +1743,24 @@ open func subjectTokenFromExecutable(output: Data, now: Int64)throws  -> String 
             self.uniffiCloneHandle(),
         FfiConverterData.lower(output),
         FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The subject token in the URL source's answer (`headers` flattened) to
+     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
+     * typed error for it.
+     */
+open func subjectTokenFromResponse(status: UInt16, headers: [String], body: Data, sentAt: Int64)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_response(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt16.lower(status),
+        FfiConverterSequenceString.lower(headers),
+        FfiConverterData.lower(body),
+        FfiConverterInt64.lower(sentAt),uniffiCallStatus
     )
 })
 }
@@ -6483,6 +6508,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable() != 16666) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_response() != 41249) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request() != 58765) {

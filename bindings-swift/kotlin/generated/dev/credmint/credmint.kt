@@ -765,6 +765,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_response(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_source(
@@ -1000,6 +1002,8 @@ internal object UniffiLib {
     external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from(`ptr`: Long,`content`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(`ptr`: Long,`output`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_response(`ptr`: Long,`status`: Short,`headers`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,`sentAt`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_request(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1403,6 +1407,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable() and 0xFFFF) != 16666) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_response() and 0xFFFF) != 41249) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request() and 0xFFFF) != 58765) {
@@ -3666,6 +3673,13 @@ public interface ExternalAccountInterface {
     fun `subjectTokenFromExecutable`(`output`: kotlin.ByteArray, `now`: kotlin.Long): kotlin.String
     
     /**
+     * The subject token in the URL source's answer (`headers` flattened) to
+     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
+     * typed error for it.
+     */
+    fun `subjectTokenFromResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray, `sentAt`: kotlin.Long): kotlin.String
+    
+    /**
      * For a URL source, the request that fetches the subject token; send it
      * and pass the body to `subjectTokenFrom`.
      */
@@ -3850,6 +3864,29 @@ open class ExternalAccount: Disposable, AutoCloseable, ExternalAccountInterface
         
         FfiConverterByteArray.lower(`output`),
         FfiConverterLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The subject token in the URL source's answer (`headers` flattened) to
+     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
+     * typed error for it.
+     */
+    @Throws(CredmintException::class)override fun `subjectTokenFromResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray, `sentAt`: kotlin.Long): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_response(
+        it,
+        
+        FfiConverterUShort.lower(`status`),
+        FfiConverterSequenceString.lower(`headers`),
+        FfiConverterByteArray.lower(`body`),
+        FfiConverterLong.lower(`sentAt`),_status)
 }
     }
     )

@@ -368,7 +368,7 @@ class ExternalAccountCredentials internal constructor(
             } catch (failure: java.nio.file.InvalidPathException) {
                 throw CredmintException.InvalidArgument("invalid_argument", "the credential source file's path is not valid here")
             }
-            is SubjectTokenSource.Url -> fetchSource()
+            is SubjectTokenSource.Url -> return fetchSource()
             is SubjectTokenSource.Executable -> return runExecutable()
             else -> throw CredmintException.InvalidArgument(
                 "invalid_argument", "this credential source needs a subjectTokenSupplier",
@@ -377,18 +377,17 @@ class ExternalAccountCredentials internal constructor(
         return account.subjectTokenFrom(content)
     }
 
-    private suspend fun fetchSource(): ByteArray {
+    private suspend fun fetchSource(): String {
         val request = account.subjectTokenRequest()
             ?: throw CredmintException.InvalidArgument("invalid_argument", "the credential source is not a URL")
+        val sentAt = http.clock.now()
         val answer = try {
             exchange(http.transport, request)
         } catch (failure: IOException) {
             throw CredmintException.Transport("transport_error", "the credential source URL did not answer")
         }
-        if (answer.status !in 200..299) {
-            throw CredmintException.InvalidArgument("invalid_argument", "the credential source URL answered HTTP ${answer.status}")
-        }
-        return answer.body
+        val headers = answer.headers.flatMap { (name, value) -> listOf(name, value) }
+        return account.subjectTokenFromResponse(answer.status.toUShort(), headers, answer.body, sentAt)
     }
 
     /** Google's executable source: the cached output file if still valid, else the command. */
