@@ -306,26 +306,36 @@ def test_google_auth_adapter_plugs_into_google_auth(emulator: Emulator) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def test_external_account_subject_token_from_a_url(emulator: Emulator) -> None:
-    provider_key = credmint.ServiceAccountKey.from_file(emulator.key_file("idp-0"))
-    subject = provider_key.sign_jwt({"iss": "https://ci.example.com", "sub": "job-7", "aud": PROVIDER, "iat": int(time.time())})
-    seen: List[str] = []
+def _serve_get(answer: Callable[[http.server.BaseHTTPRequestHandler], None]) -> http.server.ThreadingHTTPServer:
+    """A loopback server answering every GET with `answer`; shut it down after use."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("Metadata-Flavor", ""))
-            body = json.dumps({"id_token": subject.signed_jwt}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            answer(self)
 
         def log_message(self, *args: Any) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_external_account_subject_token_from_a_url(emulator: Emulator) -> None:
+    provider_key = credmint.ServiceAccountKey.from_file(emulator.key_file("idp-0"))
+    subject = provider_key.sign_jwt({"iss": "https://ci.example.com", "sub": "job-7", "aud": PROVIDER, "iat": int(time.time())})
+    seen: List[str] = []
+
+    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
+        seen.append(handler.headers.get("Metadata-Flavor", ""))
+        body = json.dumps({"id_token": subject.signed_jwt}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    server = _serve_get(answer)
     try:
         info = {
             "type": "external_account",
@@ -369,22 +379,17 @@ def test_a_url_source_that_fails_is_typed_by_its_status() -> None:
     # a redirect is invalid_response; the server's words never carry its header.
     statuses: List[int] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status = statuses.pop(0)
-            body = f"unavailable {self.headers.get('Authorization')}".encode()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            if status == 302:
-                self.send_header("Location", "http://elsewhere.example/")
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
+        status = statuses.pop(0)
+        body = f"unavailable {handler.headers.get('Authorization')}".encode()
+        handler.send_response(status)
+        handler.send_header("Content-Length", str(len(body)))
+        if status == 302:
+            handler.send_header("Location", "http://elsewhere.example/")
+        handler.end_headers()
+        handler.wfile.write(body)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = _serve_get(answer)
     try:
         info = {
             "type": "external_account",
