@@ -21,7 +21,8 @@ pub enum CredmintError {
         /// What went wrong (never quotes the token).
         detail: String,
     },
-    /// A caller's argument was refused (`invalid_argument`).
+    /// A caller's argument or configuration was refused (`invalid_argument`,
+    /// `credentials_not_found`, `not_supported`).
     InvalidArgument {
         /// The stable error code.
         code: String,

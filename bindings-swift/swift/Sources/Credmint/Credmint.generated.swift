@@ -4727,7 +4727,8 @@ enum CredmintError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */detail: String
     )
     /**
-     * A caller's argument was refused (`invalid_argument`).
+     * A caller's argument or configuration was refused (`invalid_argument`,
+     * `credentials_not_found`, `not_supported`).
      */
     case InvalidArgument(
         /**

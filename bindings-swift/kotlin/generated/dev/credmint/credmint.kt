@@ -8250,7 +8250,8 @@ sealed class CredmintException: kotlin.Exception() {
     }
     
     /**
-     * A caller's argument was refused (`invalid_argument`).
+     * A caller's argument or configuration was refused (`invalid_argument`,
+     * `credentials_not_found`, `not_supported`).
      */
     class InvalidArgument(
         
