@@ -2,15 +2,17 @@
 //! tuple, the `feed_*` methods take what the host did.
 //!
 //! Steps: `("send", method, url, headers, body, timeout_millis)`, `("wait", until)`,
-//! `("sign", key_id, payload)`, `("done", result)`. `timeout_millis` is the
+//! `("sign", key_id, payload)`, `("read_file", path, max_bytes)`, `("read_env", name)`,
+//! `("run", program, args, env, timeout_millis)`, `("done", result)`. `timeout_millis` is the
 //! request's time limit (the core's: connect, send and read the whole answer),
 //! in milliseconds like the native module's other durations; the Python layer
 //! hands it to transports as `timeout=` seconds.
 
+use crate::credentials::Credentials;
 use crate::errors::{IntoPy, invalid_argument};
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::CredentialPage;
-use credmint::{Flow, FlowOutput as Output, HttpResponse, Step, UnixTime};
+use credmint::{Flow, FlowOutput as Output, HostAnswer, HttpResponse, Step, UnixTime};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use std::sync::Mutex;
@@ -73,10 +75,42 @@ impl Conversation {
             )
                 .into_pyobject(py)?
                 .into_any(),
+            Step::ReadFile(read) => ("read_file", read.path().to_owned(), read.max_bytes())
+                .into_pyobject(py)?
+                .into_any(),
+            Step::ReadEnv(name) => ("read_env", name).into_pyobject(py)?.into_any(),
+            Step::Run(run) => ("run", run.program, run.args, run.env, run.timeout_millis)
+                .into_pyobject(py)?
+                .into_any(),
             Step::Done(output) => ("done", output_object(py, output)?)
                 .into_pyobject(py)?
                 .into_any(),
         })
+    }
+
+    /// What the host found for the last `read_file`, `read_env` or `run` step:
+    /// `("file", bytes)`, `("missing",)`, `("unreadable", reason)`, `("env", value or None)`,
+    /// `("exited", status, stdout)`, `("not_started", reason)` or `("timed_out",)`.
+    #[pyo3(signature = (kind, value=None, status=0))]
+    fn feed_host(&self, kind: &str, value: Option<Bound<'_, PyAny>>, status: i32) -> PyResult<()> {
+        let bytes =
+            || -> PyResult<Vec<u8>> { value.as_ref().map_or(Ok(Vec::new()), |v| v.extract()) };
+        let text =
+            || -> PyResult<Option<String>> { value.as_ref().map_or(Ok(None), |v| v.extract()) };
+        let answer = match kind {
+            "file" => HostAnswer::File(bytes()?),
+            "missing" => HostAnswer::FileMissing,
+            "unreadable" => HostAnswer::FileUnreadable(text()?.unwrap_or_default()),
+            "env" => HostAnswer::Env(text()?),
+            "exited" => HostAnswer::Exited {
+                status,
+                stdout: bytes()?,
+            },
+            "not_started" => HostAnswer::NotStarted(text()?.unwrap_or_default()),
+            "timed_out" => HostAnswer::TimedOut,
+            other => return Err(invalid_argument(format!("no host answer {other:?}"))),
+        };
+        self.with_flow(|flow| flow.feed_host(answer)).py_err()
     }
 
     /// The response to the last `send` step.
@@ -133,6 +167,17 @@ fn output_object(py: Python<'_>, output: Output) -> PyResult<Py<PyAny>> {
         Output::Prepared(_) => {
             return Err(invalid_argument("Python checks signatures in the core"));
         }
+        Output::Default(found) => (
+            Credentials {
+                inner: found.credentials,
+            },
+            found.source.as_str(),
+            found.source.path().map(str::to_owned),
+            found.project_id,
+        )
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
         Output::Page(None) => py.None(),
         Output::Page(Some(page)) => page_object(py, page)?.into_any().unbind(),
     })

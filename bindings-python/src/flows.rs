@@ -4,11 +4,10 @@
 use crate::conversation::Conversation;
 use crate::errors::IntoPy;
 use crate::tokens::AccessToken;
-use credmint::google::{ExternalAccount as CoreExternalAccount, IamCall, IamCallArgs};
+use credmint::google::{IamCall, IamCallArgs};
 use credmint::k0rdent::ListCredentials;
 use credmint::{FlowOptions, SecretString};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 /// One IAM Credentials call made with a caller's token.
 #[pyfunction]
@@ -74,162 +73,6 @@ pub fn bearer_token(token: String, now: i64, ttl_secs: u64) -> PyResult<AccessTo
             .py_err()?;
     let inner = credmint::AccessToken::new(SecretString::from(token), lifetime).py_err()?;
     Ok(AccessToken { inner })
-}
-
-/// A workload identity federation credential file (`"type": "external_account"`).
-#[pyclass(frozen, module = "credmint._native", name = "ExternalAccount")]
-pub struct ExternalAccount {
-    inner: CoreExternalAccount,
-}
-
-impl ExternalAccount {
-    /// Wraps a parsed core configuration.
-    pub(crate) fn from_core(inner: CoreExternalAccount) -> Self {
-        ExternalAccount { inner }
-    }
-}
-
-#[pymethods]
-impl ExternalAccount {
-    /// Parses the file's JSON text; `scopes` apply when not impersonating.
-    #[staticmethod]
-    #[pyo3(signature = (text, scopes=None))]
-    fn from_json(text: &str, scopes: Option<Vec<String>>) -> PyResult<Self> {
-        let mut inner = CoreExternalAccount::from_json(text).py_err()?;
-        if let Some(scopes) = scopes.filter(|s| !s.is_empty()) {
-            inner = inner.scopes(scopes).py_err()?;
-        }
-        Ok(ExternalAccount { inner })
-    }
-
-    /// Where the subject token comes from: `{"kind": "file"|"url"|"executable"|"aws", …}`.
-    fn credential_source<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        use credmint::google::CredentialSource;
-        let source = PyDict::new(py);
-        match self.inner.credential_source() {
-            CredentialSource::File { path, .. } => {
-                source.set_item("kind", "file")?;
-                source.set_item("path", path)?;
-            }
-            CredentialSource::Url { url, headers, .. } => {
-                source.set_item("kind", "url")?;
-                source.set_item("url", url)?;
-                source.set_item("headers", headers.clone())?;
-            }
-            CredentialSource::Executable { command, .. } => {
-                source.set_item("kind", "executable")?;
-                source.set_item("command", command)?;
-            }
-            CredentialSource::Aws { .. } => source.set_item("kind", "aws")?,
-        }
-        Ok(source)
-    }
-
-    #[getter]
-    fn audience(&self) -> &str {
-        self.inner.audience()
-    }
-
-    /// For a URL source, the request that fetches the subject token:
-    /// `(method, url, headers, body, timeout_millis)`; `None` for other sources.
-    #[allow(clippy::type_complexity)]
-    fn subject_token_request(
-        &self,
-    ) -> Option<(&'static str, String, Vec<(String, String)>, Vec<u8>, u64)> {
-        self.inner.subject_token_request().map(|request| {
-            (
-                request.method().as_str(),
-                request.url().to_owned(),
-                request.headers().to_vec(),
-                request.body().to_vec(),
-                request.timeout_millis(),
-            )
-        })
-    }
-
-    /// The subject token in the URL source's answer to `subject_token_request()`
-    /// sent at `sent_at`; a non-2xx status is the core's typed error for it.
-    fn subject_token_from_response(
-        &self,
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-        sent_at: i64,
-    ) -> PyResult<String> {
-        let response = credmint::HttpResponse::new(status, headers, body);
-        let sent_at = credmint::UnixTime::from_secs(sent_at);
-        Ok(self
-            .inner
-            .subject_token_from_response(&response, sent_at)
-            .py_err()?
-            .expose_secret()
-            .to_owned())
-    }
-
-    /// For an executable source, how to run it: `(program, args, env, timeout_millis,
-    /// output_file)`; `allow` is the host's GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES.
-    /// `None` for other sources.
-    #[allow(clippy::type_complexity)]
-    #[pyo3(signature = (allow))]
-    fn executable_invocation(
-        &self,
-        allow: Option<&str>,
-    ) -> PyResult<
-        Option<(
-            String,
-            Vec<String>,
-            Vec<(String, String)>,
-            u64,
-            Option<String>,
-        )>,
-    > {
-        Ok(self
-            .inner
-            .executable_invocation(allow)
-            .py_err()?
-            .map(|run| {
-                (
-                    run.program,
-                    run.args,
-                    run.env,
-                    run.timeout_millis,
-                    run.output_file,
-                )
-            }))
-    }
-
-    /// The subject token in an executable's output (pluggable auth, version 1) at `now`.
-    fn subject_token_from_executable(&self, output: &[u8], now: i64) -> PyResult<String> {
-        Ok(self
-            .inner
-            .subject_token_from_executable(output, credmint::UnixTime::from_secs(now))
-            .py_err()?
-            .expose_secret()
-            .to_owned())
-    }
-
-    /// The subject token inside a file's or URL's content (text or JSON, as the file says).
-    fn subject_token_from(&self, content: &[u8]) -> PyResult<String> {
-        Ok(self
-            .inner
-            .subject_token_from(content)
-            .py_err()?
-            .expose_secret()
-            .to_owned())
-    }
-
-    /// The STS exchange (then impersonation, if the file asks) for `subject_token`.
-    fn flow(&self, subject_token: String) -> PyResult<Conversation> {
-        let flow = self
-            .inner
-            .flow(&SecretString::from(subject_token), FlowOptions::default())
-            .py_err()?;
-        Ok(Conversation::new(flow))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("ExternalAccount(audience={:?})", self.inner.audience())
-    }
 }
 
 /// A conformance vector's conversation (`tests/vectors/flows.json`; references

@@ -25,15 +25,14 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<cache::TokenCache>()?;
     module.add_class::<shared::SharedCache>()?;
     module.add_class::<shared::SharedRefresh>()?;
-    module.add_class::<flows::ExternalAccount>()?;
     module.add_class::<credentials::Credentials>()?;
-    module.add_class::<credentials::DefaultCredentials>()?;
     module.add_class::<verifier::TokenVerifier>()?;
     module.add("ADC_VARIABLES", credmint::ADC_VARIABLES.to_vec())?;
     module.add(
         "MAX_CREDENTIAL_FILE_SIZE",
         credmint::MAX_CREDENTIAL_FILE_SIZE,
     )?;
+    module.add_function(wrap_pyfunction!(credentials::default_credentials, module)?)?;
     module.add_function(wrap_pyfunction!(flows::iam_call, module)?)?;
     module.add_function(wrap_pyfunction!(flows::list_credentials, module)?)?;
     module.add_function(wrap_pyfunction!(flows::bearer_token, module)?)?;
@@ -45,10 +44,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
         credmint::IamCredentials::REFRESH_POLICY.name(),
     )?;
     module.add("DEFAULT_TIMEOUT_MILLIS", credmint::DEFAULT_TIMEOUT_MILLIS)?;
-    module.add(
-        "ALLOW_EXECUTABLES_VAR",
-        credmint::google::ALLOW_EXECUTABLES_VAR,
-    )?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

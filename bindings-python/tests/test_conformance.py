@@ -86,8 +86,33 @@ def test_flow_vector(case: Dict[str, Any]) -> None:
             conversation.feed_signature(base64.urlsafe_b64decode(padded))
         elif kind == "wait":
             assert got[1] == expect["wait"], where
+        elif kind == "read_file":
+            assert {"path": got[1], "max_bytes": got[2]} == expect["read_file"], where
+            feed_host(conversation, step["host"])
+        elif kind == "read_env":
+            assert got[1] == expect["read_env"], where
+            feed_host(conversation, step["host"])
+        elif kind == "run":
+            _, program, args, env, timeout_millis = got
+            run = {"program": program, "args": args, "env": [list(pair) for pair in env],
+                   "timeout_millis": timeout_millis}
+            assert run == expect["run"], where
+            feed_host(conversation, step["host"])
         else:
             assert json.loads(got[1]) == expect["done"], where
+
+
+def feed_host(conversation: Any, answer: Dict[str, Any]) -> None:
+    """The vector's answer to a host step, in the native module's form."""
+    kind, value = next(iter(answer.items()))
+    if kind == "file":
+        conversation.feed_host("file", value.encode())
+    elif kind == "exited":
+        conversation.feed_host("exited", value["stdout"].encode(), value["status"])
+    elif kind in ("unreadable", "env", "not_started"):
+        conversation.feed_host(kind, value)
+    else:
+        conversation.feed_host(kind)
 
 
 CACHES = vector_file("cache.json")["cases"]

@@ -85,7 +85,7 @@ def test_credential_document_vectors(case: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", cases("adc.json"), ids=lambda c: c["name"])
 def test_adc_vectors(case: Dict[str, Any]) -> None:
     name = case["name"]
-    adc = _native.DefaultCredentials(list(case["env"].items()), case["windows"], None)
+    adc = _native.default_credentials(list(case["env"].items()), case["windows"], None)
     exchanges = iter(case["exchanges"])
     files_read: List[str] = []
     now = NOW
@@ -97,11 +97,11 @@ def test_adc_vectors(case: Dict[str, Any]) -> None:
                 files_read.append(step[1])
                 content = case["files"].get(step[1])
                 if content is None:
-                    adc.feed_file_missing()
+                    adc.feed_host("missing")
                 elif isinstance(content, str):
-                    adc.feed_file(content.encode())
+                    adc.feed_host("file", content.encode())
                 else:
-                    adc.feed_file_error(content["error"])
+                    adc.feed_host("unreadable", content["error"])
             elif step[0] == "send":
                 exchange = next(exchanges)
                 check_send(name, exchange["expect"], step)
@@ -115,7 +115,8 @@ def test_adc_vectors(case: Dict[str, Any]) -> None:
                 assert step[1] > now, name
                 waited, now = True, step[1]
             else:
-                _, creds, source, path, project_id = step
+                assert step[0] == "done", f"{name}: {step[0]}"
+                creds, source, path, project_id = step[1]
                 break
     except credmint.CredmintError as error:
         assert "error" in case, f"{name}: {error}"

@@ -2,11 +2,13 @@
 //! and the host feeds back what it did (a response, a transport failure, a
 //! signature). The host layers' `drive` loops are the only callers.
 
+use crate::credentials::CoreCredentials;
 use crate::errors::Result;
 use crate::keys::{SignedBlob, SignedJwt};
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::Credential;
 use credmint::{Flow, FlowOutput, HttpResponse, UnixTime};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -55,10 +57,39 @@ impl Conversation {
                 key_id: request.key_id().to_owned(),
                 payload: request.payload().to_vec(),
             },
+            credmint::Step::ReadFile(read) => Step::ReadFile {
+                path: read.path().to_owned(),
+                max_bytes: read.max_bytes() as u64,
+            },
+            credmint::Step::ReadEnv(name) => Step::ReadEnv { name },
+            credmint::Step::Run(run) => Step::Run {
+                run: ExecutableRun {
+                    program: run.program,
+                    args: run.args,
+                    env: run.env.into_iter().collect(),
+                    timeout_millis: run.timeout_millis,
+                },
+            },
             credmint::Step::Done(output) => Step::Done {
                 output: Output::try_from(output)?,
             },
         })
+    }
+
+    /// What the host found for the last `ReadFile`, `ReadEnv` or `Run` step.
+    pub fn feed_host(&self, answer: HostAnswer) -> Result<()> {
+        let answer = match answer {
+            HostAnswer::File { contents } => credmint::HostAnswer::File(contents),
+            HostAnswer::FileMissing => credmint::HostAnswer::FileMissing,
+            HostAnswer::FileUnreadable { reason } => credmint::HostAnswer::FileUnreadable(reason),
+            HostAnswer::Env { value } => credmint::HostAnswer::Env(value),
+            HostAnswer::Exited { status, stdout } => {
+                credmint::HostAnswer::Exited { status, stdout }
+            }
+            HostAnswer::NotStarted { reason } => credmint::HostAnswer::NotStarted(reason),
+            HostAnswer::TimedOut => credmint::HostAnswer::TimedOut,
+        };
+        Ok(self.with_flow(|flow| flow.feed_host(answer))?)
     }
 
     /// The response to the last `Send` step (`headers` as name/value pairs, flattened).
@@ -108,11 +139,79 @@ pub enum Step {
         /// The bytes to sign.
         payload: Vec<u8>,
     },
+    /// Read this file (at most `max_bytes`: one more than the core accepts),
+    /// then `feedHost` with `File`, `FileMissing` or `FileUnreadable`.
+    ReadFile {
+        /// The path.
+        path: String,
+        /// The most bytes to read.
+        max_bytes: u64,
+    },
+    /// Look up this environment variable, then `feedHost` with `Env`.
+    ReadEnv {
+        /// The variable's name.
+        name: String,
+    },
+    /// Run this command, then `feedHost` with `Exited`, `NotStarted` or `TimedOut`.
+    Run {
+        /// What to run.
+        run: ExecutableRun,
+    },
     /// The conversation is over.
     Done {
         /// What it produced.
         output: Output,
     },
+}
+
+/// A command to run (an executable credential source): `program` with `args`
+/// (no shell), `env` added to the environment, killed after `timeout_millis`.
+#[derive(uniffi::Record)]
+pub struct ExecutableRun {
+    /// The program.
+    pub program: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Variables to add.
+    pub env: HashMap<String, String>,
+    /// How long it may run.
+    pub timeout_millis: u64,
+}
+
+/// What the host found when it did what a step asked.
+#[derive(uniffi::Enum)]
+pub enum HostAnswer {
+    /// The file's bytes.
+    File {
+        /// At most the step's `max_bytes`.
+        contents: Vec<u8>,
+    },
+    /// There is no such file.
+    FileMissing,
+    /// The file exists but cannot be read.
+    FileUnreadable {
+        /// The platform's words.
+        reason: String,
+    },
+    /// The variable's value.
+    Env {
+        /// None when unset.
+        value: Option<String>,
+    },
+    /// The command ran to its end.
+    Exited {
+        /// Its exit status.
+        status: i32,
+        /// What it wrote to standard output.
+        stdout: Vec<u8>,
+    },
+    /// The command could not be started.
+    NotStarted {
+        /// The platform's words.
+        reason: String,
+    },
+    /// The command was killed at its time limit.
+    TimedOut,
 }
 
 /// An HTTP request to send. An object, since its headers and body carry secrets.
@@ -212,6 +311,17 @@ pub enum Output {
         /// The claims.
         json: String,
     },
+    /// What Application Default Credentials found.
+    DefaultCredentials {
+        /// The credentials.
+        credentials: Arc<CoreCredentials>,
+        /// `environment_variable`, `well_known_file` or `metadata_server`.
+        source: String,
+        /// The file read, for file sources.
+        path: Option<String>,
+        /// The project the environment, the file or the metadata server names.
+        project_id: Option<String>,
+    },
 }
 
 impl TryFrom<FlowOutput> for Output {
@@ -258,6 +368,14 @@ impl TryFrom<FlowOutput> for Output {
             }
             FlowOutput::Json(value) => Output::Json {
                 json: value.to_string(),
+            },
+            FlowOutput::Default(found) => Output::DefaultCredentials {
+                source: found.source.as_str().to_owned(),
+                path: found.source.path().map(str::to_owned),
+                project_id: found.project_id,
+                credentials: Arc::new(CoreCredentials {
+                    inner: found.credentials,
+                }),
             },
         })
     }

@@ -2,17 +2,13 @@
 //! host holds) and Application Default Credentials as uniffi objects. Only
 //! conversions: every default, path, order and time limit is the core's.
 
-use crate::conversation::{Conversation, HttpRequest, response};
+use crate::conversation::Conversation;
 use crate::errors::Result;
-use crate::flows::ExternalAccount;
 use crate::keys::ServiceAccountKey;
-use credmint::{
-    AdcStep as CoreAdcStep, CredentialOptions, Credentials, DefaultCredentialsFlow, Environment,
-    SecretString, UnixTime,
-};
+use credmint::{CredentialOptions, Credentials, DefaultCredentialsFlow, Environment, SecretString};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The core's `CredentialOptions` from their JSON (`scopes`, `token_uri`,
 /// `iam_endpoint`, `metadata_base`, `lifetime_secs`, `delegates`,
@@ -111,17 +107,8 @@ impl CoreCredentials {
         self.inner.service_account_email().map(str::to_owned)
     }
 
-    /// An `external_account` document's federation configuration: where the
-    /// subject token comes from, for the host to fetch.
-    pub fn external_account(&self) -> Option<Arc<ExternalAccount>> {
-        self.inner
-            .external_account()
-            .cloned()
-            .map(|inner| Arc::new(ExternalAccount { inner }))
-    }
-
-    /// The conversation that obtains an access token; `external_account`
-    /// credentials need the `subject_token` the host fetched first.
+    /// The conversation that obtains an access token; an `external_account`
+    /// sources its subject token as its document says, unless one is given.
     #[uniffi::method(default(subject_token = None))]
     pub fn access_token(&self, subject_token: Option<String>) -> Result<Arc<Conversation>> {
         let flow = match subject_token {
@@ -148,7 +135,7 @@ pub fn max_credential_file_size() -> u64 {
 }
 
 /// Every environment variable Application Default Credentials reads; a host
-/// passes those that are set to [`AdcConversation::new`].
+/// passes those that are set to [`default_credentials`].
 #[uniffi::export]
 pub fn adc_variables() -> Vec<String> {
     credmint::ADC_VARIABLES
@@ -157,124 +144,22 @@ pub fn adc_variables() -> Vec<String> {
         .collect()
 }
 
-/// Application Default Credentials as a conversation: the core decides the
-/// order, paths and detection; the host answers with files and HTTP.
-#[derive(uniffi::Object)]
-pub struct AdcConversation {
-    flow: Mutex<DefaultCredentialsFlow>,
-}
-
-impl AdcConversation {
-    fn with<R>(&self, f: impl FnOnce(&mut DefaultCredentialsFlow) -> R) -> R {
-        let mut flow = self
-            .flow
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut flow)
+/// Application Default Credentials over `env` (the variables of
+/// `adcVariables()` that are set) on a Windows host or not, with
+/// `options_json` applied to what is found: a conversation that ends with
+/// `Output.DefaultCredentials` (`credentials_not_found` when there is nothing).
+#[uniffi::export(default(options_json = None))]
+pub fn default_credentials(
+    env: HashMap<String, String>,
+    windows: bool,
+    options_json: Option<String>,
+) -> Result<Arc<Conversation>> {
+    let mut environment = Environment::new(windows);
+    for (name, value) in env {
+        environment.set(&name, value);
     }
-}
-
-#[uniffi::export]
-impl AdcConversation {
-    /// ADC over `env` (the variables of `adcVariables()` that are set) on a
-    /// Windows host or not, with `options_json` applied to what is found.
-    #[uniffi::constructor(default(options_json = None))]
-    pub fn new(
-        env: HashMap<String, String>,
-        windows: bool,
-        options_json: Option<String>,
-    ) -> Result<Self> {
-        let mut environment = Environment::new(windows);
-        for (name, value) in env {
-            environment.set(&name, value);
-        }
-        Ok(AdcConversation {
-            flow: Mutex::new(DefaultCredentialsFlow::new(
-                environment,
-                options(options_json)?,
-            )),
-        })
-    }
-
-    /// The next step at `now` (Unix seconds); `credentials_not_found` when
-    /// there is nothing to find.
-    pub fn poll(&self, now: i64) -> Result<AdcStep> {
-        Ok(
-            match self.with(|flow| flow.poll(UnixTime::from_secs(now)))? {
-                CoreAdcStep::ReadFile(path) => AdcStep::ReadFile { path },
-                CoreAdcStep::Send(inner) => AdcStep::Send {
-                    request: Arc::new(HttpRequest { inner }),
-                },
-                CoreAdcStep::Wait(until) => AdcStep::Wait {
-                    until: until.as_secs(),
-                },
-                CoreAdcStep::Done(found) => AdcStep::Done {
-                    source: found.source.as_str().to_owned(),
-                    path: found.source.path().map(str::to_owned),
-                    project_id: found.project_id,
-                    credentials: Arc::new(CoreCredentials {
-                        inner: found.credentials,
-                    }),
-                },
-            },
-        )
-    }
-
-    /// The bytes of the file the last `ReadFile` step named.
-    pub fn feed_file(&self, contents: Vec<u8>) -> Result<()> {
-        Ok(self.with(|flow| flow.feed_file(contents))?)
-    }
-
-    /// The file the last `ReadFile` step named does not exist.
-    pub fn feed_file_missing(&self) -> Result<()> {
-        Ok(self.with(DefaultCredentialsFlow::feed_file_missing)?)
-    }
-
-    /// The file exists but could not be read (`reason`: the platform's words).
-    pub fn feed_file_error(&self, reason: String) -> Result<()> {
-        Ok(self.with(|flow| flow.feed_file_error(&reason))?)
-    }
-
-    /// The response to the last `Send` step (`headers` flattened).
-    pub fn feed_response(&self, status: u16, headers: Vec<String>, body: Vec<u8>) -> Result<()> {
-        let response = response(status, headers, body);
-        Ok(self.with(|flow| flow.feed_response(response))?)
-    }
-
-    /// The last `Send` step could not be completed (refused, timed out, …).
-    pub fn feed_transport_error(&self, reason: String) -> Result<()> {
-        Ok(self.with(|flow| flow.feed_transport_error(&reason))?)
-    }
-}
-
-/// What the host does next for ADC (as `Step` does for a `Conversation`).
-#[derive(uniffi::Enum)]
-pub enum AdcStep {
-    /// Read this file, then `feedFile`, `feedFileMissing` or `feedFileError`.
-    ReadFile {
-        /// The path.
-        path: String,
-    },
-    /// Send this request within its `timeoutMillis()`, then `feedResponse`
-    /// (or `feedTransportError`).
-    Send {
-        /// The request.
-        request: Arc<HttpRequest>,
-    },
-    /// Wait until this Unix time, then poll again.
-    Wait {
-        /// Unix seconds.
-        until: i64,
-    },
-    /// ADC is over.
-    Done {
-        /// The credentials found.
-        credentials: Arc<CoreCredentials>,
-        /// `environment_variable`, `well_known_file` or `metadata_server`.
-        source: String,
-        /// The file read, for file sources.
-        path: Option<String>,
-        /// The project the environment, the file or the metadata server names.
-        project_id: Option<String>,
-    },
+    Ok(Conversation::new(DefaultCredentialsFlow::new(
+        environment,
+        options(options_json)?,
+    )))
 }

@@ -1,15 +1,13 @@
 //! Conversations no credential document describes: IAM calls authorized by
-//! any access token, k0rdent listings, the conformance vectors; and an
-//! external account's credential source. Conversions only (credential
-//! documents, keys and their conversations are in `credentials.rs`).
+//! any access token, k0rdent listings, the conformance vectors. Conversions
+//! only (credential documents, keys and their conversations are in `credentials.rs`).
 
-use crate::conversation::{Conversation, HttpRequest};
+use crate::conversation::Conversation;
 use crate::errors::Result;
 use crate::tokens::AccessToken;
-use credmint::google::{CredentialSource, ExternalAccount as CoreExternalAccount, IamCall};
+use credmint::google::IamCall;
 use credmint::k0rdent::ListCredentials;
 use credmint::{Claims, FlowOptions};
-use std::fmt;
 use std::sync::Arc;
 
 /// One IAM Service Account Credentials method.
@@ -128,155 +126,4 @@ pub fn conformance_error(code: String) -> Result<()> {
             reason: format!("no error code {code:?}"),
         })
         .into())
-}
-
-/// Where an external account's subject token comes from.
-#[derive(uniffi::Enum)]
-pub enum SubjectTokenSource {
-    /// Read this file; pass its content to `subjectTokenFrom`.
-    File {
-        /// The path.
-        path: String,
-    },
-    /// GET this URL with these headers; pass the body to `subjectTokenFrom`.
-    Url {
-        /// The URL.
-        url: String,
-        /// Header names and values, flattened.
-        headers: Vec<String>,
-    },
-    /// A command (Google's executable source): the host must supply the token.
-    Executable {
-        /// The command line.
-        command: String,
-    },
-    /// AWS: the host must supply the token.
-    Aws,
-}
-
-/// How to run an executable credential source: `program` with `args` (no
-/// shell), `env` added to the environment, killed after `timeout_millis`; its
-/// stdout goes to `subjectTokenFromExecutable`. A valid `output_file` is used first.
-#[derive(uniffi::Record)]
-pub struct ExecutableRun {
-    /// The program.
-    pub program: String,
-    /// Its arguments.
-    pub args: Vec<String>,
-    /// Variables to add, flattened: `[name0, value0, …]`.
-    pub env: Vec<String>,
-    /// How long it may run.
-    pub timeout_millis: u64,
-    /// Where it caches its output, if anywhere.
-    pub output_file: Option<String>,
-}
-
-/// The environment variable that must be `1` before an executable source runs.
-#[uniffi::export]
-pub fn allow_executables_var() -> String {
-    credmint::google::ALLOW_EXECUTABLES_VAR.to_owned()
-}
-
-/// The federation configuration of an `external_account` document
-/// (`CoreCredentials.externalAccount()`): where its subject token comes from.
-#[derive(uniffi::Object)]
-#[uniffi::export(Debug)]
-pub struct ExternalAccount {
-    pub(crate) inner: CoreExternalAccount,
-}
-
-impl fmt::Debug for ExternalAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ExternalAccount({})", self.inner.audience())
-    }
-}
-
-#[uniffi::export]
-impl ExternalAccount {
-    /// The provider audience.
-    pub fn audience(&self) -> String {
-        self.inner.audience().to_owned()
-    }
-
-    /// Where the subject token comes from.
-    pub fn subject_token_source(&self) -> SubjectTokenSource {
-        match self.inner.credential_source() {
-            CredentialSource::File { path, .. } => SubjectTokenSource::File { path: path.clone() },
-            CredentialSource::Url { url, headers, .. } => SubjectTokenSource::Url {
-                url: url.clone(),
-                headers: headers
-                    .iter()
-                    .flat_map(|(name, value)| [name.clone(), value.clone()])
-                    .collect(),
-            },
-            CredentialSource::Executable { command, .. } => SubjectTokenSource::Executable {
-                command: command.clone(),
-            },
-            CredentialSource::Aws { .. } => SubjectTokenSource::Aws,
-        }
-    }
-
-    /// For a URL source, the request that fetches the subject token; send it
-    /// and pass the body to `subjectTokenFrom`.
-    pub fn subject_token_request(&self) -> Option<Arc<HttpRequest>> {
-        self.inner
-            .subject_token_request()
-            .map(|inner| Arc::new(HttpRequest { inner }))
-    }
-
-    /// For an executable source, how to run it; `allow` is the host's
-    /// GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
-    pub fn executable_invocation(&self, allow: Option<String>) -> Result<Option<ExecutableRun>> {
-        Ok(self
-            .inner
-            .executable_invocation(allow.as_deref())?
-            .map(|run| ExecutableRun {
-                program: run.program,
-                args: run.args,
-                env: run
-                    .env
-                    .into_iter()
-                    .flat_map(|(name, value)| [name, value])
-                    .collect(),
-                timeout_millis: run.timeout_millis,
-                output_file: run.output_file,
-            }))
-    }
-
-    /// The subject token in an executable's output (pluggable auth, version 1) at `now`.
-    pub fn subject_token_from_executable(&self, output: Vec<u8>, now: i64) -> Result<String> {
-        Ok(self
-            .inner
-            .subject_token_from_executable(&output, credmint::UnixTime::from_secs(now))?
-            .expose_secret()
-            .to_owned())
-    }
-
-    /// The subject token in the URL source's answer (`headers` flattened) to
-    /// `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
-    /// typed error for it.
-    pub fn subject_token_from_response(
-        &self,
-        status: u16,
-        headers: Vec<String>,
-        body: Vec<u8>,
-        sent_at: i64,
-    ) -> Result<String> {
-        let response = crate::conversation::response(status, headers, body);
-        let sent_at = credmint::UnixTime::from_secs(sent_at);
-        Ok(self
-            .inner
-            .subject_token_from_response(&response, sent_at)?
-            .expose_secret()
-            .to_owned())
-    }
-
-    /// The subject token inside a file's or URL's content (text or JSON, as the file says).
-    pub fn subject_token_from(&self, content: Vec<u8>) -> Result<String> {
-        Ok(self
-            .inner
-            .subject_token_from(&content)?
-            .expose_secret()
-            .to_owned())
-    }
 }

@@ -18,15 +18,15 @@ mod verifier;
 
 pub use cache::{CacheLookup, RefreshStyle, Token, TokenCache};
 pub use conversation::{
-    AccountCredential, Conversation, CredentialPage, HttpRequest, Output, Step, max_response_body,
+    AccountCredential, Conversation, CredentialPage, ExecutableRun, HostAnswer, HttpRequest,
+    Output, Step, max_response_body,
 };
 pub use credentials::{
-    AdcConversation, AdcStep, CoreCredentials, adc_variables, max_credential_file_size,
+    CoreCredentials, adc_variables, default_credentials, max_credential_file_size,
 };
 pub use errors::CredmintError;
 pub use flows::{
-    CredentialFilter, ExecutableRun, ExternalAccount, IamMethod, SubjectTokenSource,
-    allow_executables_var, conformance_error, conformance_flow, credential_pages, iam_call,
+    CredentialFilter, IamMethod, conformance_error, conformance_flow, credential_pages, iam_call,
 };
 pub use keys::{KeySet, ServiceAccountKey, SignedBlob, SignedJwt, VerifyOptions, verify};
 pub use shared::{SharedCache, SharedEntry, SharedRefresh, SharedStep};

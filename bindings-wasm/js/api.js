@@ -115,8 +115,9 @@ async function exchange(fetch, url, init, timeoutMillis) {
 /**
  * Drives a core conversation to its next `done`: sends with `fetch` (each
  * request abandoned at its time limit, then reported as a transport error),
- * waits out backoffs, answers `sign` steps with `sign(keyId, bytes)` and
- * (ADC) `read_file` steps from the host's file system.
+ * waits out backoffs, answers `sign` steps with `sign(keyId, bytes)`, and
+ * `read_file`, `read_env` and `run` steps with the host's file system,
+ * environment and processes (where it has them: not Workers or browsers).
  */
 export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
   for (;;) {
@@ -143,8 +144,14 @@ export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, step[1] * 1000 - Date.now())));
         break;
       case 'read_file':
-        if (!host.readFile) throw invalid('this conversation reads files: Node or Deno only');
-        await answerRead(conversation, step[1]);
+        await answerRead(conversation, step[1], step[2]);
+        break;
+      case 'read_env':
+        conversation.feedHost('env', host.env?.(step[1]));
+        break;
+      case 'run':
+        if (!host.run) conversation.feedHost('not_started', 'this platform runs no commands (Workers, browsers)');
+        else conversation.feedHost(...(await host.run(step[1], step[2], step[3], step[4])));
         break;
       case 'sign':
         if (!sign) throw invalid('this conversation needs a signer');
@@ -154,6 +161,23 @@ export async function drive(conversation, { fetch = globalFetch, sign } = {}) {
         return step[1];
     }
   }
+}
+
+/** Answers a `read_file` step: the bytes (at most `most`), missing, or the host's error code. */
+async function answerRead(conversation, path, most) {
+  if (!host.readFile) {
+    conversation.feedHost('unreadable', 'this platform has no file system (Workers, browsers)');
+    return;
+  }
+  let contents;
+  try {
+    contents = await host.readFile(path, most);
+  } catch (error) {
+    if (error?.code === 'ENOENT' || error?.name === 'NotFound') conversation.feedHost('missing');
+    else conversation.feedHost('unreadable', String(error?.code ?? error?.name ?? 'unreadable'));
+    return;
+  }
+  conversation.feedHost('file', undefined, contents);
 }
 
 // ------------------------------------------------------------------ keys
@@ -818,73 +842,28 @@ function externalAccountDocument(config, { scopes }) {
   return nativeCredentials;
 }
 
-/** Workload identity federation: a subject token from a URL or a supplier, exchanged at STS. */
+/**
+ * Workload identity federation: the subject token sourced by the core as the
+ * configuration says (a file or an executable where the host has them, a URL,
+ * AWS), or given by `subjectTokenSupplier`, exchanged at STS.
+ */
 export class ExternalAccountCredentials extends DocumentCredentials {
   /** Not for federated credentials: their subject token is this host's to fetch. */
   withTokenStore() {
     throw new CredmintError('external_account credentials cannot share tokens through a store yet', 'not_supported', undefined, false);
   }
 
-  #account;
   #supplier;
 
   constructor(config, options = {}) {
     const nativeCredentials = config instanceof native.Credentials ? config : externalAccountDocument(config, options);
     super(nativeCredentials, { fetch: options.fetch });
-    this.#account = nativeCredentials.externalAccount();
     this.#supplier = options.subjectTokenSupplier;
   }
 
-  async #subjectToken() {
-    if (this.#supplier) return String(await this.#supplier());
-    const source = JSON.parse(this.#account.credentialSource());
-    if (source.kind === 'file' && host.readFile) {
-      let content;
-      try {
-        content = await host.readFile(source.path, native.maxResponseBody() + 1);
-      } catch {
-        throw invalid('cannot read the credential source file');
-      }
-      return this.#account.subjectTokenFrom(content);
-    }
-    if (source.kind === 'executable' && host.runExecutable) return this.#runExecutable();
-    const request = this.#account.subjectTokenRequest();
-    if (!request) throw invalid(`credential source ${source.kind} needs subjectTokenSupplier here`);
-    const [method, url, headers, timeoutMillis] = request;
-    const sentAt = nowSecs();
-    let answer;
-    try {
-      answer = await exchange(this.fetchFn, url, { method, headers, redirect: 'manual' }, timeoutMillis);
-    } catch (error) {
-      throw new CredmintError(
-        `the credential source URL did not answer: ${String(error?.message ?? error).slice(0, 200)}`,
-        'transport_error', undefined, true,
-      );
-    }
-    return this.#account.subjectTokenFromResponse(...answer, sentAt);
-  }
-
-  /** Google's executable source: the cached output file if still valid, else the command. */
-  async #runExecutable() {
-    const run = this.#account.executableInvocation(host.env(native.allowExecutablesVar()));
-    if (run.outputFile) {
-      try {
-        return this.#account.subjectTokenFromExecutable(await host.readFile(run.outputFile, native.maxResponseBody() + 1), nowSecs());
-      } catch {
-        // missing, unreadable, failed or expired: run the command
-      }
-    }
-    let output;
-    try {
-      output = await host.runExecutable(run.program, run.args, Object.fromEntries(run.env), run.timeoutMillis);
-    } catch (failure) {
-      throw invalid(`the credential executable ${failure.message}`);
-    }
-    return this.#account.subjectTokenFromExecutable(output, nowSecs());
-  }
-
   /** @internal */ async fetchAccessToken() {
-    return this.drive(this.native.accessToken(await this.#subjectToken()));
+    if (!this.#supplier) return super.fetchAccessToken();
+    return this.drive(this.native.accessToken(String(await this.#supplier())));
   }
 }
 
@@ -911,19 +890,6 @@ export class ClientCredentials extends DocumentCredentials {
 
 // ------------------------------------------------------------------ ADC
 
-/** Answers the core's `read_file` step: contents, missing (ENOENT) or the host's error code. */
-async function answerRead(adc, path) {
-  let contents;
-  try {
-    contents = await host.readFile(path, native.maxCredentialFileSize() + 1);
-  } catch (error) {
-    if (error?.code === 'ENOENT' || error?.name === 'NotFound') adc.feedFileMissing();
-    else adc.feedFileError(String(error?.code ?? error?.name ?? 'unreadable'));
-    return;
-  }
-  adc.feedFile(contents);
-}
-
 /**
  * Application Default Credentials, as Google's libraries find them:
  * `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file, then the metadata server
@@ -943,7 +909,7 @@ export async function defaultCredentials(options = {}) {
     if (value !== undefined) env.push([name, value]);
   }
   const hostSigns = signsWithWebCrypto(options.signing) || undefined;
-  const adc = new native.DefaultCredentialsFlow(env, host.windows, coreOptions({ ...options, hostSigns }));
+  const adc = native.defaultCredentials(env, host.windows, coreOptions({ ...options, hostSigns }));
   const found = await drive(adc, { fetch: options.fetch ?? globalFetch });
   return { credentials: fromNative(found.credentials, options), projectId: found.projectId };
 }
@@ -989,7 +955,7 @@ export const conformance = {
   bearerToken: (token, now, ttl) => native.bearerToken(token, now, ttl),
   credentials: (text, optionsJson) => native.Credentials.fromJSON(utf8(text), optionsJson),
   sharedCache: (secret, credentials, audience, optionsJson) => new native.SharedCache(secret, credentials, audience, optionsJson),
-  defaultCredentialsFlow: (env, windows, optionsJson) => new native.DefaultCredentialsFlow(env, windows, optionsJson),
+  defaultCredentialsFlow: (env, windows, optionsJson) => native.defaultCredentials(env, windows, optionsJson),
 };
 
 export const version = () => native.version();

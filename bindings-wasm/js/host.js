@@ -3,5 +3,6 @@
 // (at most `most` bytes; callers ask for one more than the core accepts, so an
 // oversized file is refused without being read whole; rejecting with the platform's error: `code` ENOENT, or Deno's NotFound, when missing),
 // `env(name) → string | undefined`, `windows` (paths of gcloud's file), and
-// `runExecutable(program, args, env, timeoutMillis) → Promise<Uint8Array>` (stdout).
-export const host = { readFile: null, env: null, windows: false, runExecutable: null };
+// `run(program, args, env, timeoutMillis)` → a promise of the core's answer:
+// `['exited', undefined, stdout, status]`, `['timed_out']` or `['not_started', reason]`.
+export const host = { readFile: null, env: null, windows: false, run: null };

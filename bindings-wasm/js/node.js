@@ -26,15 +26,19 @@ host.readFile = async (path, most) => {
 };
 host.env = (name) => process.env[name];
 host.windows = process.platform === 'win32';
-host.runExecutable = (program, args, env, timeoutMillis) => new Promise((resolve, reject) => {
+host.run = (program, args, env, timeoutMillis) => new Promise((resolve) => {
+  // One byte over the core's limit: an oversized output is refused, not cut.
   const options = {
-    env: { ...process.env, ...env }, timeout: timeoutMillis, maxBuffer: maxResponseBody(), encoding: 'buffer',
+    env: { ...process.env, ...Object.fromEntries(env) }, timeout: timeoutMillis,
+    maxBuffer: maxResponseBody() + 1, encoding: 'buffer',
   };
   execFile(program, args, options, (error, stdout) => {
-    if (!error) resolve(new Uint8Array(stdout));
-    else if (typeof error.code === 'number') reject(new Error(`exited with status ${error.code}`));
-    else if (error.killed) reject(new Error(`did not finish within ${timeoutMillis} ms`));
-    else reject(new Error(`could not start (${error.code ?? 'unknown'})`));
+    const exited = (status) => resolve(['exited', undefined, new Uint8Array(stdout ?? []), status]);
+    if (!error) exited(0);
+    else if (typeof error.code === 'number') exited(error.code);
+    else if (error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') exited(0);
+    else if (error.killed) resolve(['timed_out']);
+    else resolve(['not_started', String(error.code ?? 'unknown')]);
   });
 });
 

@@ -1,15 +1,17 @@
 //! A core flow as a JavaScript object the host drives. `poll(now)` returns an
 //! array: `["send", method, url, headers, body, timeoutMillis]`, `["wait", until]`,
-//! `["sign", keyId, payload]` or `["done", value]`. `timeoutMillis` is the
+//! `["sign", keyId, payload]`, `["read_file", path, maxBytes]`, `["read_env", name]`,
+//! `["run", program, args, env, timeoutMillis]` or `["done", value]`. `timeoutMillis` is the
 //! request's time limit (connect, send and read the whole answer): the host
 //! abandons the request after it and calls `feedTransportError`.
 
+use crate::credentials::Credentials;
 use crate::errors::IntoJs;
 use crate::keys::{PendingVerification, now_of};
 use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::CredentialPage;
-use credmint::{Flow, FlowOutput as Output, HttpRequest, HttpResponse, Step, UnixTime};
-use js_sys::{Array, Uint8Array};
+use credmint::{Flow, FlowOutput as Output, HostAnswer, HttpRequest, HttpResponse, Step, UnixTime};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -49,8 +51,64 @@ impl Conversation {
                 &request.key_id().into(),
                 &Uint8Array::from(request.payload()),
             ),
-            Step::Done(output) => Array::of2(&"done".into(), &output_value(output)),
+            Step::ReadFile(read) => Array::of3(
+                &"read_file".into(),
+                &read.path().into(),
+                &(read.max_bytes() as f64).into(),
+            ),
+            Step::ReadEnv(name) => Array::of2(&"read_env".into(), &name.into()),
+            Step::Run(run) => {
+                let env = Array::new();
+                for (name, value) in &run.env {
+                    env.push(&pair(name.as_str(), value.as_str()));
+                }
+                let args: Array = run
+                    .args
+                    .iter()
+                    .map(|arg| JsValue::from(arg.as_str()))
+                    .collect();
+                Array::of5(
+                    &"run".into(),
+                    &run.program.into(),
+                    &args,
+                    &env,
+                    &(run.timeout_millis as f64).into(),
+                )
+            }
+            Step::Done(output) => Array::of2(&"done".into(), &output_value(output)?),
         })
+    }
+
+    /// What the host found for the last `read_file`, `read_env` or `run` step:
+    /// `kind` is `file` (`bytes`), `missing`, `unreadable` (`text`: the reason),
+    /// `env` (`text`, undefined when unset), `exited` (`status`, `bytes`: stdout),
+    /// `not_started` (`text`) or `timed_out`.
+    #[wasm_bindgen(js_name = feedHost)]
+    pub fn feed_host(
+        &mut self,
+        kind: &str,
+        text: Option<String>,
+        bytes: Option<Vec<u8>>,
+        status: Option<i32>,
+    ) -> Result<(), JsValue> {
+        let answer = match kind {
+            "file" => HostAnswer::File(bytes.unwrap_or_default()),
+            "missing" => HostAnswer::FileMissing,
+            "unreadable" => HostAnswer::FileUnreadable(text.unwrap_or_default()),
+            "env" => HostAnswer::Env(text),
+            "exited" => HostAnswer::Exited {
+                status: status.unwrap_or(-1),
+                stdout: bytes.unwrap_or_default(),
+            },
+            "not_started" => HostAnswer::NotStarted(text.unwrap_or_default()),
+            "timed_out" => HostAnswer::TimedOut,
+            other => {
+                return Err(crate::errors::invalid_argument(format!(
+                    "no host answer {other:?}"
+                )));
+            }
+        };
+        self.flow.feed_host(answer).js_err()
     }
 
     /// The response to the last `send` step; `headers` is an array of `[name, value]`.
@@ -121,8 +179,8 @@ pub(crate) fn response(status: u16, headers: &Array, body: &[u8]) -> Result<Http
     ))
 }
 
-fn output_value(output: Output) -> JsValue {
-    match output {
+fn output_value(output: Output) -> Result<JsValue, JsValue> {
+    Ok(match output {
         Output::Access(inner) => AccessToken { inner }.into(),
         Output::Id(inner) => IdToken { inner }.into(),
         Output::Blob(blob) => pair(blob.key_id(), Uint8Array::from(blob.signature())),
@@ -140,7 +198,21 @@ fn output_value(output: Output) -> JsValue {
         Output::Json(value) => JsValue::from_str(&value.to_string()),
         Output::Claims(claims) => JsValue::from_str(&claims.to_json()),
         Output::Prepared(prepared) => PendingVerification::from_core(prepared).into(),
-    }
+        Output::Default(found) => {
+            let value = Object::new();
+            let credentials = Credentials::from_core(found.credentials);
+            let optional = |text: Option<&str>| text.map_or(JsValue::UNDEFINED, Into::into);
+            Reflect::set(&value, &"credentials".into(), &credentials.into())?;
+            Reflect::set(&value, &"source".into(), &found.source.as_str().into())?;
+            Reflect::set(&value, &"path".into(), &optional(found.source.path()))?;
+            Reflect::set(
+                &value,
+                &"projectId".into(),
+                &optional(found.project_id.as_deref()),
+            )?;
+            value.into()
+        }
+    })
 }
 
 fn page_json(page: &CredentialPage) -> Value {

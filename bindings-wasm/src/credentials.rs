@@ -3,15 +3,14 @@
 //! the ADC order; the package (js/api.js) answers with `fetch`, the file
 //! system and the environment.
 
-use crate::conversation::{Conversation, response, send_step, string_pairs};
+use crate::conversation::{Conversation, string_pairs};
 use crate::errors::IntoJs;
-use crate::flows::ExternalAccount;
-use crate::keys::{ServiceAccountKey, now_of, text};
+use crate::keys::{ServiceAccountKey, text};
 use credmint::{
-    AdcStep, CredentialOptions, Credentials as CoreCredentials, DefaultCredentialsFlow as CoreAdc,
-    Environment, SecretString,
+    CredentialOptions, Credentials as CoreCredentials, DefaultCredentialsFlow, Environment,
+    SecretString,
 };
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 /// The core's overrides from their JSON (`{"scopes": […], "token_uri": …}`).
@@ -38,6 +37,11 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// Wraps core credentials (what ADC found).
+    pub(crate) fn from_core(inner: CoreCredentials) -> Self {
+        Credentials { inner }
+    }
+
     /// The core credentials, for the shared cache's key.
     pub(crate) fn core(&self) -> &CoreCredentials {
         &self.inner
@@ -124,16 +128,8 @@ impl Credentials {
         self.inner.service_account_email().map(str::to_owned)
     }
 
-    /// The federation configuration of an `external_account` document.
-    #[wasm_bindgen(js_name = externalAccount)]
-    pub fn external_account(&self) -> Option<ExternalAccount> {
-        self.inner
-            .external_account()
-            .cloned()
-            .map(ExternalAccount::from_core)
-    }
-
-    /// The conversation that obtains an access token (`subject_token` for `external_account`).
+    /// The conversation that obtains an access token; an `external_account`
+    /// sources its subject token as its document says, unless one is given.
     #[wasm_bindgen(js_name = accessToken)]
     pub fn access_token(&self, subject_token: Option<String>) -> Result<Conversation, JsValue> {
         let flow = match subject_token {
@@ -155,91 +151,20 @@ impl Credentials {
     }
 }
 
-/// ADC as a conversation. `poll(now)` returns `["read_file", path]`, a `send`
-/// or `wait` step as a `Conversation`'s, or `["done", {credentials, source,
-/// path, projectId}]`.
-#[wasm_bindgen]
-pub struct DefaultCredentialsFlow {
-    inner: CoreAdc,
-}
-
-#[wasm_bindgen]
-impl DefaultCredentialsFlow {
-    /// ADC over `env` (`[[name, value], …]` of the variables of `adcVariables()` that are set).
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        env: Array,
-        windows: bool,
-        options_json: Option<String>,
-    ) -> Result<DefaultCredentialsFlow, JsValue> {
-        let mut environment = Environment::new(windows);
-        for (name, value) in string_pairs(&env)? {
-            environment.set(&name, value);
-        }
-        Ok(DefaultCredentialsFlow {
-            inner: CoreAdc::new(environment, options(options_json)?),
-        })
+/// ADC over `env` (`[[name, value], …]` of the variables of `adcVariables()`
+/// that are set): a conversation that ends with `{credentials, source, path, projectId}`.
+#[wasm_bindgen(js_name = defaultCredentials)]
+pub fn default_credentials(
+    env: Array,
+    windows: bool,
+    options_json: Option<String>,
+) -> Result<Conversation, JsValue> {
+    let mut environment = Environment::new(windows);
+    for (name, value) in string_pairs(&env)? {
+        environment.set(&name, value);
     }
-
-    /// The next step at `now` (Unix seconds).
-    pub fn poll(&mut self, now: f64) -> Result<Array, JsValue> {
-        Ok(match self.inner.poll(now_of(now)?).js_err()? {
-            AdcStep::ReadFile(path) => Array::of2(&"read_file".into(), &path.into()),
-            AdcStep::Send(request) => send_step(&request),
-            AdcStep::Wait(until) => Array::of2(&"wait".into(), &(until.as_secs() as f64).into()),
-            AdcStep::Done(found) => {
-                let value = Object::new();
-                let credentials = Credentials {
-                    inner: found.credentials,
-                };
-                let optional = |text: Option<&str>| text.map_or(JsValue::UNDEFINED, Into::into);
-                Reflect::set(&value, &"credentials".into(), &credentials.into())?;
-                Reflect::set(&value, &"source".into(), &found.source.as_str().into())?;
-                Reflect::set(&value, &"path".into(), &optional(found.source.path()))?;
-                Reflect::set(
-                    &value,
-                    &"projectId".into(),
-                    &optional(found.project_id.as_deref()),
-                )?;
-                Array::of2(&"done".into(), &value)
-            }
-        })
-    }
-
-    /// The contents of the file of the last `read_file` step.
-    #[wasm_bindgen(js_name = feedFile)]
-    pub fn feed_file(&mut self, contents: Vec<u8>) -> Result<(), JsValue> {
-        self.inner.feed_file(contents).js_err()
-    }
-
-    /// The file of the last `read_file` step does not exist.
-    #[wasm_bindgen(js_name = feedFileMissing)]
-    pub fn feed_file_missing(&mut self) -> Result<(), JsValue> {
-        self.inner.feed_file_missing().js_err()
-    }
-
-    /// The file exists but could not be read (`reason`: the host's error code).
-    #[wasm_bindgen(js_name = feedFileError)]
-    pub fn feed_file_error(&mut self, reason: &str) -> Result<(), JsValue> {
-        self.inner.feed_file_error(reason).js_err()
-    }
-
-    /// The answer to the last `send` step.
-    #[wasm_bindgen(js_name = feedResponse)]
-    pub fn feed_response(
-        &mut self,
-        status: u16,
-        headers: Array,
-        body: &[u8],
-    ) -> Result<(), JsValue> {
-        self.inner
-            .feed_response(response(status, &headers, body)?)
-            .js_err()
-    }
-
-    /// The last `send` step could not be completed.
-    #[wasm_bindgen(js_name = feedTransportError)]
-    pub fn feed_transport_error(&mut self, reason: &str) -> Result<(), JsValue> {
-        self.inner.feed_transport_error(reason).js_err()
-    }
+    Ok(Conversation::new(DefaultCredentialsFlow::new(
+        environment,
+        options(options_json)?,
+    )))
 }

@@ -16,8 +16,7 @@ mod warm;
 
 pub use cache::TokenCache;
 pub use conversation::Conversation;
-pub use credentials::{Credentials, DefaultCredentialsFlow, adc_variables};
-pub use flows::ExternalAccount;
+pub use credentials::{Credentials, adc_variables, default_credentials};
 pub use keys::{KeySet, ServiceAccountKey, UnsignedJwt};
 pub use shared::{SharedCache, SharedRefresh};
 pub use tokens::{AccessToken, IdToken};
@@ -57,10 +56,4 @@ pub fn iam_refresh_policy() -> Option<String> {
     credmint::IamCredentials::REFRESH_POLICY
         .name()
         .map(str::to_owned)
-}
-
-/// The environment variable that must be `1` before an executable credential source runs.
-#[wasm_bindgen(js_name = allowExecutablesVar)]
-pub fn allow_executables_var() -> String {
-    credmint::google::ALLOW_EXECUTABLES_VAR.to_owned()
 }

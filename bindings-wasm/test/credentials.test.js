@@ -97,9 +97,9 @@ test('adc.json: every Application Default Credentials decision', () => {
         if (step[0] === 'read_file') {
           filesRead.push(step[1]);
           const content = c.files[step[1]];
-          if (content === undefined) adc.feedFileMissing();
-          else if (typeof content === 'string') adc.feedFile(encode(content));
-          else adc.feedFileError(content.error);
+          if (content === undefined) adc.feedHost('missing');
+          else if (typeof content === 'string') adc.feedHost('file', undefined, encode(content));
+          else adc.feedHost('unreadable', content.error);
         } else if (step[0] === 'send') {
           const exchange = exchanges.shift();
           assert.ok(exchange, `${c.name}: unexpected request ${step[2]}`);

@@ -128,9 +128,10 @@ test('workload identity federation: supplier and URL sources', async () => {
     writeFileSync(path, `${signedJwt}${' '.repeat(maxResponseBody())}`);
     await assert.rejects(new credmint.ExternalAccountCredentials({ ...config, credential_source: { file: path } }).getAccessToken(),
       (e) => e.code === 'invalid_argument' && e.message.includes('limit'));
+    // A missing source file is the core's credentials_not_found, naming the path.
     const missing = { file: join(dir, 'missing'), format: { type: 'text' } };
     await assert.rejects(new credmint.ExternalAccountCredentials({ ...config, credential_source: missing }).getAccessToken(),
-      (e) => e.code === 'invalid_argument' && !e.message.includes(dir));
+      (e) => e.code === 'credentials_not_found' && e.message.includes(join(dir, 'missing')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

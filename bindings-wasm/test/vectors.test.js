@@ -214,6 +214,16 @@ test('flows.json: every conversation, step by step', () => {
         conversation.feedSignature(Buffer.from(step.signature_b64url, 'base64url'));
       } else if (kind === 'wait') {
         assert.equal(got[1], step.expect.wait, where);
+      } else if (kind === 'read_file') {
+        assert.deepEqual({ path: got[1], max_bytes: got[2] }, step.expect.read_file, where);
+        feedHost(conversation, step.host);
+      } else if (kind === 'read_env') {
+        assert.equal(got[1], step.expect.read_env, where);
+        feedHost(conversation, step.host);
+      } else if (kind === 'run') {
+        const [, program, args, env, timeout_millis] = got;
+        assert.deepEqual({ program, args, env, timeout_millis }, step.expect.run, where);
+        feedHost(conversation, step.host);
       } else {
         assert.deepEqual(JSON.parse(got[1]), step.expect.done, where);
       }
@@ -221,6 +231,17 @@ test('flows.json: every conversation, step by step', () => {
   }
   assert.ok(cases.length > 50);
 });
+
+/** The vector's answer to a host step, as the package's drive loop gives it. */
+function feedHost(conversation, answer) {
+  const [kind, value] = Object.entries(answer)[0];
+  const bytes = (text) => Buffer.from(text, 'utf8');
+  if (kind === 'file') conversation.feedHost('file', undefined, bytes(value));
+  else if (kind === 'exited') conversation.feedHost('exited', undefined, bytes(value.stdout), value.status);
+  else if (kind === 'env') conversation.feedHost('env', value ?? undefined);
+  else if (['unreadable', 'not_started'].includes(kind)) conversation.feedHost(kind, value);
+  else conversation.feedHost(kind);
+}
 
 test('cache.json: single-flight decisions', () => {
   for (const c of vectorFile('cache.json').cases) {

@@ -4,13 +4,12 @@
 use crate::commands::emit;
 use crate::failure::Failure;
 use crate::transport::Transport;
-use credmint::google::ExternalAccount;
 use credmint::ibm::IbmIam;
 use credmint::k0rdent::{ListCredentials, StatusFilter};
 use credmint::{
-    AccessToken, ClaimsTemplate, ClientCredentials, Endpoint, FlowOptions, IamCredentials,
-    ImpersonatedFlow, KeySet, Lifetime, OidcIdToken, SecretString, ServiceAccountId,
-    ServiceAccountKey, SourceToken, UnixTime, Validation, format_rfc3339,
+    AccessToken, ClaimsTemplate, ClientCredentials, Credentials, Endpoint, FlowOptions,
+    IamCredentials, ImpersonatedFlow, KeySet, Lifetime, OidcIdToken, SecretString,
+    ServiceAccountId, ServiceAccountKey, SourceToken, UnixTime, Validation, format_rfc3339,
 };
 use credmint_emulator::{Config, EXAMPLE_CONFIG, Emulator, Options};
 use std::time::Instant;
@@ -177,7 +176,7 @@ fn application_default(demo: &mut Demo, files: &[(String, SecretString)]) -> Res
         env.set("METADATA_SERVER_DETECTION", "ping-only");
         let mut adc =
             credmint::DefaultCredentialsFlow::new(env, credmint::CredentialOptions::default());
-        let found = d.transport.drive_adc(&mut adc)?;
+        let found = d.transport.drive(&mut adc)?;
         let token = d
             .transport
             .drive(&mut found.credentials.access_token_flow()?)?;
@@ -387,6 +386,7 @@ fn federation(demo: &mut Demo, provider_key: &ServiceAccountKey) -> Result<(), F
             POOL_PROVIDER,
         )?
         .sign(provider_key.signing_key(), now())?;
+        let subject_file = TempFile::write("subject.jwt", subject.expose_secret().as_bytes())?;
         let file = serde_json::json!({
             "type": "external_account",
             "audience": POOL_PROVIDER,
@@ -395,15 +395,15 @@ fn federation(demo: &mut Demo, provider_key: &ServiceAccountKey) -> Result<(), F
             "service_account_impersonation_url": format!(
                 "{}/v1/projects/-/serviceAccounts/{SIGNER}:generateAccessToken", d.base
             ),
-            "credential_source": {"file": "/dev/null"},
+            "credential_source": {"file": subject_file.path()},
         });
-        let account = ExternalAccount::from_json(&file.to_string())?;
-        let mut flow = account.flow(&subject, FlowOptions::default())?;
+        // The file source is read by the core's flow, as a workload's would be.
+        let mut flow = Credentials::from_json(&file.to_string())?.access_token_flow()?;
         let token = d.transport.drive(&mut flow)?;
         Ok((
             (),
             format!(
-                "subject repo:acme/app:ref:main → {SIGNER}, {}",
+                "file source, subject repo:acme/app:ref:main → {SIGNER}, {}",
                 until(token.expires_at())
             ),
         ))
@@ -499,6 +499,34 @@ fn walk(
                 page_count += 1;
             }
             None => return Ok((count, page_count)),
+        }
+    }
+}
+
+/// A file of the demo's (a subject token), removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    /// Writes `bytes` to `name` in a directory of this process's own.
+    fn write(name: &str, bytes: &[u8]) -> Result<Self, Failure> {
+        let dir = std::env::temp_dir().join(format!("credmint-demo-{}", std::process::id()));
+        let path = dir.join(name);
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, bytes))
+            .map_err(|err| Failure::io(format!("cannot write {}: {err}", path.display())))?;
+        Ok(TempFile(path))
+    }
+
+    fn path(&self) -> String {
+        self.0.display().to_string()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir(dir);
         }
     }
 }

@@ -4,6 +4,7 @@
 mod commands;
 mod demo;
 mod failure;
+mod host;
 mod input;
 mod network;
 mod serve;

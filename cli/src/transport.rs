@@ -1,11 +1,12 @@
 //! The CLI's transport: the core's HTTP requests sent with ureq (blocking),
-//! the system clock, and `thread::sleep` for the core's backoff.
+//! the system clock, `thread::sleep` for the core's backoff, and the local
+//! machine's answers to its host steps.
 
 use crate::failure::Failure;
-use crate::input;
+use crate::{host, input};
 use credmint::{
-    DEFAULT_TIMEOUT_MILLIS, Flow, HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method,
-    SignRequest, UnixTime,
+    DEFAULT_TIMEOUT_MILLIS, Flow, HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method, Step,
+    UnixTime,
 };
 use std::time::Duration;
 
@@ -89,48 +90,35 @@ impl Transport {
             .map_err(|err| Failure::io(format!("GET {url}: {err}")))
     }
 
-    /// Drives `flow` to the end over this transport with the system clock.
+    /// Drives `flow` to the end with the system clock: requests over this
+    /// transport, waits with `thread::sleep`, files, variables and commands
+    /// from this machine ([`crate::host`]).
     pub fn drive<F: Flow>(&self, flow: &mut F) -> Result<F::Output, Failure> {
         let clock = || input::now(None).unwrap_or(UnixTime::from_secs(0));
-        let sign = |_: &SignRequest| {
-            Err(credmint::Error::SigningFailed {
-                reason: "this flow asked for an external signature; the CLI signs locally".into(),
-            })
-        };
-        let sleep = |until: UnixTime| {
-            let now = clock();
-            let secs = until.as_secs().saturating_sub(now.as_secs()).clamp(0, 60);
-            std::thread::sleep(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
-        };
-        Ok(credmint::drive(flow, clock, |r| self.send(r), sign, sleep)?)
-    }
-
-    /// Drives Application Default Credentials: files from the local file
-    /// system, requests over this transport, waits with `thread::sleep`.
-    pub fn drive_adc(
-        &self,
-        adc: &mut credmint::DefaultCredentialsFlow,
-    ) -> Result<credmint::DefaultCredentials, Failure> {
         loop {
-            match adc.poll(input::now(None).unwrap_or(UnixTime::from_secs(0)))? {
-                credmint::AdcStep::ReadFile(path) => match std::fs::read(&path) {
-                    Ok(bytes) => adc.feed_file(bytes)?,
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                        adc.feed_file_missing()?;
+            match flow.poll(clock())? {
+                Step::Send(request) => match self.send(&request) {
+                    Ok(response) => flow.feed_response(response)?,
+                    Err(reason) => flow.feed_transport_error(&reason)?,
+                },
+                Step::Sign(_) => {
+                    return Err(credmint::Error::SigningFailed {
+                        reason: "this flow asked for an external signature; the CLI signs locally"
+                            .into(),
                     }
-                    Err(err) => adc.feed_file_error(&err.kind().to_string())?,
-                },
-                credmint::AdcStep::Send(request) => match self.send(&request) {
-                    Ok(response) => adc.feed_response(response)?,
-                    Err(reason) => adc.feed_transport_error(&reason)?,
-                },
-                credmint::AdcStep::Wait(until) => {
-                    let secs = until.as_secs() - input::now(None).map_or(0, UnixTime::as_secs);
-                    std::thread::sleep(Duration::from_secs(
-                        u64::try_from(secs.clamp(0, 60)).unwrap_or(0),
-                    ));
+                    .into());
                 }
-                credmint::AdcStep::Done(found) => return Ok(*found),
+                Step::Wait(until) => {
+                    let secs = until
+                        .as_secs()
+                        .saturating_sub(clock().as_secs())
+                        .clamp(0, 60);
+                    std::thread::sleep(Duration::from_secs(u64::try_from(secs).unwrap_or(0)));
+                }
+                Step::ReadFile(read) => flow.feed_host(host::read_file(&read))?,
+                Step::ReadEnv(name) => flow.feed_host(host::read_env(&name))?,
+                Step::Run(invocation) => flow.feed_host(host::run(&invocation))?,
+                Step::Done(output) => return Ok(output),
             }
         }
     }

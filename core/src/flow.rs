@@ -9,6 +9,9 @@
 //!         },
 //!         Step::Sign(request) => flow.feed_signature(&sign(request.payload()))?,
 //!         Step::Wait(until) => sleep_until(until),
+//!         Step::ReadFile(read) => flow.feed_host(read_file(read))?,
+//!         Step::ReadEnv(name) => flow.feed_host(HostAnswer::Env(env(&name)))?,
+//!         Step::Run(command) => flow.feed_host(run(command))?,
 //!         Step::Done(result) => break result,
 //!     }
 //! }
@@ -17,6 +20,8 @@
 //! parsing are all the flow's.
 
 use crate::error::{Error, Result};
+use crate::google::ExecutableInvocation;
+use crate::host::{FileRead, HostAnswer};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::jws::UnsignedJws;
 use crate::key::SigningKey;
@@ -38,8 +43,29 @@ pub enum Step<T> {
     Sign(SignRequest),
     /// Wait until this time (a backoff), then poll again.
     Wait(UnixTime),
+    /// Read this file (at most [`FileRead::max_bytes`]), then call
+    /// [`Flow::feed_host`] with [`HostAnswer::File`], [`HostAnswer::FileMissing`]
+    /// or [`HostAnswer::FileUnreadable`].
+    ReadFile(FileRead),
+    /// Look up this environment variable, then call [`Flow::feed_host`] with
+    /// [`HostAnswer::Env`].
+    ReadEnv(String),
+    /// Run this command (no shell; its `env` added to the host's; killed at
+    /// its `timeout_millis`), then call [`Flow::feed_host`] with
+    /// [`HostAnswer::Exited`], [`HostAnswer::NotStarted`] or [`HostAnswer::TimedOut`].
+    Run(ExecutableInvocation),
     /// The conversation is over.
     Done(T),
+}
+
+impl<T> Step<T> {
+    /// The same step, its result (if done) passed through `map`.
+    pub fn map<U>(self, map: impl FnOnce(T) -> U) -> Step<U> {
+        match pending(self) {
+            Ok(step) => step,
+            Err(output) => Step::Done(map(output)),
+        }
+    }
 }
 
 /// A step of an inner flow re-typed for an outer one; `Err` carries the inner
@@ -49,6 +75,9 @@ pub(crate) fn pending<A, B>(step: Step<A>) -> std::result::Result<Step<B>, A> {
         Step::Send(request) => Ok(Step::Send(request)),
         Step::Sign(request) => Ok(Step::Sign(request)),
         Step::Wait(until) => Ok(Step::Wait(until)),
+        Step::ReadFile(read) => Ok(Step::ReadFile(read)),
+        Step::ReadEnv(name) => Ok(Step::ReadEnv(name)),
+        Step::Run(command) => Ok(Step::Run(command)),
         Step::Done(output) => Err(output),
     }
 }
@@ -104,6 +133,14 @@ pub trait Flow {
         ))
     }
 
+    /// What the host found for the last [`Step::ReadFile`], [`Step::ReadEnv`]
+    /// or [`Step::Run`].
+    fn feed_host(&mut self, _answer: HostAnswer) -> Result<()> {
+        Err(Error::invalid_argument(
+            "this flow did not ask the host for a file, a variable or a command",
+        ))
+    }
+
     /// This flow with its result passed through `map` (bindings use it to give
     /// every conversation one output type).
     fn map_output<T, G>(self, map: G) -> MapOutput<Self, G>
@@ -134,6 +171,10 @@ impl<F: Flow + ?Sized> Flow for Box<F> {
     fn feed_signature(&mut self, signature: &[u8]) -> Result<()> {
         (**self).feed_signature(signature)
     }
+
+    fn feed_host(&mut self, answer: HostAnswer) -> Result<()> {
+        (**self).feed_host(answer)
+    }
 }
 
 /// A flow whose result is mapped; see [`Flow::map_output`].
@@ -150,12 +191,7 @@ where
     type Output = T;
 
     fn poll(&mut self, now: UnixTime) -> Result<Step<T>> {
-        Ok(match self.flow.poll(now)? {
-            Step::Send(request) => Step::Send(request),
-            Step::Sign(request) => Step::Sign(request),
-            Step::Wait(until) => Step::Wait(until),
-            Step::Done(output) => Step::Done((self.map)(output)),
-        })
+        Ok(self.flow.poll(now)?.map(&mut self.map))
     }
 
     fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
@@ -168,6 +204,10 @@ where
 
     fn feed_signature(&mut self, signature: &[u8]) -> Result<()> {
         self.flow.feed_signature(signature)
+    }
+
+    fn feed_host(&mut self, answer: HostAnswer) -> Result<()> {
+        self.flow.feed_host(answer)
     }
 }
 
@@ -462,8 +502,10 @@ impl<T> Flow for RequestFlow<T> {
 
 /// Drives a flow to completion with host-supplied effects: `clock` reads the
 /// time, `send` performs HTTP (`Err` = transport failure), `sign` signs for
-/// [`Step::Sign`], `sleep` waits until a time. credmint's CLI and tests use it;
-/// bindings write the same few lines in their own language.
+/// [`Step::Sign`], `sleep` waits until a time. credmint's tests use it;
+/// bindings write the same few lines in their own language. A flow that asks
+/// for a file, a variable or a command ends in `not_supported`: such flows need
+/// a host that answers [`Flow::feed_host`].
 pub fn drive<F: Flow>(
     flow: &mut F,
     mut clock: impl FnMut() -> UnixTime,
@@ -479,6 +521,13 @@ pub fn drive<F: Flow>(
             },
             Step::Sign(request) => flow.feed_signature(&sign(&request)?)?,
             Step::Wait(until) => sleep(until),
+            Step::ReadFile(_) | Step::ReadEnv(_) | Step::Run(_) => {
+                return Err(Error::NotSupported {
+                    reason: "this flow reads files, variables or commands: \
+                             drive it with a host that answers them"
+                        .into(),
+                });
+            }
             Step::Done(output) => return Ok(output),
         }
     }

@@ -11,7 +11,7 @@
 
 use crate::datetime::parse_rfc3339;
 use crate::error::{Error, Result};
-use crate::flow::{Flow, FlowOptions, RequestFlow, Step};
+use crate::flow::{Flow, FlowOptions, RequestFlow, Step, pending};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::remote::Dialect;
 use crate::time::UnixTime;
@@ -361,15 +361,13 @@ impl Flow for CredentialPages {
             let request = self.list.request(&self.bearer, &self.position);
             RequestFlow::new(request, Dialect::K0rdent, &self.options, parse_page)
         });
-        match exchange.poll(now)? {
-            Step::Done(page) => {
+        match pending(exchange.poll(now)?) {
+            Err(page) => {
                 self.exchange = None;
                 self.advance(&page)?;
                 Ok(Step::Done(Some(page)))
             }
-            Step::Send(request) => Ok(Step::Send(request)),
-            Step::Sign(request) => Ok(Step::Sign(request)),
-            Step::Wait(until) => Ok(Step::Wait(until)),
+            Ok(step) => Ok(step),
         }
     }
 

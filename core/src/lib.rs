@@ -60,6 +60,7 @@ mod encoding;
 mod error;
 mod flow;
 pub mod google;
+mod host;
 mod http;
 pub mod ibm;
 mod json;
@@ -94,7 +95,7 @@ pub use cache::{
 };
 pub use claims::Claims;
 pub use credentials::{
-    ADC_VARIABLES, AccessTokenFlow, AdcSource, AdcStep, CLOUD_PLATFORM_SCOPE, CredentialKind,
+    ADC_VARIABLES, AccessTokenFlow, AdcSource, CLOUD_PLATFORM_SCOPE, CredentialKind,
     CredentialOptions, Credentials, DefaultCredentials, DefaultCredentialsFlow, Environment,
     GOOGLE_UNIVERSE, IdTokenFlow, MAX_CREDENTIAL_FILE_SIZE, WELL_KNOWN_FILE,
 };
@@ -107,6 +108,7 @@ pub use google::{
     JwtGrantFlow, ServiceAccountId, ServiceAccountIdTokenFlow, ServiceAccountIdentity,
     ServiceAccountTokenFlow, SourceToken,
 };
+pub use host::{FileRead, HostAnswer};
 pub use http::{DEFAULT_TIMEOUT_MILLIS, HttpRequest, HttpResponse, MAX_RESPONSE_BODY, Method};
 pub use jws::{Algorithm, Header, UnsignedJws};
 pub use key::{Jwk, JwkSet, PublicKey, ServiceAccountKey, SigningKey};

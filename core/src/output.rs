@@ -2,6 +2,7 @@
 //! bindings) that keep flows of every kind behind one object.
 
 use crate::claims::Claims;
+use crate::credentials::DefaultCredentials;
 use crate::google::{AllowedLocations, IamAnswer};
 use crate::k0rdent::CredentialPage;
 use crate::sign::{SignedBlob, SignedJwt};
@@ -28,6 +29,8 @@ pub enum FlowOutput {
     Claims(Claims),
     /// A token waiting for the host's signature check ([`crate::TokenVerifier::prepare`]).
     Prepared(Box<PreparedToken>),
+    /// What Application Default Credentials found ([`crate::DefaultCredentialsFlow`]).
+    Default(Box<DefaultCredentials>),
     /// A conformance vector's result (feature `conformance`).
     #[cfg(feature = "conformance")]
     Json(serde_json::Value),
@@ -52,6 +55,7 @@ flow_output_from!(
     Option<CredentialPage> => Page,
     Claims => Claims,
     Box<PreparedToken> => Prepared,
+    Box<DefaultCredentials> => Default,
 );
 
 #[cfg(feature = "conformance")]

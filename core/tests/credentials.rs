@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use credmint::{
-    AdcStep, CredentialOptions, Credentials, DefaultCredentialsFlow, Environment, Flow,
+    CredentialOptions, Credentials, DefaultCredentialsFlow, Environment, Flow, HostAnswer,
     HttpRequest, HttpResponse, Step, UnixTime,
 };
 use serde_json::{Value, json};
@@ -174,17 +174,17 @@ fn application_default_credentials() {
         let result = loop {
             match adc.poll(now) {
                 Err(err) => break Err(err),
-                Ok(AdcStep::ReadFile(path)) => {
+                Ok(Step::ReadFile(read)) => {
+                    let path = read.path().to_owned();
                     files_read.push(path.clone());
-                    match files.get(&path) {
-                        None => adc.feed_file_missing().unwrap(),
-                        Some(Value::String(text)) => {
-                            adc.feed_file(text.clone().into_bytes()).unwrap()
-                        }
-                        Some(other) => adc.feed_file_error(&s(&other["error"])).unwrap(),
-                    }
+                    let answer = match files.get(&path) {
+                        None => HostAnswer::FileMissing,
+                        Some(Value::String(text)) => HostAnswer::File(text.clone().into_bytes()),
+                        Some(other) => HostAnswer::FileUnreadable(s(&other["error"])),
+                    };
+                    adc.feed_host(answer).unwrap();
                 }
-                Ok(AdcStep::Send(request)) => {
+                Ok(Step::Send(request)) => {
                     let exchange = exchanges
                         .next()
                         .unwrap_or_else(|| panic!("{name}: unexpected request {request:?}"));
@@ -194,12 +194,13 @@ fn application_default_credentials() {
                         None => adc.feed_response(response(&exchange["respond"])).unwrap(),
                     }
                 }
-                Ok(AdcStep::Wait(until)) => {
+                Ok(Step::Wait(until)) => {
                     assert!(until > now, "{name}: wait into the past");
                     waited = true;
                     now = until;
                 }
-                Ok(AdcStep::Done(found)) => break Ok(found),
+                Ok(Step::Done(found)) => break Ok(found),
+                Ok(other) => panic!("{name}: ADC asked for {other:?}"),
             }
         };
         assert!(exchanges.next().is_none(), "{name}: requests left unsent");

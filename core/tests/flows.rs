@@ -8,8 +8,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credmint::conformance::{VectorFlow, error_json};
 use credmint::{
-    Backend, Expiring, Flow, HttpResponse, Jitter, Lookup, RefreshPolicy, Step, TokenCache,
-    TokenLifetime, UnixTime,
+    Backend, Expiring, Flow, HostAnswer, HttpResponse, Jitter, Lookup, RefreshPolicy, Step,
+    TokenCache, TokenLifetime, UnixTime,
 };
 use serde_json::{Value, json};
 mod common;
@@ -64,6 +64,42 @@ fn subset(expected: &Value, got: &Value) -> bool {
             .iter()
             .all(|(k, v)| g.get(k).is_some_and(|gv| subset(v, gv))),
         _ => expected == got,
+    }
+}
+
+/// A host step as the vectors write it: `{"read_file": {path, max_bytes}}`,
+/// `{"read_env": name}` or `{"run": {program, args, env, timeout_millis}}`.
+fn host_step_json<T>(step: &Step<T>) -> Value {
+    match step {
+        Step::ReadFile(read) => {
+            json!({"read_file": {"path": read.path(), "max_bytes": read.max_bytes()}})
+        }
+        Step::ReadEnv(name) => json!({ "read_env": name }),
+        Step::Run(run) => json!({"run": {
+            "program": run.program, "args": run.args, "timeout_millis": run.timeout_millis,
+            "env": run.env.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
+        }}),
+        _ => Value::Null,
+    }
+}
+
+/// The vector's answer to a host step: `{"file": text}`, `{"missing": true}`,
+/// `{"unreadable": reason}`, `{"env": value or null}`, `{"exited": {status, stdout}}`,
+/// `{"not_started": reason}` or `{"timed_out": true}`.
+fn host_answer(answer: &Value) -> HostAnswer {
+    let (kind, value) = answer.as_object().unwrap().iter().next().unwrap();
+    match kind.as_str() {
+        "file" => HostAnswer::File(s(value).into_bytes()),
+        "missing" => HostAnswer::FileMissing,
+        "unreadable" => HostAnswer::FileUnreadable(s(value)),
+        "env" => HostAnswer::Env(value.as_str().map(str::to_owned)),
+        "exited" => HostAnswer::Exited {
+            status: value["status"].as_i64().unwrap() as i32,
+            stdout: s(&value["stdout"]).into_bytes(),
+        },
+        "not_started" => HostAnswer::NotStarted(s(value)),
+        "timed_out" => HostAnswer::TimedOut,
+        other => panic!("no host answer {other}"),
     }
 }
 
@@ -137,6 +173,15 @@ fn run_case(case: &Value, backend: Backend) -> Result<(), String> {
             }
             (Ok(Step::Wait(until)), "wait") if expect["wait"].as_i64() == Some(until.as_secs()) => {
             }
+            (Ok(host @ (Step::ReadFile(_) | Step::ReadEnv(_) | Step::Run(_))), kind) => {
+                let got = host_step_json(&host);
+                if got.get(kind) != Some(&expect[kind]) {
+                    return fail(format!("expected {expect}, got {got}"));
+                }
+                runner
+                    .feed_host(host_answer(&step["host"]))
+                    .map_err(|e| format!("{name}: feed host: {e}"))?;
+            }
             (Ok(Step::Done(value)), "done") if value == expect["done"] => {}
             (Err(err), "error") if subset(&expect["error"], &error_json(&err)) => {}
             (got, _) => {
@@ -145,6 +190,7 @@ fn run_case(case: &Value, backend: Backend) -> Result<(), String> {
                     Ok(Step::Wait(t)) => format!("wait {t}"),
                     Ok(Step::Send(r)) => format!("send {} {}", r.method().as_str(), r.url()),
                     Ok(Step::Sign(r)) => format!("sign {r:?}"),
+                    Ok(host) => host_step_json(&host).to_string(),
                     Err(e) => format!("error {}", error_json(&e)),
                 };
                 return fail(format!("expected {expect}, got {got}"));

@@ -8,8 +8,8 @@ use crate::documents::secrets_in;
 use crate::properties::{assert_bounded_request, assert_no_secret};
 use arbitrary::{Arbitrary, Unstructured};
 use credmint::{
-    ADC_VARIABLES, AdcStep, CredentialOptions, DefaultCredentialsFlow, Environment, HttpResponse,
-    UnixTime,
+    ADC_VARIABLES, CredentialOptions, DefaultCredentialsFlow, Environment, Flow, HostAnswer,
+    HttpResponse, Step, UnixTime,
 };
 
 const NOW: i64 = 1_700_000_000;
@@ -56,19 +56,19 @@ pub fn adc(data: &[u8]) {
     let mut now = NOW;
     for _ in 0..MAX_STEPS {
         let fed = match flow.poll(UnixTime::from_secs(now)) {
-            Ok(AdcStep::ReadFile(path)) => {
-                if path.is_empty() {
+            Ok(Step::ReadFile(read)) => {
+                if read.path().is_empty() {
                     panic!("ADC asked for a file without a name");
                 }
                 match files.next().flatten() {
                     Some(contents) => {
                         secrets.extend(secrets_in(&String::from_utf8_lossy(&contents)));
-                        flow.feed_file(contents)
+                        flow.feed_host(HostAnswer::File(contents))
                     }
-                    None => flow.feed_file_missing(),
+                    None => flow.feed_host(HostAnswer::FileMissing),
                 }
             }
-            Ok(AdcStep::Send(request)) => {
+            Ok(Step::Send(request)) => {
                 assert_bounded_request(&request);
                 match answers.next().flatten() {
                     Some(Answer {
@@ -84,7 +84,7 @@ pub fn adc(data: &[u8]) {
                     None => flow.feed_transport_error("connection refused"),
                 }
             }
-            Ok(AdcStep::Wait(until)) => {
+            Ok(Step::Wait(until)) => {
                 let waited = until.as_secs() - now;
                 if !(0..=60).contains(&waited) {
                     panic!("ADC asked to wait {waited} s");
@@ -92,7 +92,8 @@ pub fn adc(data: &[u8]) {
                 now = until.as_secs();
                 Ok(())
             }
-            Ok(AdcStep::Done(_)) => return,
+            Ok(Step::Done(_)) => return,
+            Ok(other) => panic!("ADC asked for {other:?}"),
             Err(error) => {
                 assert_no_secret(&error, &secrets, "ADC");
                 return;

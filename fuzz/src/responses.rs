@@ -16,8 +16,8 @@ use crate::input::Input;
 use crate::properties::{assert_bounded_request, assert_no_secret, request_secrets};
 use credmint::k0rdent::ListCredentials;
 use credmint::{
-    AccessToken, CredentialOptions, Credentials, Endpoint, Error, Flow, HttpRequest, HttpResponse,
-    SecretString, Step, TokenLifetime, TokenVerifier, UnixTime,
+    AccessToken, CredentialOptions, Credentials, Endpoint, Error, Flow, HostAnswer, HttpRequest,
+    HttpResponse, SecretString, Step, TokenLifetime, TokenVerifier, UnixTime,
 };
 
 const NOW: i64 = 1_700_000_000;
@@ -165,6 +165,7 @@ impl Script<'_> {
                     Ok(Step::Wait(u)) => eprintln!("{} wait {}", self.now, u.as_secs()),
                     Ok(Step::Sign(_)) => eprintln!("sign"),
                     Ok(Step::Done(_)) => eprintln!("done"),
+                    Ok(_) => eprintln!("host step"),
                     Err(e) => eprintln!("err {e}"),
                 }
             }
@@ -178,6 +179,18 @@ impl Script<'_> {
                 Ok(Step::Sign(_)) => {
                     let signature = self.input.chunk().to_vec();
                     flow.feed_signature(&signature)
+                }
+                Ok(Step::ReadFile(_)) => {
+                    let contents = self.input.chunk().to_vec();
+                    flow.feed_host(HostAnswer::File(contents))
+                }
+                Ok(Step::ReadEnv(_)) => {
+                    let value = String::from_utf8_lossy(self.input.chunk()).into_owned();
+                    flow.feed_host(HostAnswer::Env(Some(value)))
+                }
+                Ok(Step::Run(_)) => {
+                    let stdout = self.input.chunk().to_vec();
+                    flow.feed_host(HostAnswer::Exited { status: 0, stdout })
                 }
                 Ok(Step::Wait(until)) => {
                     let waited = until.as_secs() - self.now;

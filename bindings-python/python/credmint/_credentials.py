@@ -426,9 +426,11 @@ class ImpersonatedCredentials(Credentials):
         return f"ImpersonatedCredentials(target={self.target!r}, delegates={self.delegates!r})"
 
 
-class ExternalAccountCredentials(Credentials):
-    """Workload identity federation: a subject token from a file, a URL or a
-    callable, exchanged at Google STS (then impersonation, if configured)."""
+class ExternalAccountCredentials(DocumentCredentials):
+    """Workload identity federation: the subject token sourced by the core as
+    the configuration says (a file, a URL, an executable, AWS), or given by
+    ``subject_token_supplier``, exchanged at Google STS (then impersonation,
+    if configured)."""
 
     def __init__(
         self,
@@ -439,17 +441,25 @@ class ExternalAccountCredentials(Credentials):
     ) -> None:
         import json
 
-        self._account = _native.ExternalAccount.from_json(
-            json.dumps(info), _scopes(scopes)
-        )
+        if not isinstance(info, dict):
+            raise InvalidArgumentError("info must be a dict")
+        native = _native.Credentials.from_json(json.dumps(info), _options_json(scopes))
+        if native.kind != "external_account":
+            raise InvalidArgumentError(f"an external_account configuration, not {native.kind}")
         self._supplier = subject_token_supplier
-        super().__init__(transport)
+        super().__init__(native, transport)
+
+    @classmethod
+    def _of(cls, native: Any, transport: Any) -> ExternalAccountCredentials:
+        """Wraps credentials the core already read (``default()``, ``from_json``)."""
+        credentials = cls.__new__(cls)
+        credentials._supplier = None
+        DocumentCredentials.__init__(credentials, native, transport)
+        return credentials
 
     @classmethod
     def from_info(cls, info: Dict[str, Any], **options: Any) -> ExternalAccountCredentials:
         """From an ``external_account`` credential configuration (a dict)."""
-        if not isinstance(info, dict):
-            raise InvalidArgumentError("info must be a dict")
         return cls(info, **options)
 
     @classmethod
@@ -460,84 +470,10 @@ class ExternalAccountCredentials(Credentials):
         with open(path, encoding="utf-8") as file:
             return cls(json.load(file), **options)
 
-    def _subject_token(self) -> str:
-        if self._supplier is not None:
-            return str(self._supplier())
-        source = self._account.credential_source()
-        if source["kind"] == "file":
-            with open(source["path"], "rb") as file:
-                return str(self._account.subject_token_from(file.read(_native.MAX_RESPONSE_BODY + 1)))
-        request = self._account.subject_token_request()
-        if request is not None:
-            from ._transport import is_async
-
-            if is_async(self._transport):
-                raise InvalidArgumentError("a URL credential source needs a sync transport")
-            from ._transport import _send
-
-            sent_at = now()
-            answer = _send(self._transport, ("send", *request))  # within the core's time limit
-            return str(self._account.subject_token_from_response(answer.status, answer.headers, answer.body, sent_at))
-        import os
-
-        invocation = self._account.executable_invocation(
-            os.environ.get(_native.ALLOW_EXECUTABLES_VAR)
-        )
-        if invocation is not None:
-            return self._run_executable(*invocation)
-        raise InvalidArgumentError(
-            f"credential source {source['kind']!r} needs subject_token_supplier in Python"
-        )
-
-    def _run_executable(
-        self,
-        program: str,
-        args: List[str],
-        env: List[Tuple[str, str]],
-        timeout_millis: int,
-        output_file: Optional[str],
-    ) -> str:
-        """Google's executable source: the cached output file if still valid, else the command."""
-        import os
-        import subprocess
-
-        from .errors import CredmintError
-
-        if output_file is not None and os.path.isfile(output_file):
-            try:
-                with open(output_file, "rb") as cached:
-                    return self._account.subject_token_from_executable(
-                        cached.read(_native.MAX_RESPONSE_BODY + 1), now()
-                    )
-            except (OSError, CredmintError):
-                pass  # unreadable, failed or expired: run the command
-        try:
-            completed = subprocess.run(
-                [program, *args],
-                env={**os.environ, **dict(env)},
-                capture_output=True,
-                timeout=timeout_millis / 1000,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise InvalidArgumentError(
-                f"the credential executable did not finish within {timeout_millis} ms"
-            ) from None
-        except OSError as failure:
-            raise InvalidArgumentError(
-                f"the credential executable could not start ({type(failure).__name__})"
-            ) from None
-        if completed.returncode != 0:
-            raise InvalidArgumentError(
-                f"the credential executable exited with status {completed.returncode}"
-            )
-        return self._account.subject_token_from_executable(completed.stdout, now())
-
     def _access_conversation(self) -> Any:
-        return self._account.flow(self._subject_token())
-
-    def __repr__(self) -> str:
-        return f"ExternalAccountCredentials(audience={self._account.audience!r})"
+        if self._supplier is None:
+            return self._native_credentials.access_token()
+        return self._native_credentials.access_token(str(self._supplier()))
 
 
 def _document(kind: str, **fields: Any) -> str:

@@ -9,7 +9,7 @@ TYPE_CHECKING = False  # typing costs ~10 ms to import; only the type checker ne
 
 from . import _native
 from ._credentials import Credentials, DocumentCredentials, ExternalAccountCredentials, _options_json
-from ._transport import TransportFailure, _send, is_async, now, resolve
+from ._transport import drive, is_async, resolve
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -22,11 +22,9 @@ __all__ = ["DocumentCredentials", "default", "load_credentials_from_file"]
 _MAX_FILE = _native.MAX_CREDENTIAL_FILE_SIZE + 1
 
 
-def _from_native(native: Any, text: str, scopes: Any, transport: Any) -> Credentials:
+def _from_native(native: Any, transport: Any) -> Credentials:
     if native.kind == "external_account":
-        import json
-
-        return ExternalAccountCredentials(json.loads(text), scopes=scopes, transport=transport)
+        return ExternalAccountCredentials._of(native, transport)
     return DocumentCredentials(native, transport)
 
 
@@ -42,7 +40,7 @@ def from_json(
     if not isinstance(text, str):
         raise InvalidArgumentError("text must be a str")
     native = _native.Credentials.from_json(text, _options_json(scopes, **options))
-    return _from_native(native, text, scopes, transport)
+    return _from_native(native, transport)
 
 
 def from_info(info: Dict[str, Any], **kwargs: Any) -> Credentials:
@@ -60,16 +58,6 @@ def load_credentials_from_file(path: Union[str, os.PathLike[str]], **kwargs: Any
         return from_json(file.read(_MAX_FILE), **kwargs)
 
 
-def _read(adc: Any, path: str) -> None:
-    try:
-        with open(path, "rb") as file:
-            adc.feed_file(file.read(_MAX_FILE))
-    except FileNotFoundError:
-        adc.feed_file_missing()
-    except OSError as failure:
-        adc.feed_file_error(failure.strerror or type(failure).__name__)
-
-
 def default(
     scopes: Union[None, str, Iterable[str]] = None,
     transport: Any = None,
@@ -80,31 +68,11 @@ def default(
     Returns ``(credentials, project_id)``; ``CredentialsNotFoundError`` when
     there is nothing to find."""
     import os
-    import time
 
     transport = resolve(transport)
     if is_async(transport):
         raise InvalidArgumentError("default() needs a sync transport; pass it to the credentials later")
     env = [(name, os.environ[name]) for name in _native.ADC_VARIABLES if name in os.environ]
-    adc = _native.DefaultCredentials(env, os.name == "nt", _options_json(scopes, **options))
-    while True:
-        step = adc.poll(now())
-        kind = step[0]
-        if kind == "read_file":
-            _read(adc, step[1])
-        elif kind == "send":
-            try:
-                answer = _send(transport, step)
-            except TransportFailure as failure:
-                adc.feed_transport_error(str(failure))
-                continue
-            adc.feed_response(answer.status, answer.headers, answer.body)
-        elif kind == "wait":
-            time.sleep(max(0.0, step[1] - time.time()))
-        else:
-            _, native, source, path, project_id = step
-            text = ""
-            if native.kind == "external_account" and path is not None:
-                with open(path, encoding="utf-8") as file:
-                    text = file.read(_MAX_FILE)
-            return _from_native(native, text, scopes, transport), project_id
+    adc = _native.default_credentials(env, os.name == "nt", _options_json(scopes, **options))
+    native, _source, _path, project_id = drive(adc, transport)
+    return _from_native(native, transport), project_id

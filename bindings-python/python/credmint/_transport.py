@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 TYPE_CHECKING = False  # typing costs ~10 ms to import; only the type checker needs it
 
-from . import _native
+from . import _host, _native
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -413,7 +413,7 @@ def drive(conversation: Any, transport: Any) -> Any:
             time.sleep(max(0.0, step[1] - time.time()))
         elif kind == "done":
             return step[1]
-        else:
+        elif not _host.answer(conversation, step):
             raise InvalidArgumentError("this conversation needs an external signer")
 
 
@@ -443,6 +443,9 @@ async def drive_async(conversation: Any, transport: Any) -> Any:
             await asyncio.sleep(max(0.0, step[1] - time.time()))
         elif kind == "done":
             return step[1]
+        elif kind in ("read_file", "read_env", "run"):
+            # Files and commands block: off the event loop.
+            await asyncio.get_running_loop().run_in_executor(None, _host.answer, conversation, step)
         else:
             raise InvalidArgumentError("this conversation needs an external signer")
 

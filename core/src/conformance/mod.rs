@@ -11,10 +11,11 @@ use crate::google::{ExternalAccount, IamCredentials, ServiceAccountId};
 use crate::ibm::IbmIam;
 use crate::k0rdent::{CredentialPage, ListCredentials, StatusFilter};
 use crate::{
-    AccessToken, AllowedLocations, Backend, Claims, ClientAuth, ClientCredentials, Endpoint, Error,
-    Flow, FlowOptions, HttpResponse, IdToken, IdTokenAssertion, ImpersonatedFlow, Jitter,
-    JwtBearerAssertion, JwtGrantFlow, Lifetime, Result, RetryPolicy, SecretString,
-    ServiceAccountKey, SignedBlob, SignedJwt, Signer, SourceToken, Step, TokenLifetime, UnixTime,
+    AccessToken, AllowedLocations, Backend, Claims, ClientAuth, ClientCredentials,
+    CredentialOptions, Credentials, Endpoint, Error, Flow, FlowOptions, HostAnswer, HttpResponse,
+    IdToken, IdTokenAssertion, ImpersonatedFlow, Jitter, JwtBearerAssertion, JwtGrantFlow,
+    Lifetime, Result, RetryPolicy, SecretString, ServiceAccountKey, SignedBlob, SignedJwt, Signer,
+    SourceToken, Step, TokenLifetime, UnixTime,
 };
 mod errors;
 mod verifier;
@@ -129,18 +130,16 @@ trait Runner: Send {
     fn feed_response(&mut self, response: HttpResponse) -> Result<()>;
     fn feed_transport_error(&mut self, reason: &str) -> Result<()>;
     fn feed_signature(&mut self, signature: &[u8]) -> Result<()>;
+    fn feed_host(&mut self, _answer: HostAnswer) -> Result<()> {
+        Err(bad("this flow asked the host for nothing"))
+    }
 }
 
 struct Typed<F: Flow>(F, fn(&F::Output) -> Value);
 
 impl<F: Flow + Send> Runner for Typed<F> {
     fn poll(&mut self, now: UnixTime) -> Result<Step<Value>> {
-        Ok(match self.0.poll(now)? {
-            Step::Send(request) => Step::Send(request),
-            Step::Sign(request) => Step::Sign(request),
-            Step::Wait(until) => Step::Wait(until),
-            Step::Done(output) => Step::Done((self.1)(&output)),
-        })
+        Ok(self.0.poll(now)?.map(|output| (self.1)(&output)))
     }
     fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
         self.0.feed_response(response)
@@ -150,6 +149,9 @@ impl<F: Flow + Send> Runner for Typed<F> {
     }
     fn feed_signature(&mut self, signature: &[u8]) -> Result<()> {
         self.0.feed_signature(signature)
+    }
+    fn feed_host(&mut self, answer: HostAnswer) -> Result<()> {
+        self.0.feed_host(answer)
     }
 }
 
@@ -337,6 +339,16 @@ fn build(spec: &Value, backend: Backend) -> Result<Box<dyn Runner>> {
             );
             boxed(flow, locations_json)
         }
+        "external_account" => {
+            // The whole conversation of the document: sourcing, then STS.
+            let options = CredentialOptions {
+                jitter_seed: Some(spec["jitter_seed"].as_u64().unwrap_or(0)),
+                ..CredentialOptions::default()
+            };
+            let credentials =
+                Credentials::from_json_with(&text_of(&spec["external_account"])?, &options)?;
+            boxed(credentials.access_token_flow()?, access_token_json)
+        }
         "sts" => {
             let account = ExternalAccount::from_json(&text_of(&spec["external_account"])?)?;
             let account = match spec.get("scopes") {
@@ -464,5 +476,9 @@ impl Flow for VectorFlow {
 
     fn feed_signature(&mut self, signature: &[u8]) -> Result<()> {
         self.0.feed_signature(signature)
+    }
+
+    fn feed_host(&mut self, answer: HostAnswer) -> Result<()> {
+        self.0.feed_host(answer)
     }
 }

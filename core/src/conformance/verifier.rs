@@ -72,7 +72,7 @@ impl Runner for VerifierRunner {
                     Ok(Step::Done(claims)) => self.record(Ok(claims)),
                     Ok(Step::Send(request)) => return Ok(Step::Send(request)),
                     Ok(Step::Wait(until)) => return Ok(Step::Wait(until)),
-                    Ok(Step::Sign(_)) => return Err(bad("verification signs nothing")),
+                    Ok(_) => return Err(bad("verification signs nothing and reads no file")),
                     Err(err) => self.record(Err(err)),
                 }
                 continue;

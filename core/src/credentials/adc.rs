@@ -21,17 +21,18 @@
 //!   connection ends detection at once, a black-holed address within 3 s).
 //!
 //! The host answers three kinds of question: the environment (the variables of
-//! [`ADC_VARIABLES`], given up front), the bytes of a file ([`AdcStep::ReadFile`]),
-//! and HTTP exchanges ([`AdcStep::Send`]).
+//! [`ADC_VARIABLES`], given up front), the bytes of a file ([`Step::ReadFile`],
+//! answered with [`Flow::feed_host`]), and HTTP exchanges ([`Step::Send`]).
 
-use super::{CredentialOptions, Credentials};
+use super::{CredentialOptions, Credentials, MAX_CREDENTIAL_FILE_SIZE};
 use crate::error::{Error, Result};
-use crate::flow::{Flow, FlowOptions, Step};
+use crate::flow::{Flow, FlowOptions, Step, pending};
 use crate::google::metadata::{
     METADATA_HOST_VAR, METADATA_IP_VAR, METADATA_ROOT_VAR, MetadataFlow, MetadataServer, PingFlow,
     PingPatience,
 };
-use crate::http::{HttpRequest, HttpResponse};
+use crate::host::{FileRead, HostAnswer};
+use crate::http::HttpResponse;
 use crate::retry::{Jitter, RetryPolicy};
 use crate::time::UnixTime;
 
@@ -163,33 +164,12 @@ pub struct DefaultCredentials {
     pub project_id: Option<String>,
 }
 
-/// What the host must do next for ADC.
-#[derive(Debug)]
-pub enum AdcStep {
-    /// Read this file; answer with [`DefaultCredentialsFlow::feed_file`],
-    /// [`DefaultCredentialsFlow::feed_file_missing`] or
-    /// [`DefaultCredentialsFlow::feed_file_error`].
-    ReadFile(String),
-    /// Send this request (it names its own time limit), then feed the answer.
-    Send(HttpRequest),
-    /// Wait until this time, then poll again.
-    Wait(UnixTime),
-    /// ADC is over.
-    Done(Box<DefaultCredentials>),
-}
-
-enum FileAnswer {
-    Contents(Vec<u8>),
-    Missing,
-    Unreadable(String),
-}
-
 enum State {
     Start,
-    ReadingExplicit(String, Option<FileAnswer>),
-    ReadingWellKnown(String, Option<FileAnswer>),
+    ReadingExplicit(String, Option<HostAnswer>),
+    ReadingWellKnown(String, Option<HostAnswer>),
     Metadata,
-    ReadingBios(Option<FileAnswer>, Detection),
+    ReadingBios(Option<HostAnswer>, Detection),
     Pinging(PingFlow),
     Project(MetadataFlow<String>, Box<Credentials>),
     Over,
@@ -201,7 +181,7 @@ enum Detection {
     BiosOnly,
 }
 
-/// ADC as a conversation: poll, answer, until [`AdcStep::Done`] or an error
+/// ADC as a conversation: poll, answer, until [`Step::Done`] or an error
 /// (`credentials_not_found` when there is nothing to find).
 pub struct DefaultCredentialsFlow {
     env: Environment,
@@ -236,8 +216,7 @@ impl DefaultCredentialsFlow {
         MetadataServer::from_env(host, self.env.get(METADATA_IP_VAR))
     }
 
-    /// The next step at `now`.
-    pub fn poll(&mut self, now: UnixTime) -> Result<AdcStep> {
+    fn step(&mut self, now: UnixTime) -> Result<Step<Box<DefaultCredentials>>> {
         loop {
             match std::mem::replace(&mut self.state, State::Over) {
                 State::Start => match self.env.get(CREDENTIALS_VAR) {
@@ -246,22 +225,23 @@ impl DefaultCredentialsFlow {
                 },
                 State::ReadingExplicit(path, None) => {
                     self.state = State::ReadingExplicit(path.clone(), None);
-                    return Ok(AdcStep::ReadFile(path));
+                    return Ok(credential_file(path));
                 }
                 State::ReadingExplicit(path, Some(answer)) => {
                     let text = match answer {
-                        FileAnswer::Contents(bytes) => bytes,
-                        FileAnswer::Missing => {
+                        HostAnswer::File(bytes) => bytes,
+                        HostAnswer::FileMissing => {
                             return Err(Error::CredentialsNotFound {
                                 reason: format!(
                                     "{CREDENTIALS_VAR} names {path:?}, which does not exist"
                                 ),
                             });
                         }
-                        FileAnswer::Unreadable(why) => {
+                        unreadable => {
                             return Err(Error::CredentialsNotFound {
                                 reason: format!(
-                                    "{CREDENTIALS_VAR} names {path:?}, which cannot be read: {why}"
+                                    "{CREDENTIALS_VAR} names {path:?}, which cannot be read: {}",
+                                    unreadable.unreadable_reason()
                                 ),
                             });
                         }
@@ -270,16 +250,19 @@ impl DefaultCredentialsFlow {
                 }
                 State::ReadingWellKnown(path, None) => {
                     self.state = State::ReadingWellKnown(path.clone(), None);
-                    return Ok(AdcStep::ReadFile(path));
+                    return Ok(credential_file(path));
                 }
                 State::ReadingWellKnown(path, Some(answer)) => match answer {
-                    FileAnswer::Contents(bytes) => {
+                    HostAnswer::File(bytes) => {
                         return self.found(&bytes, AdcSource::WellKnownFile(path));
                     }
-                    FileAnswer::Missing => self.state = State::Metadata,
-                    FileAnswer::Unreadable(why) => {
+                    HostAnswer::FileMissing => self.state = State::Metadata,
+                    unreadable => {
                         return Err(Error::CredentialsNotFound {
-                            reason: format!("the gcloud file {path:?} cannot be read: {why}"),
+                            reason: format!(
+                                "the gcloud file {path:?} cannot be read: {}",
+                                unreadable.unreadable_reason()
+                            ),
                         });
                     }
                 },
@@ -290,10 +273,10 @@ impl DefaultCredentialsFlow {
                 }
                 State::ReadingBios(None, detection) => {
                     self.state = State::ReadingBios(None, detection);
-                    return Ok(AdcStep::ReadFile(BIOS_PRODUCT_FILE.to_owned()));
+                    return Ok(Step::ReadFile(FileRead::new(BIOS_PRODUCT_FILE, 256)));
                 }
                 State::ReadingBios(Some(answer), detection) => {
-                    let google = matches!(&answer, FileAnswer::Contents(bytes)
+                    let google = matches!(&answer, HostAnswer::File(bytes)
                         if String::from_utf8_lossy(bytes).trim().starts_with("Google"));
                     match (google, detection) {
                         (true, Detection::BiosOnly) => return self.metadata_found(now),
@@ -304,20 +287,13 @@ impl DefaultCredentialsFlow {
                         (false, Detection::Auto) => self.ping(PingPatience::Quick)?,
                     }
                 }
-                State::Pinging(mut ping) => match ping.poll(now)? {
-                    Step::Send(request) => {
+                State::Pinging(mut ping) => match pending(ping.poll(now)?) {
+                    Ok(step) => {
                         self.state = State::Pinging(ping);
-                        return Ok(AdcStep::Send(request));
+                        return Ok(step);
                     }
-                    Step::Wait(until) => {
-                        self.state = State::Pinging(ping);
-                        return Ok(AdcStep::Wait(until));
-                    }
-                    Step::Sign(_) => {
-                        return Err(Error::invalid_argument("unexpected signing step"));
-                    }
-                    Step::Done(true) => return self.metadata_found(now),
-                    Step::Done(false) => {
+                    Err(true) => return self.metadata_found(now),
+                    Err(false) => {
                         let tries = ping.attempts();
                         return Err(self.not_found(&format!(
                             "the metadata server did not answer ({tries} attempt{})",
@@ -325,23 +301,19 @@ impl DefaultCredentialsFlow {
                         )));
                     }
                 },
-                State::Project(mut flow, credentials) => match flow.poll(now) {
-                    Ok(Step::Send(request)) => {
+                State::Project(mut flow, credentials) => match flow.poll(now).map(pending) {
+                    Ok(Ok(step)) => {
                         self.state = State::Project(flow, credentials);
-                        return Ok(AdcStep::Send(request));
+                        return Ok(step);
                     }
-                    Ok(Step::Wait(until)) => {
-                        self.state = State::Project(flow, credentials);
-                        return Ok(AdcStep::Wait(until));
-                    }
-                    Ok(Step::Done(project)) => {
+                    Ok(Err(project)) => {
                         return Ok(self.done(
                             *credentials,
                             AdcSource::MetadataServer,
                             Some(project),
                         ));
                     }
-                    Ok(Step::Sign(_)) | Err(_) => {
+                    Err(_) => {
                         return Ok(self.done(*credentials, AdcSource::MetadataServer, None));
                     }
                 },
@@ -370,7 +342,7 @@ impl DefaultCredentialsFlow {
     }
 
     /// The first metadata step, or `None` after moving to another state.
-    fn detect(&mut self, now: UnixTime) -> Result<Option<AdcStep>> {
+    fn detect(&mut self, now: UnixTime) -> Result<Option<Step<Box<DefaultCredentials>>>> {
         if self
             .env
             .get("NO_GCE_CHECK")
@@ -414,7 +386,7 @@ impl DefaultCredentialsFlow {
         Ok(())
     }
 
-    fn metadata_found(&mut self, now: UnixTime) -> Result<AdcStep> {
+    fn metadata_found(&mut self, now: UnixTime) -> Result<Step<Box<DefaultCredentials>>> {
         let server = self.server()?;
         let credentials = Credentials::metadata(server.clone(), &self.options)?;
         if let Some(project) = self.env_project() {
@@ -431,7 +403,7 @@ impl DefaultCredentialsFlow {
             request_timeout_millis: None,
         };
         self.state = State::Project(server.project_id_flow(&options), Box::new(credentials));
-        self.poll(now)
+        self.step(now)
     }
 
     fn env_project(&self) -> Option<String> {
@@ -441,7 +413,7 @@ impl DefaultCredentialsFlow {
             .map(str::to_owned)
     }
 
-    fn found(&mut self, bytes: &[u8], source: AdcSource) -> Result<AdcStep> {
+    fn found(&mut self, bytes: &[u8], source: AdcSource) -> Result<Step<Box<DefaultCredentials>>> {
         let path = source.path().unwrap_or_default().to_owned();
         let text = std::str::from_utf8(bytes).map_err(|_| {
             Error::invalid_key(format!("credential file {path:?} is not UTF-8 text"))
@@ -462,21 +434,43 @@ impl DefaultCredentialsFlow {
         mut credentials: Credentials,
         source: AdcSource,
         project_id: Option<String>,
-    ) -> AdcStep {
+    ) -> Step<Box<DefaultCredentials>> {
         if let Some(quota) = self.env.get("GOOGLE_CLOUD_QUOTA_PROJECT")
             && self.options.quota_project_id.is_none()
         {
             credentials.quota_project_id = Some(quota.to_owned());
         }
         self.state = State::Over;
-        AdcStep::Done(Box::new(DefaultCredentials {
+        Step::Done(Box::new(DefaultCredentials {
             credentials,
             source,
             project_id,
         }))
     }
+}
 
-    fn answer_file(&mut self, answer: FileAnswer) -> Result<()> {
+/// The read of a credential file (at most [`MAX_CREDENTIAL_FILE_SIZE`] bytes).
+fn credential_file(path: String) -> Step<Box<DefaultCredentials>> {
+    Step::ReadFile(FileRead::new(path, MAX_CREDENTIAL_FILE_SIZE))
+}
+
+impl Flow for DefaultCredentialsFlow {
+    type Output = Box<DefaultCredentials>;
+
+    fn poll(&mut self, now: UnixTime) -> Result<Step<Self::Output>> {
+        self.step(now)
+    }
+
+    /// The answer to a [`Step::ReadFile`]: the file's bytes, missing, or unreadable.
+    fn feed_host(&mut self, answer: HostAnswer) -> Result<()> {
+        if !matches!(
+            answer,
+            HostAnswer::File(_) | HostAnswer::FileMissing | HostAnswer::FileUnreadable(_)
+        ) {
+            return Err(Error::invalid_argument(format!(
+                "ADC asked for a file, not {answer:?}"
+            )));
+        }
         match &mut self.state {
             State::ReadingExplicit(_, slot @ None)
             | State::ReadingWellKnown(_, slot @ None)
@@ -488,24 +482,7 @@ impl DefaultCredentialsFlow {
         }
     }
 
-    /// The contents of the file of the last [`AdcStep::ReadFile`].
-    pub fn feed_file(&mut self, contents: Vec<u8>) -> Result<()> {
-        self.answer_file(FileAnswer::Contents(contents))
-    }
-
-    /// The file of the last [`AdcStep::ReadFile`] does not exist.
-    pub fn feed_file_missing(&mut self) -> Result<()> {
-        self.answer_file(FileAnswer::Missing)
-    }
-
-    /// The file exists but could not be read (permissions, a directory…).
-    pub fn feed_file_error(&mut self, reason: &str) -> Result<()> {
-        let reason: String = reason.chars().take(256).collect();
-        self.answer_file(FileAnswer::Unreadable(reason))
-    }
-
-    /// The answer to the last [`AdcStep::Send`].
-    pub fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
+    fn feed_response(&mut self, response: HttpResponse) -> Result<()> {
         match &mut self.state {
             State::Pinging(ping) => ping.feed_response(response),
             State::Project(flow, _) => flow.feed_response(response),
@@ -515,8 +492,7 @@ impl DefaultCredentialsFlow {
         }
     }
 
-    /// The request of the last [`AdcStep::Send`] could not be completed.
-    pub fn feed_transport_error(&mut self, reason: &str) -> Result<()> {
+    fn feed_transport_error(&mut self, reason: &str) -> Result<()> {
         match &mut self.state {
             State::Pinging(ping) => ping.feed_transport_error(reason),
             State::Project(flow, _) => flow.feed_transport_error(reason),

@@ -25,7 +25,7 @@ mod document;
 mod options;
 
 pub use adc::{
-    ADC_VARIABLES, AdcSource, AdcStep, DefaultCredentials, DefaultCredentialsFlow, Environment,
+    ADC_VARIABLES, AdcSource, DefaultCredentials, DefaultCredentialsFlow, Environment,
     WELL_KNOWN_FILE,
 };
 pub use document::MAX_CREDENTIAL_FILE_SIZE;
@@ -37,7 +37,7 @@ use crate::flow::{Flow, FlowOptions};
 use crate::google::metadata::{METADATA_RETRY, MetadataAccount, MetadataServer};
 use crate::google::{
     AuthorizedUser, ExternalAccount, IamCredentials, ImpersonatedFlow, ServiceAccountId,
-    SourceToken, WorkforceUser,
+    SourceToken, SourcedExternalAccountFlow, WorkforceUser,
 };
 use crate::ibm::IbmIam;
 use crate::key::ServiceAccountKey;
@@ -286,8 +286,10 @@ impl Credentials {
             .unwrap_or_else(|| default.iter().map(|s| (*s).to_owned()).collect())
     }
 
-    /// The conversation that obtains an access token. `external_account`
-    /// documents need the platform's subject token first: use
+    /// The conversation that obtains an access token. An `external_account`
+    /// document's flow first sources its subject token as the document says
+    /// (the host answers [`crate::Step::ReadFile`], [`crate::Step::ReadEnv`]
+    /// and [`crate::Step::Run`]); a token from elsewhere (a supplier) goes to
     /// [`Credentials::access_token_flow_with_subject_token`].
     pub fn access_token_flow(&self) -> Result<AccessTokenFlow> {
         let options = self.flow_options();
@@ -329,11 +331,10 @@ impl Credentials {
                 self.lifetime,
                 options,
             )?),
-            Source::ExternalAccount(_) => {
-                return Err(Error::invalid_argument(
-                    "external_account credentials need the platform's subject token first",
-                ));
-            }
+            Source::ExternalAccount(account) => Box::new(SourcedExternalAccountFlow::new(
+                (**account).clone(),
+                options,
+            )),
             Source::Metadata { server, account } => Box::new(server.access_token_flow(
                 account,
                 self.scopes.as_deref().unwrap_or_default(),

@@ -9,7 +9,7 @@
 use crate::datetime::format_rfc3339;
 use crate::encoding::hex;
 use crate::error::{Error, Result};
-use crate::flow::{Flow, FlowOptions, RequestFlow, Step};
+use crate::flow::{Flow, FlowOptions, RequestFlow, Step, pending};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json;
 use crate::remote::Dialect;
@@ -354,7 +354,7 @@ pub struct AwsMetadataFlow {
     stage: Option<(MetadataStage, RequestFlow<Vec<u8>>)>,
 }
 
-fn raw_body(response: &HttpResponse, _sent_at: UnixTime) -> Result<Vec<u8>> {
+pub(crate) fn raw_body(response: &HttpResponse, _sent_at: UnixTime) -> Result<Vec<u8>> {
     response.checked_body().map(<[u8]>::to_vec)
 }
 
@@ -446,11 +446,9 @@ impl Flow for AwsMetadataFlow {
             let Some((stage, exchange)) = &mut self.stage else {
                 continue;
             };
-            let body = match exchange.poll(now)? {
-                Step::Done(body) => body,
-                Step::Send(request) => return Ok(Step::Send(request)),
-                Step::Sign(request) => return Ok(Step::Sign(request)),
-                Step::Wait(until) => return Ok(Step::Wait(until)),
+            let body = match pending(exchange.poll(now)?) {
+                Err(body) => body,
+                Ok(step) => return Ok(step),
             };
             let text = String::from_utf8(body.clone())
                 .map_err(|_| Error::invalid_response(200, "metadata answer is not UTF-8"))?;

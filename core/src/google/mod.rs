@@ -8,6 +8,7 @@ mod grant;
 mod iam;
 mod impersonation;
 pub mod metadata;
+mod sourcing;
 mod sts;
 pub mod user;
 
@@ -20,5 +21,6 @@ pub use impersonation::{
     AccessTokenSource, IamAnswer, IamCall, IamCallArgs, IamFlow, ImpersonatedFlow, SourceToken,
 };
 pub use metadata::{MetadataAccount, MetadataServer};
+pub use sourcing::SourcedExternalAccountFlow;
 pub use sts::{CredentialSource, ExternalAccount, ExternalAccountFlow, SubjectTokenFormat};
 pub use user::{AuthorizedUser, WorkforceUser};

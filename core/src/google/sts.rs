@@ -393,32 +393,6 @@ impl ExternalAccount {
         Ok(SecretString::from(token))
     }
 
-    /// The subject token in a URL source's answer to
-    /// [`ExternalAccount::subject_token_request`], sent at `sent_at`: a 2xx
-    /// answer's body as [`ExternalAccount::subject_token_from`] reads it; any
-    /// other status is the typed error of that status (`server_error` and
-    /// `rate_limited` retryable, a redirect `invalid_response`), with the
-    /// request's credentials scrubbed from whatever the server said.
-    pub fn subject_token_from_response(
-        &self,
-        response: &HttpResponse,
-        sent_at: UnixTime,
-    ) -> Result<SecretString> {
-        if !(200..300).contains(&response.status()) {
-            let secrets = self
-                .subject_token_request()
-                .map(|request| request.secret_values())
-                .unwrap_or_default();
-            return Err(crate::remote::error_from_response(
-                response,
-                Dialect::Metadata,
-                sent_at,
-                &secrets,
-            ));
-        }
-        self.subject_token_from(response.body())
-    }
-
     /// For an executable source, how to run it (see [`ExecutableInvocation`]);
     /// `allow` is the host's value of [`super::ALLOW_EXECUTABLES_VAR`], which
     /// must be `1`. `Ok(None)` for other sources.
@@ -712,33 +686,6 @@ mod tests {
             r#"{{"type":"external_account","audience":"//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x","subject_token_type":"urn:ietf:params:oauth:token-type:id_token","credential_source":{source}}}"#
         ))
         .unwrap()
-    }
-
-    #[test]
-    fn a_url_source_answer_is_typed_by_its_status() {
-        let url =
-            account(r#"{"url":"http://169.254.169.254/token","headers":{"Metadata":"true"}}"#);
-        let answer =
-            |status, body: &str| HttpResponse::new(status, vec![], body.as_bytes().to_vec());
-        let now = UnixTime::from_secs(1_700_000_000);
-        let token = url.subject_token_from_response(&answer(200, "eyJ.a.b\n"), now);
-        assert_eq!(token.unwrap().expose_secret(), "eyJ.a.b");
-        let unavailable = url
-            .subject_token_from_response(&answer(503, "busy"), now)
-            .unwrap_err();
-        assert_eq!(unavailable.code(), "server_error");
-        assert!(unavailable.is_retryable());
-        let missing = url
-            .subject_token_from_response(&answer(404, "no"), now)
-            .unwrap_err();
-        assert_eq!(
-            (missing.code(), missing.is_retryable()),
-            ("not_found", false)
-        );
-        let moved = url
-            .subject_token_from_response(&answer(302, ""), now)
-            .unwrap_err();
-        assert_eq!(moved.code(), "invalid_response");
     }
 
     #[test]

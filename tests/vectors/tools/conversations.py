@@ -826,6 +826,104 @@ class Builder:
                  self.external_account(credential_source={**source, "environment_id": "aws2"})},
                  construct_error="unsupported_key")
 
+    # ------------------------------------------------------------ credential sources
+
+    def sourcing(self):
+        """An external_account document's whole conversation: the host reads the
+        file, the variable or runs the command the core names (Google's rules,
+        as google-auth's identity_pool.py and pluggable.py apply them), then STS."""
+        import crosscheck
+
+        workload = ("//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/"
+                    "providers/gh")
+        jwt_type = "urn:ietf:params:oauth:token-type:jwt"
+        sts_ok = {"access_token": "sts.sourced", "token_type": "Bearer", "expires_in": 3599}
+        most = 1024 * 1024 + 1  # MAX_RESPONSE_BODY and one byte more: an oversized source is refused
+
+        def flow(source, **changes):
+            return {"kind": "external_account", "external_account": self.external_account(
+                credential_source=source, **changes)}
+
+        def exchanged(subject, now=NOW):
+            return [step(now, self.sts_request(workload, CLOUD, subject=subject), respond=respond(200, sts_ok)),
+                    step(now, {"done": token_out("sts.sourced", now, now + 3599)})]
+
+        def read(path, answer):
+            return step(NOW, {"read_file": {"path": path, "max_bytes": most}}, host=answer)
+
+        token_file = "/var/run/secrets/token"
+        self.add("credential source: a text file, read by the host", flow({"file": token_file}), [
+            read(token_file, {"file": "eyJ.file.token\n"}), *exchanged("eyJ.file.token")])
+        self.add("credential source: a JSON file's member",
+                 flow({"file": token_file, "format": {"type": "json", "subject_token_field_name": "id_token"}}), [
+                     read(token_file, {"file": json.dumps({"id_token": "eyJ.json.token"})}),
+                     *exchanged("eyJ.json.token")])
+        self.add("credential source: a missing file is credentials_not_found", flow({"file": token_file}), [
+            read(token_file, {"missing": True}), step(NOW, error("credentials_not_found"))])
+        self.add("credential source: an unreadable file", flow({"file": token_file}), [
+            read(token_file, {"unreadable": "Permission denied"}), step(NOW, error("credentials_not_found"))])
+        url = "http://169.254.169.254/metadata/identity/oauth2/token?resource=api"
+        self.add("credential source: a URL with the file's headers",
+                 flow({"url": url, "headers": {"Metadata": "true"},
+                       "format": {"type": "json", "subject_token_field_name": "access_token"}}), [
+                     step(NOW, send("GET", url, [["Metadata", "true"]]),
+                          respond=respond(200, {"access_token": "eyJ.url.token"})),
+                     *exchanged("eyJ.url.token")])
+
+        command = "/usr/local/bin/token-helper --audience pool"
+        output_file = "/tmp/token-helper.json"
+        executable = {"executable": {"command": command, "timeout_millis": 5000, "output_file": output_file}}
+        allow = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"
+        run = {"run": {"program": "/usr/local/bin/token-helper", "args": ["--audience", "pool"],
+                       "timeout_millis": 5000,
+                       "env": [["GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE", workload],
+                               ["GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE", jwt_type],
+                               ["GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE", "0"],
+                               ["GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE", output_file]]}}
+
+        def output(expiration, token="eyJ.exe.token"):
+            return json.dumps({"version": 1, "success": True, "token_type": jwt_type, "id_token": token,
+                               "expiration_time": expiration})
+
+        opt_in = step(NOW, {"read_env": allow}, host={"env": "1"})
+        self.add("credential source: an executable needs the opt-in variable", flow(executable), [
+            step(NOW, {"read_env": allow}, host={"env": None}), step(NOW, error("invalid_argument"))])
+        self.add("credential source: an executable's valid output file spares the run", flow(executable), [
+            opt_in, read(output_file, {"file": output(NOW + 600, "eyJ.cached.token")}),
+            *exchanged("eyJ.cached.token")])
+        self.add("credential source: an expired output file, then the command", flow(executable), [
+            opt_in, read(output_file, {"file": output(NOW - 1, "eyJ.stale.token")}),
+            step(NOW, run, host={"exited": {"status": 0, "stdout": output(NOW + 600)}}),
+            *exchanged("eyJ.exe.token")])
+        self.add("credential source: a command that exits with status 1", flow(executable), [
+            opt_in, read(output_file, {"missing": True}),
+            step(NOW, run, host={"exited": {"status": 1, "stdout": ""}}), step(NOW, error("invalid_argument"))])
+        self.add("credential source: a command killed at its time limit", flow(executable), [
+            opt_in, read(output_file, {"missing": True}),
+            step(NOW, run, host={"timed_out": True}), step(NOW, error("invalid_argument"))])
+
+        source = {"environment_id": "aws1",
+                  "region_url": "http://169.254.169.254/latest/meta-data/placement/availability-zone",
+                  "url": "http://169.254.169.254/latest/meta-data/iam/security-credentials",
+                  "regional_cred_verification_url": "https://sts.{region}.amazonaws.com"
+                                                    "?Action=GetCallerIdentity&Version=2011-06-15"}
+        audience = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/aws/providers/aws"
+        aws_type = "urn:ietf:params:aws:token-type:aws4_request"
+        creds = {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+        token = crosscheck.aws_subject_token(audience, creds, "eu-west-1", NOW)
+        variables = [("AWS_REGION", None), ("AWS_DEFAULT_REGION", "eu-west-1"),
+                     ("AWS_ACCESS_KEY_ID", creds["access_key_id"]),
+                     ("AWS_SECRET_ACCESS_KEY", creds["secret_access_key"]), ("AWS_SESSION_TOKEN", None)]
+        fields = [("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), ("audience", audience),
+                  ("scope", CLOUD), ("requested_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+                  ("subject_token", token), ("subject_token_type", aws_type)]
+        self.add("credential source: AWS credentials and region from the environment",
+                 flow(source, audience=audience, subject_token_type=aws_type), [
+                     *[step(NOW, {"read_env": name}, host={"env": value}) for name, value in variables],
+                     step(NOW, send("POST", "https://sts.googleapis.com/v1/token", [FORM], form(fields)),
+                          respond=respond(200, sts_ok)),
+                     step(NOW, {"done": token_out("sts.sourced", NOW, NOW + 3599)})])
+
     # ------------------------------------------------------------ ready verifiers
 
     def token_verifier(self):
@@ -937,6 +1035,7 @@ class Builder:
         self.iam()
         self.sts()
         self.aws()
+        self.sourcing()
         self.ibm()
         self.client_credentials()
         self.k0rdent()

@@ -239,7 +239,7 @@ public class DocumentCredentials: Credentials {
     }
 
     static func sharing(_ core: CoreCredentials, signer: Signer?, http: Http, store: TokenStore) throws -> DocumentCredentials {
-        if core.externalAccount() != nil {
+        if core.kind() == "external_account" {
             throw CredmintError.InvalidArgument(
                 code: "not_supported", detail: "external_account credentials cannot share tokens through a store yet")
         }
@@ -248,7 +248,7 @@ public class DocumentCredentials: Credentials {
     }
 
     static func of(_ core: CoreCredentials, http: Http) throws -> DocumentCredentials {
-        if core.externalAccount() != nil {
+        if core.kind() == "external_account" {
             return try ExternalAccountCredentials(core: core, subjectTokenSupplier: nil, http: http)
         }
         return DocumentCredentials(core: core, http: http)
@@ -476,10 +476,10 @@ public final class ClientCredentials: Credentials {
 }
 
 /// Workload identity federation (`"type": "external_account"`): a subject token
-/// from the file or URL the configuration names, or from `subjectTokenSupplier`,
-/// exchanged at STS (then impersonated, if configured).
+/// sourced by the core as the configuration says (a file, a URL, AWS; commands
+/// are not run here), or from `subjectTokenSupplier`, exchanged at STS (then
+/// impersonated, if configured).
 public final class ExternalAccountCredentials: DocumentCredentials {
-    private let account: ExternalAccount
     private let subjectTokenSupplier: (@Sendable () async throws -> String)?
 
     /// Reads the configuration's JSON text; `scopes` (`nil`: the core's default) apply when not impersonating.
@@ -492,49 +492,18 @@ public final class ExternalAccountCredentials: DocumentCredentials {
     }
 
     init(core: CoreCredentials, subjectTokenSupplier: (@Sendable () async throws -> String)?, http: Http) throws {
-        guard let account = core.externalAccount() else {
+        guard core.kind() == "external_account" else {
             throw CredmintError.InvalidArgument(
                 code: "invalid_argument", detail: "ExternalAccountCredentials need an external_account document, not \(core.kind())")
         }
-        self.account = account
         self.subjectTokenSupplier = subjectTokenSupplier
         super.init(core: core, signer: nil, http: http)
     }
 
-    private func subjectToken() async throws -> String {
-        if let supplier = subjectTokenSupplier { return try await supplier() }
-        let content: Data
-        switch account.subjectTokenSource() {
-        case .file(let path):
-            guard let data = readAtMost(path, Int(maxResponseBody()) + 1) else {
-                throw CredmintError.InvalidArgument(code: "invalid_argument", detail: "cannot read the credential source file")
-            }
-            content = data
-        case .url:
-            guard let request = account.subjectTokenRequest() else {
-                throw CredmintError.InvalidArgument(code: "invalid_argument", detail: "the credential source is not a URL")
-            }
-            let sentAt = http.clock.now()
-            let answer: HttpAnswer
-            do {
-                answer = try await exchange(http.transport, request)
-            } catch {
-                throw CredmintError.Transport(code: "transport_error", detail: "the credential source URL did not answer")
-            }
-            return try account.subjectTokenFromResponse(
-                status: UInt16(clamping: answer.status), headers: answer.headers.flatMap { [$0.0, $0.1] },
-                body: answer.body, sentAt: sentAt)
-        default:
-            throw CredmintError.InvalidArgument(code: "invalid_argument", detail: "this credential source needs a subjectTokenSupplier")
-        }
-        return try account.subjectTokenFrom(content: content)
-    }
-
     override func fetchAccessToken() async throws -> AccessToken {
-        try await accessToken(of: try core.accessToken(subjectToken: try await subjectToken()))
+        let supplied = try await subjectTokenSupplier?()
+        return try await accessToken(of: try core.accessToken(subjectToken: supplied))
     }
-
-    public override var description: String { "ExternalAccountCredentials(\(account.audience()))" }
 }
 
 /// At most `most` bytes of the file at `path` (callers ask for one more than the

@@ -497,6 +497,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -840,244 +856,14 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> UInt64 {
 
 
 /**
- * Application Default Credentials as a conversation: the core decides the
- * order, paths and detection; the host answers with files and HTTP.
- */
-public protocol AdcConversationProtocol: AnyObject, Sendable {
-    
-    /**
-     * The bytes of the file the last `ReadFile` step named.
-     */
-    func feedFile(contents: Data) throws 
-    
-    /**
-     * The file exists but could not be read (`reason`: the platform's words).
-     */
-    func feedFileError(reason: String) throws 
-    
-    /**
-     * The file the last `ReadFile` step named does not exist.
-     */
-    func feedFileMissing() throws 
-    
-    /**
-     * The response to the last `Send` step (`headers` flattened).
-     */
-    func feedResponse(status: UInt16, headers: [String], body: Data) throws 
-    
-    /**
-     * The last `Send` step could not be completed (refused, timed out, …).
-     */
-    func feedTransportError(reason: String) throws 
-    
-    /**
-     * The next step at `now` (Unix seconds); `credentials_not_found` when
-     * there is nothing to find.
-     */
-    func poll(now: Int64) throws  -> AdcStep
-    
-}
-/**
- * Application Default Credentials as a conversation: the core decides the
- * order, paths and detection; the host answers with files and HTTP.
- */
-open class AdcConversation: AdcConversationProtocol, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_credmint_ffi_fn_clone_adcconversation(self.handle, $0) }
-    }
-    /**
-     * ADC over `env` (the variables of `adcVariables()` that are set) on a
-     * Windows host or not, with `options_json` applied to what is found.
-     */
-public convenience init(env: [String: String], windows: Bool, optionsJson: String? = nil)throws  {
-    let handle =
-        try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_constructor_adcconversation_new(
-        FfiConverterDictionaryStringString.lower(env),
-        FfiConverterBool.lower(windows),
-        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_credmint_ffi_fn_free_adcconversation(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * The bytes of the file the last `ReadFile` step named.
-     */
-open func feedFile(contents: Data)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_adcconversation_feed_file(
-            self.uniffiCloneHandle(),
-        FfiConverterData.lower(contents),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The file exists but could not be read (`reason`: the platform's words).
-     */
-open func feedFileError(reason: String)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_adcconversation_feed_file_error(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(reason),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The file the last `ReadFile` step named does not exist.
-     */
-open func feedFileMissing()throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_adcconversation_feed_file_missing(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The response to the last `Send` step (`headers` flattened).
-     */
-open func feedResponse(status: UInt16, headers: [String], body: Data)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_adcconversation_feed_response(
-            self.uniffiCloneHandle(),
-        FfiConverterUInt16.lower(status),
-        FfiConverterSequenceString.lower(headers),
-        FfiConverterData.lower(body),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The last `Send` step could not be completed (refused, timed out, …).
-     */
-open func feedTransportError(reason: String)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_adcconversation_feed_transport_error(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(reason),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * The next step at `now` (Unix seconds); `credentials_not_found` when
-     * there is nothing to find.
-     */
-open func poll(now: Int64)throws  -> AdcStep  {
-    return try  FfiConverterTypeAdcStep_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_adcconversation_poll(
-            self.uniffiCloneHandle(),
-        FfiConverterInt64.lower(now),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAdcConversation: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = AdcConversation
-
-    public static func lift(_ handle: UInt64) throws -> AdcConversation {
-        return AdcConversation(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: AdcConversation) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdcConversation {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: AdcConversation, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAdcConversation_lift(_ handle: UInt64) throws -> AdcConversation {
-    return try FfiConverterTypeAdcConversation.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAdcConversation_lower(_ value: AdcConversation) -> UInt64 {
-    return FfiConverterTypeAdcConversation.lower(value)
-}
-
-
-
-
-
-
-/**
  * A conversation in progress (any of the core's flows).
  */
 public protocol ConversationProtocol: AnyObject, Sendable {
+    
+    /**
+     * What the host found for the last `ReadFile`, `ReadEnv` or `Run` step.
+     */
+    func feedHost(answer: HostAnswer) throws 
     
     /**
      * The response to the last `Send` step (`headers` as name/value pairs, flattened).
@@ -1155,6 +941,18 @@ open class Conversation: ConversationProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * What the host found for the last `ReadFile`, `ReadEnv` or `Run` step.
+     */
+open func feedHost(answer: HostAnswer)throws   {try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_method_conversation_feed_host(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHostAnswer_lower(answer),uniffiCallStatus
+    )
+}
+}
     
     /**
      * The response to the last `Send` step (`headers` as name/value pairs, flattened).
@@ -1265,16 +1063,10 @@ public func FfiConverterTypeConversation_lower(_ value: Conversation) -> UInt64 
 public protocol CoreCredentialsProtocol: AnyObject, Sendable {
     
     /**
-     * The conversation that obtains an access token; `external_account`
-     * credentials need the `subject_token` the host fetched first.
+     * The conversation that obtains an access token; an `external_account`
+     * sources its subject token as its document says, unless one is given.
      */
     func accessToken(subjectToken: String?) throws  -> Conversation
-    
-    /**
-     * An `external_account` document's federation configuration: where the
-     * subject token comes from, for the host to fetch.
-     */
-    func externalAccount()  -> ExternalAccount?
     
     /**
      * The conversation that obtains an ID token for `audience`
@@ -1418,8 +1210,8 @@ public static func fromSigner(clientEmail: String, keyId: String, optionsJson: S
 
     
     /**
-     * The conversation that obtains an access token; `external_account`
-     * credentials need the `subject_token` the host fetched first.
+     * The conversation that obtains an access token; an `external_account`
+     * sources its subject token as its document says, unless one is given.
      */
 open func accessToken(subjectToken: String? = nil)throws  -> Conversation  {
     return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
@@ -1427,19 +1219,6 @@ open func accessToken(subjectToken: String? = nil)throws  -> Conversation  {
     uniffi_credmint_ffi_fn_method_corecredentials_access_token(
             self.uniffiCloneHandle(),
         FfiConverterOptionString.lower(subjectToken),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * An `external_account` document's federation configuration: where the
-     * subject token comes from, for the host to fetch.
-     */
-open func externalAccount() -> ExternalAccount?  {
-    return try!  FfiConverterOptionTypeExternalAccount.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_corecredentials_external_account(
-            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1584,266 +1363,6 @@ public func FfiConverterTypeCoreCredentials_lift(_ handle: UInt64) throws -> Cor
 #endif
 public func FfiConverterTypeCoreCredentials_lower(_ value: CoreCredentials) -> UInt64 {
     return FfiConverterTypeCoreCredentials.lower(value)
-}
-
-
-
-
-
-
-/**
- * The federation configuration of an `external_account` document
- * (`CoreCredentials.externalAccount()`): where its subject token comes from.
- */
-public protocol ExternalAccountProtocol: AnyObject, Sendable {
-    
-    /**
-     * The provider audience.
-     */
-    func audience()  -> String
-    
-    /**
-     * For an executable source, how to run it; `allow` is the host's
-     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
-     */
-    func executableInvocation(allow: String?) throws  -> ExecutableRun?
-    
-    /**
-     * The subject token inside a file's or URL's content (text or JSON, as the file says).
-     */
-    func subjectTokenFrom(content: Data) throws  -> String
-    
-    /**
-     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
-     */
-    func subjectTokenFromExecutable(output: Data, now: Int64) throws  -> String
-    
-    /**
-     * The subject token in the URL source's answer (`headers` flattened) to
-     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
-     * typed error for it.
-     */
-    func subjectTokenFromResponse(status: UInt16, headers: [String], body: Data, sentAt: Int64) throws  -> String
-    
-    /**
-     * For a URL source, the request that fetches the subject token; send it
-     * and pass the body to `subjectTokenFrom`.
-     */
-    func subjectTokenRequest()  -> HttpRequest?
-    
-    /**
-     * Where the subject token comes from.
-     */
-    func subjectTokenSource()  -> SubjectTokenSource
-    
-}
-/**
- * The federation configuration of an `external_account` document
- * (`CoreCredentials.externalAccount()`): where its subject token comes from.
- */
-open class ExternalAccount: ExternalAccountProtocol, @unchecked Sendable, CustomDebugStringConvertible {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_credmint_ffi_fn_clone_externalaccount(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_credmint_ffi_fn_free_externalaccount(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * The provider audience.
-     */
-open func audience() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_audience(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * For an executable source, how to run it; `allow` is the host's
-     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
-     */
-open func executableInvocation(allow: String?)throws  -> ExecutableRun?  {
-    return try  FfiConverterOptionTypeExecutableRun.lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(
-            self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(allow),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The subject token inside a file's or URL's content (text or JSON, as the file says).
-     */
-open func subjectTokenFrom(content: Data)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from(
-            self.uniffiCloneHandle(),
-        FfiConverterData.lower(content),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
-     */
-open func subjectTokenFromExecutable(output: Data, now: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(
-            self.uniffiCloneHandle(),
-        FfiConverterData.lower(output),
-        FfiConverterInt64.lower(now),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The subject token in the URL source's answer (`headers` flattened) to
-     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
-     * typed error for it.
-     */
-open func subjectTokenFromResponse(status: UInt16, headers: [String], body: Data, sentAt: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_response(
-            self.uniffiCloneHandle(),
-        FfiConverterUInt16.lower(status),
-        FfiConverterSequenceString.lower(headers),
-        FfiConverterData.lower(body),
-        FfiConverterInt64.lower(sentAt),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * For a URL source, the request that fetches the subject token; send it
-     * and pass the body to `subjectTokenFrom`.
-     */
-open func subjectTokenRequest() -> HttpRequest?  {
-    return try!  FfiConverterOptionTypeHttpRequest.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_subject_token_request(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Where the subject token comes from.
-     */
-open func subjectTokenSource() -> SubjectTokenSource  {
-    return try!  FfiConverterTypeSubjectTokenSource_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_subject_token_source(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-// The local Rust `Debug` implementation.
-public var debugDescription: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_method_externalaccount_uniffi_trait_debug(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeExternalAccount: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = ExternalAccount
-
-    public static func lift(_ handle: UInt64) throws -> ExternalAccount {
-        return ExternalAccount(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: ExternalAccount) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExternalAccount {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: ExternalAccount, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeExternalAccount_lift(_ handle: UInt64) throws -> ExternalAccount {
-    return try FfiConverterTypeExternalAccount.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeExternalAccount_lower(_ value: ExternalAccount) -> UInt64 {
-    return FfiConverterTypeExternalAccount.lower(value)
 }
 
 
@@ -4024,9 +3543,8 @@ public func FfiConverterTypeCredentialPage_lower(_ value: CredentialPage) -> Rus
 
 
 /**
- * How to run an executable credential source: `program` with `args` (no
- * shell), `env` added to the environment, killed after `timeout_millis`; its
- * stdout goes to `subjectTokenFromExecutable`. A valid `output_file` is used first.
+ * A command to run (an executable credential source): `program` with `args`
+ * (no shell), `env` added to the environment, killed after `timeout_millis`.
  */
 public struct ExecutableRun: Equatable, Hashable {
     /**
@@ -4038,17 +3556,13 @@ public struct ExecutableRun: Equatable, Hashable {
      */
     public var args: [String]
     /**
-     * Variables to add, flattened: `[name0, value0, …]`.
+     * Variables to add.
      */
-    public var env: [String]
+    public var env: [String: String]
     /**
      * How long it may run.
      */
     public var timeoutMillis: UInt64
-    /**
-     * Where it caches its output, if anywhere.
-     */
-    public var outputFile: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4060,19 +3574,15 @@ public struct ExecutableRun: Equatable, Hashable {
          * Its arguments.
          */args: [String], 
         /**
-         * Variables to add, flattened: `[name0, value0, …]`.
-         */env: [String], 
+         * Variables to add.
+         */env: [String: String], 
         /**
          * How long it may run.
-         */timeoutMillis: UInt64, 
-        /**
-         * Where it caches its output, if anywhere.
-         */outputFile: String?) {
+         */timeoutMillis: UInt64) {
         self.program = program
         self.args = args
         self.env = env
         self.timeoutMillis = timeoutMillis
-        self.outputFile = outputFile
     }
 
     
@@ -4093,18 +3603,16 @@ public struct FfiConverterTypeExecutableRun: FfiConverterRustBuffer {
             try ExecutableRun(
                 program: FfiConverterString.read(from: &buf), 
                 args: FfiConverterSequenceString.read(from: &buf), 
-                env: FfiConverterSequenceString.read(from: &buf), 
-                timeoutMillis: FfiConverterUInt64.read(from: &buf), 
-                outputFile: FfiConverterOptionString.read(from: &buf)
+                env: FfiConverterDictionaryStringString.read(from: &buf), 
+                timeoutMillis: FfiConverterUInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: ExecutableRun, into buf: inout [UInt8]) {
         FfiConverterString.write(value.program, into: &buf)
         FfiConverterSequenceString.write(value.args, into: &buf)
-        FfiConverterSequenceString.write(value.env, into: &buf)
+        FfiConverterDictionaryStringString.write(value.env, into: &buf)
         FfiConverterUInt64.write(value.timeoutMillis, into: &buf)
-        FfiConverterOptionString.write(value.outputFile, into: &buf)
     }
 }
 
@@ -4361,138 +3869,6 @@ public func FfiConverterTypeVerifyOptions_lift(_ buf: RustBuffer) throws -> Veri
 public func FfiConverterTypeVerifyOptions_lower(_ value: VerifyOptions) -> RustBuffer {
     return FfiConverterTypeVerifyOptions.lower(value)
 }
-
-
-/**
- * What the host does next for ADC (as `Step` does for a `Conversation`).
- */
-
-public enum AdcStep {
-    
-    /**
-     * Read this file, then `feedFile`, `feedFileMissing` or `feedFileError`.
-     */
-    case readFile(
-        /**
-         * The path.
-         */path: String
-    )
-    /**
-     * Send this request within its `timeoutMillis()`, then `feedResponse`
-     * (or `feedTransportError`).
-     */
-    case send(
-        /**
-         * The request.
-         */request: HttpRequest
-    )
-    /**
-     * Wait until this Unix time, then poll again.
-     */
-    case wait(
-        /**
-         * Unix seconds.
-         */until: Int64
-    )
-    /**
-     * ADC is over.
-     */
-    case done(
-        /**
-         * The credentials found.
-         */credentials: CoreCredentials, 
-        /**
-         * `environment_variable`, `well_known_file` or `metadata_server`.
-         */source: String, 
-        /**
-         * The file read, for file sources.
-         */path: String?, 
-        /**
-         * The project the environment, the file or the metadata server names.
-         */projectId: String?
-    )
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension AdcStep: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAdcStep: FfiConverterRustBuffer {
-    typealias SwiftType = AdcStep
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdcStep {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .readFile(path: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf)
-        )
-        
-        case 3: return .wait(until: try FfiConverterInt64.read(from: &buf)
-        )
-        
-        case 4: return .done(credentials: try FfiConverterTypeCoreCredentials.read(from: &buf), source: try FfiConverterString.read(from: &buf), path: try FfiConverterOptionString.read(from: &buf), projectId: try FfiConverterOptionString.read(from: &buf)
-        )
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: AdcStep, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case let .readFile(path):
-            writeInt(&buf, Int32(1))
-            FfiConverterString.write(path, into: &buf)
-            
-        
-        case let .send(request):
-            writeInt(&buf, Int32(2))
-            FfiConverterTypeHttpRequest.write(request, into: &buf)
-            
-        
-        case let .wait(until):
-            writeInt(&buf, Int32(3))
-            FfiConverterInt64.write(until, into: &buf)
-            
-        
-        case let .done(credentials,source,path,projectId):
-            writeInt(&buf, Int32(4))
-            FfiConverterTypeCoreCredentials.write(credentials, into: &buf)
-            FfiConverterString.write(source, into: &buf)
-            FfiConverterOptionString.write(path, into: &buf)
-            FfiConverterOptionString.write(projectId, into: &buf)
-            
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAdcStep_lift(_ buf: RustBuffer) throws -> AdcStep {
-    return try FfiConverterTypeAdcStep.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAdcStep_lower(_ value: AdcStep) -> RustBuffer {
-    return FfiConverterTypeAdcStep.lower(value)
-}
-
 
 
 /**
@@ -4922,6 +4298,165 @@ public func FfiConverterTypeCredmintError_lower(_ value: CredmintError) -> RustB
 
 
 /**
+ * What the host found when it did what a step asked.
+ */
+
+public enum HostAnswer: Equatable, Hashable {
+    
+    /**
+     * The file's bytes.
+     */
+    case file(
+        /**
+         * At most the step's `max_bytes`.
+         */contents: Data
+    )
+    /**
+     * There is no such file.
+     */
+    case fileMissing
+    /**
+     * The file exists but cannot be read.
+     */
+    case fileUnreadable(
+        /**
+         * The platform's words.
+         */reason: String
+    )
+    /**
+     * The variable's value.
+     */
+    case env(
+        /**
+         * None when unset.
+         */value: String?
+    )
+    /**
+     * The command ran to its end.
+     */
+    case exited(
+        /**
+         * Its exit status.
+         */status: Int32, 
+        /**
+         * What it wrote to standard output.
+         */stdout: Data
+    )
+    /**
+     * The command could not be started.
+     */
+    case notStarted(
+        /**
+         * The platform's words.
+         */reason: String
+    )
+    /**
+     * The command was killed at its time limit.
+     */
+    case timedOut
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HostAnswer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostAnswer: FfiConverterRustBuffer {
+    typealias SwiftType = HostAnswer
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostAnswer {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .file(contents: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 2: return .fileMissing
+        
+        case 3: return .fileUnreadable(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .env(value: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 5: return .exited(status: try FfiConverterInt32.read(from: &buf), stdout: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 6: return .notStarted(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 7: return .timedOut
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HostAnswer, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .file(contents):
+            writeInt(&buf, Int32(1))
+            FfiConverterData.write(contents, into: &buf)
+            
+        
+        case .fileMissing:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .fileUnreadable(reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .env(value):
+            writeInt(&buf, Int32(4))
+            FfiConverterOptionString.write(value, into: &buf)
+            
+        
+        case let .exited(status,stdout):
+            writeInt(&buf, Int32(5))
+            FfiConverterInt32.write(status, into: &buf)
+            FfiConverterData.write(stdout, into: &buf)
+            
+        
+        case let .notStarted(reason):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .timedOut:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostAnswer_lift(_ buf: RustBuffer) throws -> HostAnswer {
+    return try FfiConverterTypeHostAnswer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostAnswer_lower(_ value: HostAnswer) -> RustBuffer {
+    return FfiConverterTypeHostAnswer.lower(value)
+}
+
+
+
+/**
  * One IAM Service Account Credentials method.
  */
 
@@ -5132,6 +4667,23 @@ public enum Output {
          * The claims.
          */json: String
     )
+    /**
+     * What Application Default Credentials found.
+     */
+    case defaultCredentials(
+        /**
+         * The credentials.
+         */credentials: CoreCredentials, 
+        /**
+         * `environment_variable`, `well_known_file` or `metadata_server`.
+         */source: String, 
+        /**
+         * The file read, for file sources.
+         */path: String?, 
+        /**
+         * The project the environment, the file or the metadata server names.
+         */projectId: String?
+    )
 
 
 
@@ -5175,6 +4727,9 @@ public struct FfiConverterTypeOutput: FfiConverterRustBuffer {
         )
         
         case 8: return .claims(json: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 9: return .defaultCredentials(credentials: try FfiConverterTypeCoreCredentials.read(from: &buf), source: try FfiConverterString.read(from: &buf), path: try FfiConverterOptionString.read(from: &buf), projectId: try FfiConverterOptionString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5224,6 +4779,14 @@ public struct FfiConverterTypeOutput: FfiConverterRustBuffer {
         case let .claims(json):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(json, into: &buf)
+            
+        
+        case let .defaultCredentials(credentials,source,path,projectId):
+            writeInt(&buf, Int32(9))
+            FfiConverterTypeCoreCredentials.write(credentials, into: &buf)
+            FfiConverterString.write(source, into: &buf)
+            FfiConverterOptionString.write(path, into: &buf)
+            FfiConverterOptionString.write(projectId, into: &buf)
             
         }
     }
@@ -5569,6 +5132,34 @@ public enum Step {
          */payload: Data
     )
     /**
+     * Read this file (at most `max_bytes`: one more than the core accepts),
+     * then `feedHost` with `File`, `FileMissing` or `FileUnreadable`.
+     */
+    case readFile(
+        /**
+         * The path.
+         */path: String, 
+        /**
+         * The most bytes to read.
+         */maxBytes: UInt64
+    )
+    /**
+     * Look up this environment variable, then `feedHost` with `Env`.
+     */
+    case readEnv(
+        /**
+         * The variable's name.
+         */name: String
+    )
+    /**
+     * Run this command, then `feedHost` with `Exited`, `NotStarted` or `TimedOut`.
+     */
+    case run(
+        /**
+         * What to run.
+         */run: ExecutableRun
+    )
+    /**
      * The conversation is over.
      */
     case done(
@@ -5606,7 +5197,16 @@ public struct FfiConverterTypeStep: FfiConverterRustBuffer {
         case 3: return .sign(keyId: try FfiConverterString.read(from: &buf), payload: try FfiConverterData.read(from: &buf)
         )
         
-        case 4: return .done(output: try FfiConverterTypeOutput.read(from: &buf)
+        case 4: return .readFile(path: try FfiConverterString.read(from: &buf), maxBytes: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 5: return .readEnv(name: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .run(run: try FfiConverterTypeExecutableRun.read(from: &buf)
+        )
+        
+        case 7: return .done(output: try FfiConverterTypeOutput.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5633,8 +5233,24 @@ public struct FfiConverterTypeStep: FfiConverterRustBuffer {
             FfiConverterData.write(payload, into: &buf)
             
         
-        case let .done(output):
+        case let .readFile(path,maxBytes):
             writeInt(&buf, Int32(4))
+            FfiConverterString.write(path, into: &buf)
+            FfiConverterUInt64.write(maxBytes, into: &buf)
+            
+        
+        case let .readEnv(name):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(name, into: &buf)
+            
+        
+        case let .run(run):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeExecutableRun.write(run, into: &buf)
+            
+        
+        case let .done(output):
+            writeInt(&buf, Int32(7))
             FfiConverterTypeOutput.write(output, into: &buf)
             
         }
@@ -5654,123 +5270,6 @@ public func FfiConverterTypeStep_lift(_ buf: RustBuffer) throws -> Step {
 #endif
 public func FfiConverterTypeStep_lower(_ value: Step) -> RustBuffer {
     return FfiConverterTypeStep.lower(value)
-}
-
-
-
-/**
- * Where an external account's subject token comes from.
- */
-
-public enum SubjectTokenSource: Equatable, Hashable {
-    
-    /**
-     * Read this file; pass its content to `subjectTokenFrom`.
-     */
-    case file(
-        /**
-         * The path.
-         */path: String
-    )
-    /**
-     * GET this URL with these headers; pass the body to `subjectTokenFrom`.
-     */
-    case url(
-        /**
-         * The URL.
-         */url: String, 
-        /**
-         * Header names and values, flattened.
-         */headers: [String]
-    )
-    /**
-     * A command (Google's executable source): the host must supply the token.
-     */
-    case executable(
-        /**
-         * The command line.
-         */command: String
-    )
-    /**
-     * AWS: the host must supply the token.
-     */
-    case aws
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension SubjectTokenSource: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSubjectTokenSource: FfiConverterRustBuffer {
-    typealias SwiftType = SubjectTokenSource
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SubjectTokenSource {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .file(path: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .url(url: try FfiConverterString.read(from: &buf), headers: try FfiConverterSequenceString.read(from: &buf)
-        )
-        
-        case 3: return .executable(command: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .aws
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: SubjectTokenSource, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case let .file(path):
-            writeInt(&buf, Int32(1))
-            FfiConverterString.write(path, into: &buf)
-            
-        
-        case let .url(url,headers):
-            writeInt(&buf, Int32(2))
-            FfiConverterString.write(url, into: &buf)
-            FfiConverterSequenceString.write(headers, into: &buf)
-            
-        
-        case let .executable(command):
-            writeInt(&buf, Int32(3))
-            FfiConverterString.write(command, into: &buf)
-            
-        
-        case .aws:
-            writeInt(&buf, Int32(4))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSubjectTokenSource_lift(_ buf: RustBuffer) throws -> SubjectTokenSource {
-    return try FfiConverterTypeSubjectTokenSource.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSubjectTokenSource_lower(_ value: SubjectTokenSource) -> RustBuffer {
-    return FfiConverterTypeSubjectTokenSource.lower(value)
 }
 
 
@@ -5984,54 +5483,6 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeExternalAccount: FfiConverterRustBuffer {
-    typealias SwiftType = ExternalAccount?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeExternalAccount.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeExternalAccount.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeHttpRequest: FfiConverterRustBuffer {
-    typealias SwiftType = HttpRequest?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeHttpRequest.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeHttpRequest.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeCredentialPage: FfiConverterRustBuffer {
     typealias SwiftType = CredentialPage?
 
@@ -6048,30 +5499,6 @@ fileprivate struct FfiConverterOptionTypeCredentialPage: FfiConverterRustBuffer 
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeCredentialPage.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeExecutableRun: FfiConverterRustBuffer {
-    typealias SwiftType = ExecutableRun?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeExecutableRun.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeExecutableRun.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6261,12 +5688,28 @@ public func maxResponseBody() -> UInt64  {
 }
 /**
  * Every environment variable Application Default Credentials reads; a host
- * passes those that are set to [`AdcConversation::new`].
+ * passes those that are set to [`default_credentials`].
  */
 public func adcVariables() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_func_adc_variables(uniffiCallStatus
+    )
+})
+}
+/**
+ * Application Default Credentials over `env` (the variables of
+ * `adcVariables()` that are set) on a Windows host or not, with
+ * `options_json` applied to what is found: a conversation that ends with
+ * `Output.DefaultCredentials` (`credentials_not_found` when there is nothing).
+ */
+public func defaultCredentials(env: [String: String], windows: Bool, optionsJson: String? = nil)throws  -> Conversation  {
+    return try  FfiConverterTypeConversation_lift(try rustCallWithError(FfiConverterTypeCredmintError_lift) {
+        uniffiCallStatus in
+    uniffi_credmint_ffi_fn_func_default_credentials(
+        FfiConverterDictionaryStringString.lower(env),
+        FfiConverterBool.lower(windows),
+        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
     )
 })
 }
@@ -6278,16 +5721,6 @@ public func maxCredentialFileSize() -> UInt64  {
     return try!  FfiConverterUInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_credmint_ffi_fn_func_max_credential_file_size(uniffiCallStatus
-    )
-})
-}
-/**
- * The environment variable that must be `1` before an executable source runs.
- */
-public func allowExecutablesVar() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_credmint_ffi_fn_func_allow_executables_var(uniffiCallStatus
     )
 })
 }
@@ -6379,13 +5812,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_func_max_response_body() != 11260) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_credmint_ffi_checksum_func_adc_variables() != 3467) {
+    if (uniffi_credmint_ffi_checksum_func_adc_variables() != 53012) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_credmint_ffi_checksum_func_default_credentials() != 13055) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_max_credential_file_size() != 26677) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_func_allow_executables_var() != 64829) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_func_conformance_error() != 29002) {
@@ -6427,6 +5860,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_tokencache_refresh_generation() != 59137) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_credmint_ffi_checksum_method_conversation_feed_host() != 34623) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_credmint_ffi_checksum_method_conversation_feed_response() != 44661) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6454,28 +5890,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_credmint_ffi_checksum_method_httprequest_url() != 30675) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_file() != 19034) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_error() != 43033) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_missing() != 30858) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_response() != 62972) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_adcconversation_feed_transport_error() != 50888) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_adcconversation_poll() != 38492) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_corecredentials_access_token() != 45039) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_corecredentials_external_account() != 35251) {
+    if (uniffi_credmint_ffi_checksum_method_corecredentials_access_token() != 24246) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_corecredentials_id_token() != 6096) {
@@ -6497,27 +5912,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_corecredentials_universe_domain() != 11933) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_audience() != 22581) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation() != 63797) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from() != 7542) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable() != 16666) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_response() != 41249) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request() != 58765) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_source() != 37589) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_method_keyset_jwks() != 32631) {
@@ -6635,9 +6029,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_tokencache_new() != 26595) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_credmint_ffi_checksum_constructor_adcconversation_new() != 22940) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_credmint_ffi_checksum_constructor_corecredentials_from_json() != 5801) {

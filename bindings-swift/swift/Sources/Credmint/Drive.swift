@@ -59,7 +59,9 @@ func exchange(_ transport: Transport, _ request: HttpRequest) async throws -> Ht
 
 /// Runs `conversation` to its next end (`done`) with `transport` and `clock`;
 /// `signer` answers `sign` steps; each request is abandoned at its time limit
-/// and reported as a transport failure.
+/// and reported as a transport failure. Files and variables are this
+/// process's; commands are not run (iOS runs none): an executable credential
+/// source needs a `subjectTokenSupplier`.
 public func drive(
     _ conversation: Conversation, transport: Transport, clock: Clock, signer: Signer? = nil
 ) async throws -> Output {
@@ -86,8 +88,23 @@ public func drive(
                 throw CredmintError.Signing(code: "signing_failed", detail: "this conversation needs a Signer")
             }
             try conversation.feedSignature(signature: try await signer.sign(keyId: keyId, payload: payload))
+        case .readFile(let path, let maxBytes):
+            try conversation.feedHost(answer: readFile(path, maxBytes))
+        case .readEnv(let name):
+            try conversation.feedHost(answer: .env(value: ProcessInfo.processInfo.environment[name]))
+        case .run:
+            try conversation.feedHost(answer: .notStarted(reason: "credmint runs no commands on Apple platforms"))
         case .done(let output):
             return output
         }
     }
+}
+
+/// A `readFile` step's answer: the bytes (at most `maxBytes`), missing, or unreadable.
+func readFile(_ path: String, _ maxBytes: UInt64) -> HostAnswer {
+    guard FileManager.default.fileExists(atPath: path) else { return .fileMissing }
+    guard let data = readAtMost(path, Int(clamping: maxBytes)) else {
+        return .fileUnreadable(reason: "cannot be read")
+    }
+    return .file(contents: data)
 }

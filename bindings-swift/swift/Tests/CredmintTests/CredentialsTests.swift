@@ -113,18 +113,18 @@ final class CredentialsTests: XCTestCase {
             var clock = now
             var waited = false
             var found: (credentials: CoreCredentials, source: String, path: String?, projectId: String?)?
-            let adc = try AdcConversation(env: testCase["env"] as? [String: String] ?? [:], windows: testCase["windows"] as? Bool ?? false)
+            let adc = try defaultCredentials(env: testCase["env"] as? [String: String] ?? [:], windows: testCase["windows"] as? Bool ?? false)
             do {
                 loop: while true {
                     switch try adc.poll(now: clock) {
-                    case .readFile(let path):
+                    case .readFile(let path, _):
                         filesRead.append(path)
                         if let text = files[path] as? String {
-                            try adc.feedFile(contents: Data(text.utf8))
+                            try adc.feedHost(answer: .file(contents: Data(text.utf8)))
                         } else if let unreadable = files[path] as? [String: Any] {
-                            try adc.feedFileError(reason: unreadable["error"] as? String ?? "")
+                            try adc.feedHost(answer: .fileUnreadable(reason: unreadable["error"] as? String ?? ""))
                         } else {
-                            try adc.feedFileMissing()
+                            try adc.feedHost(answer: .fileMissing)
                         }
                     case .send(let request):
                         guard let exchange = exchanges.next() else {
@@ -144,9 +144,12 @@ final class CredentialsTests: XCTestCase {
                         XCTAssertGreaterThan(until, clock, "\(name): wait into the past")
                         waited = true
                         clock = until
-                    case .done(let credentials, let source, let path, let projectId):
+                    case .done(.defaultCredentials(let credentials, let source, let path, let projectId)):
                         found = (credentials, source, path, projectId)
                         break loop
+                    default:
+                        XCTFail("\(name): an unexpected step")
+                        return
                     }
                 }
             } catch let error as CredmintError {

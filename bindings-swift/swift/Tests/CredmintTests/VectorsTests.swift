@@ -206,11 +206,43 @@ final class VectorsTests: XCTestCase {
                 try conversation.feedSignature(signature: Vectors.fromBase64Url(step["signature_b64url"] as? String ?? ""))
             case .wait(let until):
                 XCTAssertEqual(until, (expect["wait"] as? NSNumber)?.int64Value, place)
+            case .readFile(let path, let maxBytes):
+                let want = expect["read_file"] as? [String: Any] ?? [:]
+                XCTAssertEqual(path, want["path"] as? String, place)
+                XCTAssertEqual(maxBytes, (want["max_bytes"] as? NSNumber)?.uint64Value, place)
+                try conversation.feedHost(answer: hostAnswer(step["host"]))
+            case .readEnv(let name):
+                XCTAssertEqual(name, expect["read_env"] as? String, place)
+                try conversation.feedHost(answer: hostAnswer(step["host"]))
+            case .run(let run):
+                let want = expect["run"] as? [String: Any] ?? [:]
+                XCTAssertEqual(run.program, want["program"] as? String, place)
+                XCTAssertEqual(run.args, want["args"] as? [String], place)
+                let env = (want["env"] as? [[String]] ?? []).reduce(into: [String: String]()) { $0[$1[0]] = $1[1] }
+                XCTAssertEqual(run.env, env, place)
+                XCTAssertEqual(run.timeoutMillis, (want["timeout_millis"] as? NSNumber)?.uint64Value, place)
+                try conversation.feedHost(answer: hostAnswer(step["host"]))
             case .done(let output):
                 guard case .json(let json) = output else { return XCTFail("\(place): \(output)") }
                 let got = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? NSObject
                 XCTAssertEqual(got, expect["done"] as? NSObject, place)
             }
+        }
+    }
+
+    /// The vector's answer to a host step (`{"file": text}`, `{"env": value}`, `{"exited": …}`, …).
+    private func hostAnswer(_ answer: Any?) -> HostAnswer {
+        let (kind, value) = (answer as? [String: Any] ?? [:]).first ?? ("", NSNull())
+        switch kind {
+        case "file": return .file(contents: Data((value as? String ?? "").utf8))
+        case "missing": return .fileMissing
+        case "unreadable": return .fileUnreadable(reason: value as? String ?? "")
+        case "env": return .env(value: value as? String)
+        case "exited":
+            let exited = value as? [String: Any] ?? [:]
+            return .exited(status: Int32(exited["status"] as? Int ?? -1), stdout: Data((exited["stdout"] as? String ?? "").utf8))
+        case "not_started": return .notStarted(reason: value as? String ?? "")
+        default: return .timedOut
         }
     }
 }

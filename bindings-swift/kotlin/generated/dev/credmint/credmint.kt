@@ -679,9 +679,9 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_adc_variables(
     ): Int
-    external fun uniffi_credmint_ffi_checksum_func_max_credential_file_size(
+    external fun uniffi_credmint_ffi_checksum_func_default_credentials(
     ): Int
-    external fun uniffi_credmint_ffi_checksum_func_allow_executables_var(
+    external fun uniffi_credmint_ffi_checksum_func_max_credential_file_size(
     ): Int
     external fun uniffi_credmint_ffi_checksum_func_conformance_error(
     ): Int
@@ -709,6 +709,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_tokencache_refresh_generation(
     ): Int
+    external fun uniffi_credmint_ffi_checksum_method_conversation_feed_host(
+    ): Int
     external fun uniffi_credmint_ffi_checksum_method_conversation_feed_response(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_conversation_feed_signature(
@@ -727,21 +729,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_httprequest_url(
     ): Int
-    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_file(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_error(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_missing(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_response(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_adcconversation_feed_transport_error(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_adcconversation_poll(
-    ): Int
     external fun uniffi_credmint_ffi_checksum_method_corecredentials_access_token(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_corecredentials_external_account(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_corecredentials_id_token(
     ): Int
@@ -756,20 +744,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_credmint_ffi_checksum_method_corecredentials_service_account_email(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_corecredentials_universe_domain(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_audience(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_response(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request(
-    ): Int
-    external fun uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_source(
     ): Int
     external fun uniffi_credmint_ffi_checksum_method_keyset_jwks(
     ): Int
@@ -849,8 +823,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_tokencache_new(
     ): Int
-    external fun uniffi_credmint_ffi_checksum_constructor_adcconversation_new(
-    ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_corecredentials_from_json(
     ): Int
     external fun uniffi_credmint_ffi_checksum_constructor_corecredentials_from_service_account_key(
@@ -919,6 +891,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_credmint_ffi_fn_free_conversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_credmint_ffi_fn_method_conversation_feed_host(`ptr`: Long,`answer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_credmint_ffi_fn_method_conversation_feed_response(`ptr`: Long,`status`: Short,`headers`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_credmint_ffi_fn_method_conversation_feed_signature(`ptr`: Long,`signature`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -943,24 +917,6 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_httprequest_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_clone_adcconversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_credmint_ffi_fn_free_adcconversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_credmint_ffi_fn_constructor_adcconversation_new(`env`: RustBuffer.ByValue,`windows`: Byte,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_file(`ptr`: Long,`contents`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_file_error(`ptr`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_file_missing(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_response(`ptr`: Long,`status`: Short,`headers`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_credmint_ffi_fn_method_adcconversation_feed_transport_error(`ptr`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_credmint_ffi_fn_method_adcconversation_poll(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_clone_corecredentials(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_free_corecredentials(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -973,8 +929,6 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_credmint_ffi_fn_method_corecredentials_access_token(`ptr`: Long,`subjectToken`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_credmint_ffi_fn_method_corecredentials_external_account(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_corecredentials_id_token(`ptr`: Long,`audience`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_credmint_ffi_fn_method_corecredentials_kind(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -990,26 +944,6 @@ internal object UniffiLib {
     external fun uniffi_credmint_ffi_fn_method_corecredentials_universe_domain(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_method_corecredentials_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_clone_externalaccount(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_credmint_ffi_fn_free_externalaccount(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_audience(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(`ptr`: Long,`allow`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from(`ptr`: Long,`content`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(`ptr`: Long,`output`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_response(`ptr`: Long,`status`: Short,`headers`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,`sentAt`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_request(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_subject_token_source(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_credmint_ffi_fn_method_externalaccount_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_clone_keyset(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1141,10 +1075,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_credmint_ffi_fn_func_adc_variables(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_credmint_ffi_fn_func_default_credentials(`env`: RustBuffer.ByValue,`windows`: Byte,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_credmint_ffi_fn_func_max_credential_file_size(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_credmint_ffi_fn_func_allow_executables_var(uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_credmint_ffi_fn_func_conformance_error(`code`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_credmint_ffi_fn_func_conformance_flow(`specJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1277,13 +1211,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_func_max_response_body() and 0xFFFF) != 11260) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_credmint_ffi_checksum_func_adc_variables() and 0xFFFF) != 3467) {
+    if ((lib.uniffi_credmint_ffi_checksum_func_adc_variables() and 0xFFFF) != 53012) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_credmint_ffi_checksum_func_default_credentials() and 0xFFFF) != 13055) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_max_credential_file_size() and 0xFFFF) != 26677) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_func_allow_executables_var() and 0xFFFF) != 64829) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_func_conformance_error() and 0xFFFF) != 29002) {
@@ -1325,6 +1259,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_tokencache_refresh_generation() and 0xFFFF) != 59137) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_credmint_ffi_checksum_method_conversation_feed_host() and 0xFFFF) != 34623) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_credmint_ffi_checksum_method_conversation_feed_response() and 0xFFFF) != 44661) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1352,28 +1289,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_credmint_ffi_checksum_method_httprequest_url() and 0xFFFF) != 30675) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_file() and 0xFFFF) != 19034) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_error() and 0xFFFF) != 43033) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_file_missing() and 0xFFFF) != 30858) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_response() and 0xFFFF) != 62972) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_feed_transport_error() and 0xFFFF) != 50888) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_adcconversation_poll() and 0xFFFF) != 38492) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_access_token() and 0xFFFF) != 45039) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_external_account() and 0xFFFF) != 35251) {
+    if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_access_token() and 0xFFFF) != 24246) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_id_token() and 0xFFFF) != 6096) {
@@ -1395,27 +1311,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_corecredentials_universe_domain() and 0xFFFF) != 11933) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_audience() and 0xFFFF) != 22581) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_executable_invocation() and 0xFFFF) != 63797) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from() and 0xFFFF) != 7542) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_executable() and 0xFFFF) != 16666) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_from_response() and 0xFFFF) != 41249) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_request() and 0xFFFF) != 58765) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_method_externalaccount_subject_token_source() and 0xFFFF) != 37589) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_method_keyset_jwks() and 0xFFFF) != 32631) {
@@ -1533,9 +1428,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_tokencache_new() and 0xFFFF) != 26595) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_credmint_ffi_checksum_constructor_adcconversation_new() and 0xFFFF) != 22940) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_credmint_ffi_checksum_constructor_corecredentials_from_json() and 0xFFFF) != 5801) {
@@ -1769,6 +1661,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 
     override fun write(value: UInt, buf: ByteBuffer) {
         buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
@@ -2393,408 +2308,14 @@ public object FfiConverterTypeAccessToken: FfiConverter<AccessToken, Long> {
 
 
 /**
- * Application Default Credentials as a conversation: the core decides the
- * order, paths and detection; the host answers with files and HTTP.
- */
-public interface AdcConversationInterface {
-    
-    /**
-     * The bytes of the file the last `ReadFile` step named.
-     */
-    fun `feedFile`(`contents`: kotlin.ByteArray)
-    
-    /**
-     * The file exists but could not be read (`reason`: the platform's words).
-     */
-    fun `feedFileError`(`reason`: kotlin.String)
-    
-    /**
-     * The file the last `ReadFile` step named does not exist.
-     */
-    fun `feedFileMissing`()
-    
-    /**
-     * The response to the last `Send` step (`headers` flattened).
-     */
-    fun `feedResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray)
-    
-    /**
-     * The last `Send` step could not be completed (refused, timed out, …).
-     */
-    fun `feedTransportError`(`reason`: kotlin.String)
-    
-    /**
-     * The next step at `now` (Unix seconds); `credentials_not_found` when
-     * there is nothing to find.
-     */
-    fun `poll`(`now`: kotlin.Long): AdcStep
-    
-    companion object
-}
-
-/**
- * Application Default Credentials as a conversation: the core decides the
- * order, paths and detection; the host answers with files and HTTP.
- */
-open class AdcConversation: Disposable, AutoCloseable, AdcConversationInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-    /**
-     * ADC over `env` (the variables of `adcVariables()` that are set) on a
-     * Windows host or not, with `options_json` applied to what is found.
-     */
-    constructor(`env`: Map<kotlin.String, kotlin.String>, `windows`: kotlin.Boolean, `optionsJson`: kotlin.String? = null) :
-        this(UniffiWithHandle, 
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_constructor_adcconversation_new(
-    
-        
-        FfiConverterMapStringString.lower(`env`),
-        FfiConverterBoolean.lower(`windows`),
-        FfiConverterOptionalString.lower(`optionsJson`),_status)
-}
-    )
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_credmint_ffi_fn_free_adcconversation(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_credmint_ffi_fn_clone_adcconversation(handle, status)
-        }
-    }
-
-    
-    /**
-     * The bytes of the file the last `ReadFile` step named.
-     */
-    @Throws(CredmintException::class)override fun `feedFile`(`contents`: kotlin.ByteArray)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_file(
-        it,
-        
-        FfiConverterByteArray.lower(`contents`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * The file exists but could not be read (`reason`: the platform's words).
-     */
-    @Throws(CredmintException::class)override fun `feedFileError`(`reason`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_file_error(
-        it,
-        
-        FfiConverterString.lower(`reason`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * The file the last `ReadFile` step named does not exist.
-     */
-    @Throws(CredmintException::class)override fun `feedFileMissing`()
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_file_missing(
-        it,
-        _status)
-}
-    }
-    
-    
-
-    
-    /**
-     * The response to the last `Send` step (`headers` flattened).
-     */
-    @Throws(CredmintException::class)override fun `feedResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_response(
-        it,
-        
-        FfiConverterUShort.lower(`status`),
-        FfiConverterSequenceString.lower(`headers`),
-        FfiConverterByteArray.lower(`body`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * The last `Send` step could not be completed (refused, timed out, …).
-     */
-    @Throws(CredmintException::class)override fun `feedTransportError`(`reason`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_feed_transport_error(
-        it,
-        
-        FfiConverterString.lower(`reason`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * The next step at `now` (Unix seconds); `credentials_not_found` when
-     * there is nothing to find.
-     */
-    @Throws(CredmintException::class)override fun `poll`(`now`: kotlin.Long): AdcStep {
-            return FfiConverterTypeAdcStep.lift(
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_adcconversation_poll(
-        it,
-        
-        FfiConverterLong.lower(`now`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAdcConversation: FfiConverter<AdcConversation, Long> {
-    override fun lower(value: AdcConversation): Long {
-        return value.uniffiCloneHandle()
-    }
-
-    override fun lift(value: Long): AdcConversation {
-        return AdcConversation(UniffiWithHandle, value)
-    }
-
-    override fun read(buf: ByteBuffer): AdcConversation {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: AdcConversation) = 8UL
-
-    override fun write(value: AdcConversation, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
  * A conversation in progress (any of the core's flows).
  */
 public interface ConversationInterface {
+    
+    /**
+     * What the host found for the last `ReadFile`, `ReadEnv` or `Run` step.
+     */
+    fun `feedHost`(`answer`: HostAnswer)
     
     /**
      * The response to the last `Send` step (`headers` as name/value pairs, flattened).
@@ -2922,6 +2443,23 @@ open class Conversation: Disposable, AutoCloseable, ConversationInterface
             UniffiLib.uniffi_credmint_ffi_fn_clone_conversation(handle, status)
         }
     }
+
+    
+    /**
+     * What the host found for the last `ReadFile`, `ReadEnv` or `Run` step.
+     */
+    @Throws(CredmintException::class)override fun `feedHost`(`answer`: HostAnswer)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_method_conversation_feed_host(
+        it,
+        
+        FfiConverterTypeHostAnswer.lower(`answer`),_status)
+}
+    }
+    
+    
 
     
     /**
@@ -3136,16 +2674,10 @@ public object FfiConverterTypeConversation: FfiConverter<Conversation, Long> {
 public interface CoreCredentialsInterface {
     
     /**
-     * The conversation that obtains an access token; `external_account`
-     * credentials need the `subject_token` the host fetched first.
+     * The conversation that obtains an access token; an `external_account`
+     * sources its subject token as its document says, unless one is given.
      */
     fun `accessToken`(`subjectToken`: kotlin.String? = null): Conversation
-    
-    /**
-     * An `external_account` document's federation configuration: where the
-     * subject token comes from, for the host to fetch.
-     */
-    fun `externalAccount`(): ExternalAccount?
     
     /**
      * The conversation that obtains an ID token for `audience`
@@ -3294,8 +2826,8 @@ open class CoreCredentials: Disposable, AutoCloseable, CoreCredentialsInterface
 
     
     /**
-     * The conversation that obtains an access token; `external_account`
-     * credentials need the `subject_token` the host fetched first.
+     * The conversation that obtains an access token; an `external_account`
+     * sources its subject token as its document says, unless one is given.
      */
     @Throws(CredmintException::class)override fun `accessToken`(`subjectToken`: kotlin.String?): Conversation {
             return FfiConverterTypeConversation.lift(
@@ -3305,23 +2837,6 @@ open class CoreCredentials: Disposable, AutoCloseable, CoreCredentialsInterface
         it,
         
         FfiConverterOptionalString.lower(`subjectToken`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * An `external_account` document's federation configuration: where the
-     * subject token comes from, for the host to fetch.
-     */override fun `externalAccount`(): ExternalAccount? {
-            return FfiConverterOptionalTypeExternalAccount.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_corecredentials_external_account(
-        it,
-        _status)
 }
     }
     )
@@ -3545,433 +3060,6 @@ public object FfiConverterTypeCoreCredentials: FfiConverter<CoreCredentials, Lon
     override fun allocationSize(value: CoreCredentials) = 8UL
 
     override fun write(value: CoreCredentials, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * The federation configuration of an `external_account` document
- * (`CoreCredentials.externalAccount()`): where its subject token comes from.
- */
-public interface ExternalAccountInterface {
-    
-    /**
-     * The provider audience.
-     */
-    fun `audience`(): kotlin.String
-    
-    /**
-     * For an executable source, how to run it; `allow` is the host's
-     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
-     */
-    fun `executableInvocation`(`allow`: kotlin.String?): ExecutableRun?
-    
-    /**
-     * The subject token inside a file's or URL's content (text or JSON, as the file says).
-     */
-    fun `subjectTokenFrom`(`content`: kotlin.ByteArray): kotlin.String
-    
-    /**
-     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
-     */
-    fun `subjectTokenFromExecutable`(`output`: kotlin.ByteArray, `now`: kotlin.Long): kotlin.String
-    
-    /**
-     * The subject token in the URL source's answer (`headers` flattened) to
-     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
-     * typed error for it.
-     */
-    fun `subjectTokenFromResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray, `sentAt`: kotlin.Long): kotlin.String
-    
-    /**
-     * For a URL source, the request that fetches the subject token; send it
-     * and pass the body to `subjectTokenFrom`.
-     */
-    fun `subjectTokenRequest`(): HttpRequest?
-    
-    /**
-     * Where the subject token comes from.
-     */
-    fun `subjectTokenSource`(): SubjectTokenSource
-    
-    companion object
-}
-
-/**
- * The federation configuration of an `external_account` document
- * (`CoreCredentials.externalAccount()`): where its subject token comes from.
- */
-open class ExternalAccount: Disposable, AutoCloseable, ExternalAccountInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_credmint_ffi_fn_free_externalaccount(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_credmint_ffi_fn_clone_externalaccount(handle, status)
-        }
-    }
-
-    
-    /**
-     * The provider audience.
-     */override fun `audience`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_audience(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * For an executable source, how to run it; `allow` is the host's
-     * GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES (it must be `1`). `None` for other sources.
-     */
-    @Throws(CredmintException::class)override fun `executableInvocation`(`allow`: kotlin.String?): ExecutableRun? {
-            return FfiConverterOptionalTypeExecutableRun.lift(
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_executable_invocation(
-        it,
-        
-        FfiConverterOptionalString.lower(`allow`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The subject token inside a file's or URL's content (text or JSON, as the file says).
-     */
-    @Throws(CredmintException::class)override fun `subjectTokenFrom`(`content`: kotlin.ByteArray): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from(
-        it,
-        
-        FfiConverterByteArray.lower(`content`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The subject token in an executable's output (pluggable auth, version 1) at `now`.
-     */
-    @Throws(CredmintException::class)override fun `subjectTokenFromExecutable`(`output`: kotlin.ByteArray, `now`: kotlin.Long): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_executable(
-        it,
-        
-        FfiConverterByteArray.lower(`output`),
-        FfiConverterLong.lower(`now`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The subject token in the URL source's answer (`headers` flattened) to
-     * `subjectTokenRequest()` sent at `sent_at`; a non-2xx status is the core's
-     * typed error for it.
-     */
-    @Throws(CredmintException::class)override fun `subjectTokenFromResponse`(`status`: kotlin.UShort, `headers`: List<kotlin.String>, `body`: kotlin.ByteArray, `sentAt`: kotlin.Long): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(CredmintException) { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_subject_token_from_response(
-        it,
-        
-        FfiConverterUShort.lower(`status`),
-        FfiConverterSequenceString.lower(`headers`),
-        FfiConverterByteArray.lower(`body`),
-        FfiConverterLong.lower(`sentAt`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * For a URL source, the request that fetches the subject token; send it
-     * and pass the body to `subjectTokenFrom`.
-     */override fun `subjectTokenRequest`(): HttpRequest? {
-            return FfiConverterOptionalTypeHttpRequest.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_subject_token_request(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Where the subject token comes from.
-     */override fun `subjectTokenSource`(): SubjectTokenSource {
-            return FfiConverterTypeSubjectTokenSource.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_subject_token_source(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-    // The local Rust `Display`/`Debug` implementation.
-    override fun toString(): String {
-        return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_method_externalaccount_uniffi_trait_debug(
-        it,
-        _status)
-}
-    }
-    )
-    }
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeExternalAccount: FfiConverter<ExternalAccount, Long> {
-    override fun lower(value: ExternalAccount): Long {
-        return value.uniffiCloneHandle()
-    }
-
-    override fun lift(value: Long): ExternalAccount {
-        return ExternalAccount(UniffiWithHandle, value)
-    }
-
-    override fun read(buf: ByteBuffer): ExternalAccount {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: ExternalAccount) = 8UL
-
-    override fun write(value: ExternalAccount, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -7501,9 +6589,8 @@ public object FfiConverterTypeCredentialPage: FfiConverterRustBuffer<CredentialP
 
 
 /**
- * How to run an executable credential source: `program` with `args` (no
- * shell), `env` added to the environment, killed after `timeout_millis`; its
- * stdout goes to `subjectTokenFromExecutable`. A valid `output_file` is used first.
+ * A command to run (an executable credential source): `program` with `args`
+ * (no shell), `env` added to the environment, killed after `timeout_millis`.
  */
 data class ExecutableRun (
     /**
@@ -7517,19 +6604,14 @@ data class ExecutableRun (
     var `args`: List<kotlin.String>
     , 
     /**
-     * Variables to add, flattened: `[name0, value0, …]`.
+     * Variables to add.
      */
-    var `env`: List<kotlin.String>
+    var `env`: Map<kotlin.String, kotlin.String>
     , 
     /**
      * How long it may run.
      */
     var `timeoutMillis`: kotlin.ULong
-    , 
-    /**
-     * Where it caches its output, if anywhere.
-     */
-    var `outputFile`: kotlin.String?
     
 ){
     
@@ -7548,26 +6630,23 @@ public object FfiConverterTypeExecutableRun: FfiConverterRustBuffer<ExecutableRu
         return ExecutableRun(
             FfiConverterString.read(buf),
             FfiConverterSequenceString.read(buf),
-            FfiConverterSequenceString.read(buf),
+            FfiConverterMapStringString.read(buf),
             FfiConverterULong.read(buf),
-            FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: ExecutableRun) = (
             FfiConverterString.allocationSize(value.`program`) +
             FfiConverterSequenceString.allocationSize(value.`args`) +
-            FfiConverterSequenceString.allocationSize(value.`env`) +
-            FfiConverterULong.allocationSize(value.`timeoutMillis`) +
-            FfiConverterOptionalString.allocationSize(value.`outputFile`)
+            FfiConverterMapStringString.allocationSize(value.`env`) +
+            FfiConverterULong.allocationSize(value.`timeoutMillis`)
     )
 
     override fun write(value: ExecutableRun, buf: ByteBuffer) {
             FfiConverterString.write(value.`program`, buf)
             FfiConverterSequenceString.write(value.`args`, buf)
-            FfiConverterSequenceString.write(value.`env`, buf)
+            FfiConverterMapStringString.write(value.`env`, buf)
             FfiConverterULong.write(value.`timeoutMillis`, buf)
-            FfiConverterOptionalString.write(value.`outputFile`, buf)
     }
 }
 
@@ -7745,223 +6824,6 @@ public object FfiConverterTypeVerifyOptions: FfiConverterRustBuffer<VerifyOption
             FfiConverterLong.write(value.`now`, buf)
     }
 }
-
-
-
-/**
- * What the host does next for ADC (as `Step` does for a `Conversation`).
- */
-sealed class AdcStep: Disposable  {
-    
-    /**
-     * Read this file, then `feedFile`, `feedFileMissing` or `feedFileError`.
-     */
-    data class ReadFile(
-        /**
-         * The path.
-         */
-        val `path`: kotlin.String) : AdcStep()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * Send this request within its `timeoutMillis()`, then `feedResponse`
-     * (or `feedTransportError`).
-     */
-    data class Send(
-        /**
-         * The request.
-         */
-        val `request`: dev.credmint.HttpRequest) : AdcStep()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * Wait until this Unix time, then poll again.
-     */
-    data class Wait(
-        /**
-         * Unix seconds.
-         */
-        val `until`: kotlin.Long) : AdcStep()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * ADC is over.
-     */
-    data class Done(
-        /**
-         * The credentials found.
-         */
-        val `credentials`: dev.credmint.CoreCredentials, 
-        /**
-         * `environment_variable`, `well_known_file` or `metadata_server`.
-         */
-        val `source`: kotlin.String, 
-        /**
-         * The file read, for file sources.
-         */
-        val `path`: kotlin.String?, 
-        /**
-         * The project the environment, the file or the metadata server names.
-         */
-        val `projectId`: kotlin.String?) : AdcStep()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
-    override fun destroy() {
-        when(this) {
-            is AdcStep.ReadFile -> {
-                
-    Disposable.destroy(
-        this.`path`
-    )
-                
-            }
-            is AdcStep.Send -> {
-                
-    Disposable.destroy(
-        this.`request`
-    )
-                
-            }
-            is AdcStep.Wait -> {
-                
-    Disposable.destroy(
-        this.`until`
-    )
-                
-            }
-            is AdcStep.Done -> {
-                
-    Disposable.destroy(
-        this.`credentials`,
-        this.`source`,
-        this.`path`,
-        this.`projectId`
-    )
-                
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAdcStep : FfiConverterRustBuffer<AdcStep>{
-    override fun read(buf: ByteBuffer): AdcStep {
-        return when(buf.getInt()) {
-            1 -> AdcStep.ReadFile(
-                FfiConverterString.read(buf),
-                )
-            2 -> AdcStep.Send(
-                FfiConverterTypeHttpRequest.read(buf),
-                )
-            3 -> AdcStep.Wait(
-                FfiConverterLong.read(buf),
-                )
-            4 -> AdcStep.Done(
-                FfiConverterTypeCoreCredentials.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: AdcStep): ULong = when(value) {
-        is AdcStep.ReadFile -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`path`)
-            )
-        }
-        is AdcStep.Send -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterTypeHttpRequest.allocationSize(value.`request`)
-            )
-        }
-        is AdcStep.Wait -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterLong.allocationSize(value.`until`)
-            )
-        }
-        is AdcStep.Done -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterTypeCoreCredentials.allocationSize(value.`credentials`)
-                + FfiConverterString.allocationSize(value.`source`)
-                + FfiConverterOptionalString.allocationSize(value.`path`)
-                + FfiConverterOptionalString.allocationSize(value.`projectId`)
-            )
-        }
-    }
-
-    override fun write(value: AdcStep, buf: ByteBuffer) {
-        when(value) {
-            is AdcStep.ReadFile -> {
-                buf.putInt(1)
-                FfiConverterString.write(value.`path`, buf)
-                Unit
-            }
-            is AdcStep.Send -> {
-                buf.putInt(2)
-                FfiConverterTypeHttpRequest.write(value.`request`, buf)
-                Unit
-            }
-            is AdcStep.Wait -> {
-                buf.putInt(3)
-                FfiConverterLong.write(value.`until`, buf)
-                Unit
-            }
-            is AdcStep.Done -> {
-                buf.putInt(4)
-                FfiConverterTypeCoreCredentials.write(value.`credentials`, buf)
-                FfiConverterString.write(value.`source`, buf)
-                FfiConverterOptionalString.write(value.`path`, buf)
-                FfiConverterOptionalString.write(value.`projectId`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
 
 
 
@@ -8508,6 +7370,235 @@ public object FfiConverterTypeCredmintError : FfiConverterRustBuffer<CredmintExc
 
 
 /**
+ * What the host found when it did what a step asked.
+ */
+sealed class HostAnswer {
+    
+    /**
+     * The file's bytes.
+     */
+    data class File(
+        /**
+         * At most the step's `max_bytes`.
+         */
+        val `contents`: kotlin.ByteArray) : HostAnswer()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * There is no such file.
+     */
+    object FileMissing : HostAnswer()
+    
+    
+    /**
+     * The file exists but cannot be read.
+     */
+    data class FileUnreadable(
+        /**
+         * The platform's words.
+         */
+        val `reason`: kotlin.String) : HostAnswer()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The variable's value.
+     */
+    data class Env(
+        /**
+         * None when unset.
+         */
+        val `value`: kotlin.String?) : HostAnswer()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The command ran to its end.
+     */
+    data class Exited(
+        /**
+         * Its exit status.
+         */
+        val `status`: kotlin.Int, 
+        /**
+         * What it wrote to standard output.
+         */
+        val `stdout`: kotlin.ByteArray) : HostAnswer()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The command could not be started.
+     */
+    data class NotStarted(
+        /**
+         * The platform's words.
+         */
+        val `reason`: kotlin.String) : HostAnswer()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The command was killed at its time limit.
+     */
+    object TimedOut : HostAnswer()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHostAnswer : FfiConverterRustBuffer<HostAnswer>{
+    override fun read(buf: ByteBuffer): HostAnswer {
+        return when(buf.getInt()) {
+            1 -> HostAnswer.File(
+                FfiConverterByteArray.read(buf),
+                )
+            2 -> HostAnswer.FileMissing
+            3 -> HostAnswer.FileUnreadable(
+                FfiConverterString.read(buf),
+                )
+            4 -> HostAnswer.Env(
+                FfiConverterOptionalString.read(buf),
+                )
+            5 -> HostAnswer.Exited(
+                FfiConverterInt.read(buf),
+                FfiConverterByteArray.read(buf),
+                )
+            6 -> HostAnswer.NotStarted(
+                FfiConverterString.read(buf),
+                )
+            7 -> HostAnswer.TimedOut
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: HostAnswer): ULong = when(value) {
+        is HostAnswer.File -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`contents`)
+            )
+        }
+        is HostAnswer.FileMissing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is HostAnswer.FileUnreadable -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+        is HostAnswer.Env -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterOptionalString.allocationSize(value.`value`)
+            )
+        }
+        is HostAnswer.Exited -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterInt.allocationSize(value.`status`)
+                + FfiConverterByteArray.allocationSize(value.`stdout`)
+            )
+        }
+        is HostAnswer.NotStarted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+        is HostAnswer.TimedOut -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: HostAnswer, buf: ByteBuffer) {
+        when(value) {
+            is HostAnswer.File -> {
+                buf.putInt(1)
+                FfiConverterByteArray.write(value.`contents`, buf)
+                Unit
+            }
+            is HostAnswer.FileMissing -> {
+                buf.putInt(2)
+                Unit
+            }
+            is HostAnswer.FileUnreadable -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is HostAnswer.Env -> {
+                buf.putInt(4)
+                FfiConverterOptionalString.write(value.`value`, buf)
+                Unit
+            }
+            is HostAnswer.Exited -> {
+                buf.putInt(5)
+                FfiConverterInt.write(value.`status`, buf)
+                FfiConverterByteArray.write(value.`stdout`, buf)
+                Unit
+            }
+            is HostAnswer.NotStarted -> {
+                buf.putInt(6)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is HostAnswer.TimedOut -> {
+                buf.putInt(7)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * One IAM Service Account Credentials method.
  */
 sealed class IamMethod {
@@ -8826,6 +7917,33 @@ sealed class Output: Disposable  {
         companion object
     }
     
+    /**
+     * What Application Default Credentials found.
+     */
+    data class DefaultCredentials(
+        /**
+         * The credentials.
+         */
+        val `credentials`: dev.credmint.CoreCredentials, 
+        /**
+         * `environment_variable`, `well_known_file` or `metadata_server`.
+         */
+        val `source`: kotlin.String, 
+        /**
+         * The file read, for file sources.
+         */
+        val `path`: kotlin.String?, 
+        /**
+         * The project the environment, the file or the metadata server names.
+         */
+        val `projectId`: kotlin.String?) : Output()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
     @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
@@ -8888,6 +8006,16 @@ sealed class Output: Disposable  {
     )
                 
             }
+            is Output.DefaultCredentials -> {
+                
+    Disposable.destroy(
+        this.`credentials`,
+        this.`source`,
+        this.`path`,
+        this.`projectId`
+    )
+                
+            }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
     
@@ -8929,6 +8057,12 @@ public object FfiConverterTypeOutput : FfiConverterRustBuffer<Output>{
                 )
             8 -> Output.Claims(
                 FfiConverterString.read(buf),
+                )
+            9 -> Output.DefaultCredentials(
+                FfiConverterTypeCoreCredentials.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -8992,6 +8126,16 @@ public object FfiConverterTypeOutput : FfiConverterRustBuffer<Output>{
                 + FfiConverterString.allocationSize(value.`json`)
             )
         }
+        is Output.DefaultCredentials -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeCoreCredentials.allocationSize(value.`credentials`)
+                + FfiConverterString.allocationSize(value.`source`)
+                + FfiConverterOptionalString.allocationSize(value.`path`)
+                + FfiConverterOptionalString.allocationSize(value.`projectId`)
+            )
+        }
     }
 
     override fun write(value: Output, buf: ByteBuffer) {
@@ -9035,6 +8179,14 @@ public object FfiConverterTypeOutput : FfiConverterRustBuffer<Output>{
             is Output.Claims -> {
                 buf.putInt(8)
                 FfiConverterString.write(value.`json`, buf)
+                Unit
+            }
+            is Output.DefaultCredentials -> {
+                buf.putInt(9)
+                FfiConverterTypeCoreCredentials.write(value.`credentials`, buf)
+                FfiConverterString.write(value.`source`, buf)
+                FfiConverterOptionalString.write(value.`path`, buf)
+                FfiConverterOptionalString.write(value.`projectId`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -9530,6 +8682,56 @@ sealed class Step: Disposable  {
     }
     
     /**
+     * Read this file (at most `max_bytes`: one more than the core accepts),
+     * then `feedHost` with `File`, `FileMissing` or `FileUnreadable`.
+     */
+    data class ReadFile(
+        /**
+         * The path.
+         */
+        val `path`: kotlin.String, 
+        /**
+         * The most bytes to read.
+         */
+        val `maxBytes`: kotlin.ULong) : Step()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Look up this environment variable, then `feedHost` with `Env`.
+     */
+    data class ReadEnv(
+        /**
+         * The variable's name.
+         */
+        val `name`: kotlin.String) : Step()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Run this command, then `feedHost` with `Exited`, `NotStarted` or `TimedOut`.
+     */
+    data class Run(
+        /**
+         * What to run.
+         */
+        val `run`: dev.credmint.ExecutableRun) : Step()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * The conversation is over.
      */
     data class Done(
@@ -9571,6 +8773,28 @@ sealed class Step: Disposable  {
     )
                 
             }
+            is Step.ReadFile -> {
+                
+    Disposable.destroy(
+        this.`path`,
+        this.`maxBytes`
+    )
+                
+            }
+            is Step.ReadEnv -> {
+                
+    Disposable.destroy(
+        this.`name`
+    )
+                
+            }
+            is Step.Run -> {
+                
+    Disposable.destroy(
+        this.`run`
+    )
+                
+            }
             is Step.Done -> {
                 
     Disposable.destroy(
@@ -9605,7 +8829,17 @@ public object FfiConverterTypeStep : FfiConverterRustBuffer<Step>{
                 FfiConverterString.read(buf),
                 FfiConverterByteArray.read(buf),
                 )
-            4 -> Step.Done(
+            4 -> Step.ReadFile(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            5 -> Step.ReadEnv(
+                FfiConverterString.read(buf),
+                )
+            6 -> Step.Run(
+                FfiConverterTypeExecutableRun.read(buf),
+                )
+            7 -> Step.Done(
                 FfiConverterTypeOutput.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -9635,6 +8869,28 @@ public object FfiConverterTypeStep : FfiConverterRustBuffer<Step>{
                 + FfiConverterByteArray.allocationSize(value.`payload`)
             )
         }
+        is Step.ReadFile -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+                + FfiConverterULong.allocationSize(value.`maxBytes`)
+            )
+        }
+        is Step.ReadEnv -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`name`)
+            )
+        }
+        is Step.Run -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeExecutableRun.allocationSize(value.`run`)
+            )
+        }
         is Step.Done -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -9662,161 +8918,25 @@ public object FfiConverterTypeStep : FfiConverterRustBuffer<Step>{
                 FfiConverterByteArray.write(value.`payload`, buf)
                 Unit
             }
-            is Step.Done -> {
+            is Step.ReadFile -> {
                 buf.putInt(4)
-                FfiConverterTypeOutput.write(value.`output`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * Where an external account's subject token comes from.
- */
-sealed class SubjectTokenSource {
-    
-    /**
-     * Read this file; pass its content to `subjectTokenFrom`.
-     */
-    data class File(
-        /**
-         * The path.
-         */
-        val `path`: kotlin.String) : SubjectTokenSource()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * GET this URL with these headers; pass the body to `subjectTokenFrom`.
-     */
-    data class Url(
-        /**
-         * The URL.
-         */
-        val `url`: kotlin.String, 
-        /**
-         * Header names and values, flattened.
-         */
-        val `headers`: List<kotlin.String>) : SubjectTokenSource()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * A command (Google's executable source): the host must supply the token.
-     */
-    data class Executable(
-        /**
-         * The command line.
-         */
-        val `command`: kotlin.String) : SubjectTokenSource()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * AWS: the host must supply the token.
-     */
-    object Aws : SubjectTokenSource()
-    
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSubjectTokenSource : FfiConverterRustBuffer<SubjectTokenSource>{
-    override fun read(buf: ByteBuffer): SubjectTokenSource {
-        return when(buf.getInt()) {
-            1 -> SubjectTokenSource.File(
-                FfiConverterString.read(buf),
-                )
-            2 -> SubjectTokenSource.Url(
-                FfiConverterString.read(buf),
-                FfiConverterSequenceString.read(buf),
-                )
-            3 -> SubjectTokenSource.Executable(
-                FfiConverterString.read(buf),
-                )
-            4 -> SubjectTokenSource.Aws
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: SubjectTokenSource): ULong = when(value) {
-        is SubjectTokenSource.File -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`path`)
-            )
-        }
-        is SubjectTokenSource.Url -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`url`)
-                + FfiConverterSequenceString.allocationSize(value.`headers`)
-            )
-        }
-        is SubjectTokenSource.Executable -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`command`)
-            )
-        }
-        is SubjectTokenSource.Aws -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-    }
-
-    override fun write(value: SubjectTokenSource, buf: ByteBuffer) {
-        when(value) {
-            is SubjectTokenSource.File -> {
-                buf.putInt(1)
                 FfiConverterString.write(value.`path`, buf)
+                FfiConverterULong.write(value.`maxBytes`, buf)
                 Unit
             }
-            is SubjectTokenSource.Url -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`url`, buf)
-                FfiConverterSequenceString.write(value.`headers`, buf)
+            is Step.ReadEnv -> {
+                buf.putInt(5)
+                FfiConverterString.write(value.`name`, buf)
                 Unit
             }
-            is SubjectTokenSource.Executable -> {
-                buf.putInt(3)
-                FfiConverterString.write(value.`command`, buf)
+            is Step.Run -> {
+                buf.putInt(6)
+                FfiConverterTypeExecutableRun.write(value.`run`, buf)
                 Unit
             }
-            is SubjectTokenSource.Aws -> {
-                buf.putInt(4)
+            is Step.Done -> {
+                buf.putInt(7)
+                FfiConverterTypeOutput.write(value.`output`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -10109,70 +9229,6 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeExternalAccount: FfiConverterRustBuffer<ExternalAccount?> {
-    override fun read(buf: ByteBuffer): ExternalAccount? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeExternalAccount.read(buf)
-    }
-
-    override fun allocationSize(value: ExternalAccount?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeExternalAccount.allocationSize(value)
-        }
-    }
-
-    override fun write(value: ExternalAccount?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeExternalAccount.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeHttpRequest: FfiConverterRustBuffer<HttpRequest?> {
-    override fun read(buf: ByteBuffer): HttpRequest? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeHttpRequest.read(buf)
-    }
-
-    override fun allocationSize(value: HttpRequest?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeHttpRequest.allocationSize(value)
-        }
-    }
-
-    override fun write(value: HttpRequest?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeHttpRequest.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalTypeCredentialPage: FfiConverterRustBuffer<CredentialPage?> {
     override fun read(buf: ByteBuffer): CredentialPage? {
         if (buf.get().toInt() == 0) {
@@ -10195,38 +9251,6 @@ public object FfiConverterOptionalTypeCredentialPage: FfiConverterRustBuffer<Cre
         } else {
             buf.put(1)
             FfiConverterTypeCredentialPage.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeExecutableRun: FfiConverterRustBuffer<ExecutableRun?> {
-    override fun read(buf: ByteBuffer): ExecutableRun? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeExecutableRun.read(buf)
-    }
-
-    override fun allocationSize(value: ExecutableRun?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeExecutableRun.allocationSize(value)
-        }
-    }
-
-    override fun write(value: ExecutableRun?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeExecutableRun.write(value, buf)
         }
     }
 }
@@ -10469,7 +9493,7 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
 
         /**
          * Every environment variable Application Default Credentials reads; a host
-         * passes those that are set to [`AdcConversation::new`].
+         * passes those that are set to [`default_credentials`].
          */ fun `adcVariables`(): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     uniffiRustCall() { _status ->
@@ -10482,25 +9506,32 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
     
 
         /**
-         * The most bytes of a credential file the core reads; hosts read at most one
-         * byte more, so that the core can refuse an oversized file.
-         */ fun `maxCredentialFileSize`(): kotlin.ULong {
-            return FfiConverterULong.lift(
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_func_max_credential_file_size(
+         * Application Default Credentials over `env` (the variables of
+         * `adcVariables()` that are set) on a Windows host or not, with
+         * `options_json` applied to what is found: a conversation that ends with
+         * `Output.DefaultCredentials` (`credentials_not_found` when there is nothing).
+         */
+    @Throws(CredmintException::class) fun `defaultCredentials`(`env`: Map<kotlin.String, kotlin.String>, `windows`: kotlin.Boolean, `optionsJson`: kotlin.String? = null): Conversation {
+            return FfiConverterTypeConversation.lift(
+    uniffiRustCallWithError(CredmintException) { _status ->
+    UniffiLib.uniffi_credmint_ffi_fn_func_default_credentials(
     
-        _status)
+        
+        FfiConverterMapStringString.lower(`env`),
+        FfiConverterBoolean.lower(`windows`),
+        FfiConverterOptionalString.lower(`optionsJson`),_status)
 }
     )
     }
     
 
         /**
-         * The environment variable that must be `1` before an executable source runs.
-         */ fun `allowExecutablesVar`(): kotlin.String {
-            return FfiConverterString.lift(
+         * The most bytes of a credential file the core reads; hosts read at most one
+         * byte more, so that the core can refuse an oversized file.
+         */ fun `maxCredentialFileSize`(): kotlin.ULong {
+            return FfiConverterULong.lift(
     uniffiRustCall() { _status ->
-    UniffiLib.uniffi_credmint_ffi_fn_func_allow_executables_var(
+    UniffiLib.uniffi_credmint_ffi_fn_func_max_credential_file_size(
     
         _status)
 }

@@ -159,7 +159,7 @@ open class DocumentCredentials internal constructor(
 
     internal companion object {
         fun of(core: CoreCredentials, http: Http, environment: (String) -> String?): DocumentCredentials =
-            if (core.externalAccount() != null) ExternalAccountCredentials(core, null, http, environment)
+            if (core.kind() == "external_account") ExternalAccountCredentials(core, null, http, environment)
             else DocumentCredentials(core, null, http)
     }
 }
@@ -331,8 +331,9 @@ class ClientCredentials private constructor(private val source: CoreSource, priv
 
 /**
  * Workload identity federation (`"type": "external_account"`): a subject token
- * from the file, URL or command the configuration names, or from
- * [subjectTokenSupplier], exchanged at STS (then impersonated, if configured).
+ * sourced by the core as the configuration says (a file, a URL, a command,
+ * AWS), or from [subjectTokenSupplier], exchanged at STS (then impersonated,
+ * if configured). [environment] answers the core's variable lookups.
  */
 class ExternalAccountCredentials internal constructor(
     core: CoreCredentials,
@@ -354,87 +355,17 @@ class ExternalAccountCredentials internal constructor(
         "not_supported", "external_account credentials cannot share tokens through a store yet",
     )
 
-    private val account = core.externalAccount() ?: throw CredmintException.InvalidArgument(
-        "invalid_argument", "ExternalAccountCredentials need an external_account document, not ${core.kind()}",
-    )
-
-    private suspend fun subjectToken(): String {
-        subjectTokenSupplier?.let { return it() }
-        val content = when (val source = account.subjectTokenSource()) {
-            is SubjectTokenSource.File -> try {
-                withContext(Dispatchers.IO) { readAtMost(Paths.get(source.path), maxResponseBody().toInt() + 1) }
-            } catch (failure: IOException) {
-                throw CredmintException.InvalidArgument("invalid_argument", "cannot read the credential source file")
-            } catch (failure: java.nio.file.InvalidPathException) {
-                throw CredmintException.InvalidArgument("invalid_argument", "the credential source file's path is not valid here")
-            }
-            is SubjectTokenSource.Url -> return fetchSource()
-            is SubjectTokenSource.Executable -> return runExecutable()
-            else -> throw CredmintException.InvalidArgument(
-                "invalid_argument", "this credential source needs a subjectTokenSupplier",
-            )
-        }
-        return account.subjectTokenFrom(content)
+    init {
+        if (core.kind() != "external_account") throw CredmintException.InvalidArgument(
+            "invalid_argument", "ExternalAccountCredentials need an external_account document, not ${core.kind()}",
+        )
     }
 
-    private suspend fun fetchSource(): String {
-        val request = account.subjectTokenRequest()
-            ?: throw CredmintException.InvalidArgument("invalid_argument", "the credential source is not a URL")
-        val sentAt = http.clock.now()
-        val answer = try {
-            exchange(http.transport, request)
-        } catch (failure: IOException) {
-            throw CredmintException.Transport("transport_error", "the credential source URL did not answer")
-        }
-        val headers = answer.headers.flatMap { (name, value) -> listOf(name, value) }
-        return account.subjectTokenFromResponse(answer.status.toUShort(), headers, answer.body, sentAt)
-    }
-
-    /** Google's executable source: the cached output file if still valid, else the command. */
-    private suspend fun runExecutable(): String = withContext(Dispatchers.IO) {
-        val run = account.executableInvocation(environment(allowExecutablesVar()))
-            ?: throw CredmintException.InvalidArgument("invalid_argument", "not an executable source")
-        run.outputFile?.let { path ->
-            try {
-                return@withContext account.subjectTokenFromExecutable(readAtMost(Paths.get(path), maxResponseBody().toInt() + 1), http.clock.now())
-            } catch (missing: IOException) {
-                // no cached output: run the command
-            } catch (missing: java.nio.file.InvalidPathException) {
-                // no such output file here: run the command
-            } catch (refused: CredmintException) {
-                // failed or expired: run the command
-            }
-        }
-        val stdout = File.createTempFile("credmint-executable-", ".out")
-        try {
-            val process = try {
-                ProcessBuilder(listOf(run.program) + run.args)
-                    .apply { environment().putAll(run.env.chunked(2).associate { (name, value) -> name to value }) }
-                    .redirectOutput(stdout)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start()
-            } catch (failure: IOException) {
-                throw CredmintException.InvalidArgument("invalid_argument", "the credential executable could not start")
-            }
-            if (!process.waitFor(run.timeoutMillis.toLong(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly()
-                throw CredmintException.InvalidArgument(
-                    "invalid_argument", "the credential executable did not finish within ${run.timeoutMillis} ms",
-                )
-            }
-            if (process.exitValue() != 0) {
-                throw CredmintException.InvalidArgument(
-                    "invalid_argument", "the credential executable exited with status ${process.exitValue()}",
-                )
-            }
-            val output = readAtMost(stdout.toPath(), maxResponseBody().toInt() + 1)
-            account.subjectTokenFromExecutable(output, http.clock.now())
-        } finally {
-            stdout.delete()
+    override suspend fun fetchAccessToken(): AccessToken {
+        val conversation = core.accessToken(subjectTokenSupplier?.invoke())
+        return when (val output = conversation.use { drive(it, http.transport, http.clock, environment = environment) }) {
+            is Output.AccessToken -> output.token
+            else -> throw unexpected(output)
         }
     }
-
-    override suspend fun fetchAccessToken(): AccessToken = accessTokenOf(core.accessToken(subjectToken()))
-
-    override fun toString(): String = "ExternalAccountCredentials(${account.audience()})"
 }

@@ -3,16 +3,6 @@
 // variables, files, HTTP) and hands back the credentials it found.
 package dev.credmint
 
-import java.io.IOException
-import java.nio.file.FileSystemException
-import java.nio.file.Files
-import java.nio.file.InvalidPathException
-import java.nio.file.NoSuchFileException
-import java.nio.file.Paths
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.delay
-import kotlinx.coroutines.withContext
-
 /**
  * What [defaultCredentials] found: the credentials, the project the
  * environment, the file or the metadata server names, and where they came
@@ -39,21 +29,11 @@ suspend fun defaultCredentials(
 ): DefaultCredentials {
     val windows = System.getProperty("os.name").orEmpty().startsWith("Windows")
     val variables = adcVariables().mapNotNull { name -> environment[name]?.let { name to it } }.toMap()
-    val adc = AdcConversation(variables, windows, options.json())
-    try {
-        while (true) {
-            when (val step = adc.poll(http.clock.now())) {
-                is AdcStep.ReadFile -> read(adc, step.path)
-                is AdcStep.Send -> deliver(http.transport, step.request, adc::feedResponse, adc::feedTransportError)
-                is AdcStep.Wait -> delay(((step.until - http.clock.now()) * 1000).coerceAtLeast(0))
-                is AdcStep.Done -> return DefaultCredentials(
-                    DocumentCredentials.of(step.credentials, http, environment::get), step.projectId, step.source,
-                )
-            }
-        }
-    } finally {
-        adc.close()
+    val found = defaultCredentials(variables, windows, options.json()).use {
+        drive(it, http.transport, http.clock, environment = environment::get)
     }
+    if (found !is Output.DefaultCredentials) throw unexpected(found)
+    return DefaultCredentials(DocumentCredentials.of(found.credentials, http, environment::get), found.projectId, found.source)
 }
 
 /**
@@ -62,22 +42,3 @@ suspend fun defaultCredentials(
  */
 internal fun readCredentialFile(path: java.nio.file.Path): ByteArray =
     readAtMost(path, maxCredentialFileSize().toInt() + 1)
-
-/** At most `most` bytes of a file (callers ask for one more than the core accepts). */
-internal fun readAtMost(path: java.nio.file.Path, most: Int): ByteArray =
-    Files.newInputStream(path).use { it.readNBytes(most) }
-
-/** Answers a `ReadFile` step: the bytes, "missing", or why the file could not be read. */
-private suspend fun read(adc: AdcConversation, path: String) {
-    val contents = try {
-        withContext(Dispatchers.IO) { readCredentialFile(Paths.get(path)) }
-    } catch (missing: NoSuchFileException) {
-        return adc.feedFileMissing()
-    } catch (failure: IOException) {
-        val reason = if (failure is FileSystemException) failure.reason else failure.message
-        return adc.feedFileError(reason ?: failure.javaClass.simpleName)
-    } catch (invalid: InvalidPathException) {
-        return adc.feedFileError(invalid.reason ?: "not a path")
-    }
-    adc.feedFile(contents)
-}

@@ -72,11 +72,22 @@ internal suspend fun deliver(
 /**
  * Runs [conversation] to its next end (`Done`) with [transport] and [clock];
  * [signer] answers `Sign` steps; each request is abandoned at its time limit
- * and reported as a transport failure. The caller closes the conversation.
+ * and reported as a transport failure. Files and commands are this machine's,
+ * variables [environment]'s (the process's; tests replace it). The caller
+ * closes the conversation.
  */
-suspend fun drive(conversation: Conversation, transport: Transport, clock: Clock, signer: Signer? = null): Output {
+suspend fun drive(
+    conversation: Conversation,
+    transport: Transport,
+    clock: Clock,
+    signer: Signer? = null,
+    environment: (String) -> String? = System::getenv,
+): Output {
     while (true) {
         when (val step = conversation.poll(clock.now())) {
+            is Step.ReadFile -> conversation.feedHost(readFile(step.path, step.maxBytes))
+            is Step.ReadEnv -> conversation.feedHost(HostAnswer.Env(environment(step.name)))
+            is Step.Run -> conversation.feedHost(runCommand(step.run))
             is Step.Send -> deliver(transport, step.request, conversation::feedResponse, conversation::feedTransportError)
             is Step.Wait -> delay(((step.until - clock.now()) * 1000).coerceAtLeast(0))
             is Step.Sign -> {

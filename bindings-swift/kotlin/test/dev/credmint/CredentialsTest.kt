@@ -107,20 +107,20 @@ class CredentialsTest {
         val filesRead = JsonArray()
         var waited = false
 
-        fun drive(adc: AdcConversation): AdcStep.Done {
+        fun drive(adc: Conversation): Output.DefaultCredentials {
             var clock = now
             while (true) {
                 when (val step = adc.poll(clock)) {
-                    is AdcStep.ReadFile -> {
+                    is Step.ReadFile -> {
                         filesRead.add(step.path)
                         val content = files[step.path]
-                        when {
-                            content == null -> adc.feedFileMissing()
-                            content.isJsonPrimitive -> adc.feedFile(content.asString.toByteArray())
-                            else -> adc.feedFileError(content.asJsonObject.str("error")!!)
-                        }
+                        adc.feedHost(when {
+                            content == null -> HostAnswer.FileMissing
+                            content.isJsonPrimitive -> HostAnswer.File(content.asString.toByteArray())
+                            else -> HostAnswer.FileUnreadable(content.asJsonObject.str("error")!!)
+                        })
                     }
-                    is AdcStep.Send -> {
+                    is Step.Send -> {
                         if (!exchanges.hasNext()) throw AssertionError("$name: unexpected request ${step.request}")
                         val exchange = exchanges.next()
                         checkRequest(name, exchange.obj("expect")!!, step.request)
@@ -132,12 +132,14 @@ class CredentialsTest {
                             adc.feedResponse(answer["status"].asInt.toUShort(), pairs(answer["headers"]), answer.str("body")!!.toByteArray())
                         }
                     }
-                    is AdcStep.Wait -> {
+                    is Step.Wait -> {
                         assertTrue("$name: wait into the past", step.until > clock)
                         waited = true
                         clock = step.until
                     }
-                    is AdcStep.Done -> return step
+                    is Step.Done -> return step.output as? Output.DefaultCredentials
+                        ?: throw AssertionError("$name: ADC ended with ${step.output}")
+                    else -> throw AssertionError("$name: ADC asked for $step")
                 }
             }
         }
@@ -171,7 +173,7 @@ class CredentialsTest {
             val name = case.str("name")!!
             val env = case.obj("env")!!.entrySet().associate { (variable, value) -> variable to value.asString }
             val replay = AdcReplay(name, case)
-            val adc = AdcConversation(env, case["windows"].asBoolean, null)
+            val adc = defaultCredentials(env, case["windows"].asBoolean, null)
             val done = try {
                 replay.drive(adc)
             } catch (failure: CredmintException) {

@@ -197,7 +197,8 @@ class EndToEndTest {
             file.delete()
         }
         val missing = failure<CredmintException.InvalidArgument> { ExternalAccountCredentials(config(fileSource)).accessToken() }
-        assertEquals("invalid_argument", missing.code)
+        assertEquals("credentials_not_found", missing.code)
+        assertTrue(missing.message, missing.message.contains("/nonexistent"))
     }
 
     @Test

@@ -132,6 +132,21 @@ class VectorsTest {
         assertTrue("ran ${cases.size}", cases.size >= 90)
     }
 
+    /** The vector's answer to a host step (`{"file": text}`, `{"env": value}`, `{"exited": …}`, …). */
+    private fun hostAnswer(answer: com.google.gson.JsonObject): HostAnswer {
+        val (kind, value) = answer.entrySet().first()
+        return when (kind) {
+            "file" -> HostAnswer.File(value.asString.toByteArray())
+            "missing" -> HostAnswer.FileMissing
+            "unreadable" -> HostAnswer.FileUnreadable(value.asString)
+            "env" -> HostAnswer.Env(if (value.isJsonNull) null else value.asString)
+            "exited" -> HostAnswer.Exited(value.asJsonObject["status"].asInt, value.asJsonObject.str("stdout")!!.toByteArray())
+            "not_started" -> HostAnswer.NotStarted(value.asString)
+            "timed_out" -> HostAnswer.TimedOut
+            else -> throw AssertionError("no host answer $kind")
+        }
+    }
+
     private fun replay(name: String?, conversation: Conversation, case: com.google.gson.JsonObject) {
         for ((index, element) in case["steps"].asJsonArray.withIndex()) {
             val step = element.asJsonObject
@@ -166,6 +181,9 @@ class VectorsTest {
                 is Step.Send -> "send"
                 is Step.Sign -> "sign"
                 is Step.Wait -> "wait"
+                is Step.ReadFile -> "read_file"
+                is Step.ReadEnv -> "read_env"
+                is Step.Run -> "run"
                 is Step.Done -> "done"
             }
             assertEquals(where, expect.keySet().first(), kind)
@@ -191,6 +209,25 @@ class VectorsTest {
                     conversation.feedSignature(Vectors.fromB64Url(step.str("signature_b64url")!!))
                 }
                 is Step.Wait -> assertEquals(where, expect["wait"].asLong, got.until)
+                is Step.ReadFile -> {
+                    val want = expect.obj("read_file")!!
+                    assertEquals(where, want.str("path"), got.path)
+                    assertEquals(where, want["max_bytes"].asLong.toULong(), got.maxBytes)
+                    conversation.feedHost(hostAnswer(step.obj("host")!!))
+                }
+                is Step.ReadEnv -> {
+                    assertEquals(where, expect.str("read_env"), got.name)
+                    conversation.feedHost(hostAnswer(step.obj("host")!!))
+                }
+                is Step.Run -> {
+                    val want = expect.obj("run")!!
+                    assertEquals(where, want.str("program"), got.run.program)
+                    assertEquals(where, want["args"].asJsonArray.map { it.asString }, got.run.args)
+                    val env = want["env"].asJsonArray.associate { it.asJsonArray[0].asString to it.asJsonArray[1].asString }
+                    assertEquals(where, env, got.run.env)
+                    assertEquals(where, want["timeout_millis"].asLong.toULong(), got.run.timeoutMillis)
+                    conversation.feedHost(hostAnswer(step.obj("host")!!))
+                }
                 is Step.Done -> {
                     val output = got.output as? Output.Json ?: throw AssertionError("$where: $got")
                     assertEquals(where, expect["done"], JsonParser.parseString(output.json))
