@@ -136,11 +136,15 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
         while let Some(name) = access.next_key::<String>()? {
-            if map.contains_key(&name) {
-                return Err(de::Error::custom("duplicate member name"));
+            match map.entry(name) {
+                serde_json::map::Entry::Occupied(_) => {
+                    return Err(de::Error::custom("duplicate member name"));
+                }
+                serde_json::map::Entry::Vacant(slot) => {
+                    let StrictValue(value) = access.next_value()?;
+                    slot.insert(value);
+                }
             }
-            let StrictValue(value) = access.next_value()?;
-            map.insert(name, value);
         }
         Ok(Value::Object(map))
     }

@@ -210,16 +210,21 @@ pub(crate) fn parse_compact(token: &str, max_size: usize) -> Result<ParsedJws<'_
             token.len()
         )));
     }
-    let segments: Vec<&str> = token.split('.').collect();
-    let [header_b64, payload_b64, signature_b64] = segments[..] else {
-        let hint = if segments.len() == 5 {
+    let mut segments = token.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        let found = token.split('.').count();
+        let hint = if found == 5 {
             " (a JWE, which is not supported)"
         } else {
             ""
         };
         return Err(Error::malformed(format!(
-            "expected 3 dot-separated segments, found {}{hint}",
-            segments.len()
+            "expected 3 dot-separated segments, found {found}{hint}"
         )));
     };
     let decode = |segment: &str, name: &str| {

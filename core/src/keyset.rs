@@ -207,51 +207,52 @@ impl KeySet {
     /// A key with the same id wins; otherwise a single key without an id (from
     /// PEM) is used. A token without `kid` needs a set of exactly one key.
     pub fn select(&self, kid: Option<&str>) -> Result<&PublicKey> {
-        self.select_among(kid, "", |_| true)
+        self.select_among(kid, None)
     }
 
     /// The one key of `algorithm` that may verify a token with this `kid`:
     /// as [`KeySet::select`], among the keys of that algorithm only, so an RSA
     /// key never verifies an ES256 token nor a P-256 key an RS256 one.
     pub fn select_for(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<&PublicKey> {
-        let label = format!("{algorithm} ");
-        self.select_among(kid, &label, |key| key.algorithm() == algorithm)
+        self.select_among(kid, Some(algorithm))
     }
 
-    fn select_among(
-        &self,
-        kid: Option<&str>,
-        label: &str,
-        eligible: impl Fn(&PublicKey) -> bool,
-    ) -> Result<&PublicKey> {
-        let usable: Vec<&PublicKey> = self.keys.iter().filter(|key| eligible(key)).collect();
-        let by_id = |wanted: Option<&str>| -> Vec<&PublicKey> {
-            usable
+    /// The key for `kid` among the keys of `algorithm` (any: `None`), without
+    /// allocating unless it fails: every verification passes here.
+    fn select_among(&self, kid: Option<&str>, algorithm: Option<Algorithm>) -> Result<&PublicKey> {
+        let usable = || {
+            self.keys
                 .iter()
-                .copied()
-                .filter(|key| key.key_id() == wanted)
-                .collect()
+                .filter(move |key| algorithm.is_none_or(|alg| key.algorithm() == alg))
         };
-        let candidates = match kid {
-            Some(kid) => {
-                let exact = by_id(Some(kid));
-                if exact.is_empty() { by_id(None) } else { exact }
+        // The first key whose id is `wanted` (`None`: any id), and how many there are.
+        let find = |wanted: Option<Option<&str>>| {
+            let mut matching = usable().filter(|key| wanted.is_none_or(|id| key.key_id() == id));
+            let first = matching.next();
+            (first, first.map_or(0, |_| 1 + matching.count()))
+        };
+        let (key, count) = match kid {
+            Some(kid) => match find(Some(Some(kid))) {
+                (_, 0) => find(Some(None)),
+                exact => exact,
+            },
+            None => find(None),
+        };
+        match (key, count) {
+            (Some(key), 1) => Ok(key),
+            (_, 0) => {
+                let label = algorithm.map(|alg| format!("{alg} ")).unwrap_or_default();
+                Err(Error::KeyNotFound {
+                    reason: format!(
+                        "no {label}key with kid {} among {} {label}key(s)",
+                        kid.map(quoted).unwrap_or_default(),
+                        usable().count()
+                    ),
+                })
             }
-            None => usable.clone(),
-        };
-        match candidates[..] {
-            [key] => Ok(key),
-            [] => Err(Error::KeyNotFound {
-                reason: format!(
-                    "no {label}key with kid {} among {} {label}key(s)",
-                    kid.map(quoted).unwrap_or_default(),
-                    usable.len()
-                ),
-            }),
             _ => Err(Error::KeyNotFound {
                 reason: format!(
-                    "{} keys could verify a token {}; refusing to guess",
-                    candidates.len(),
+                    "{count} keys could verify a token {}; refusing to guess",
                     if kid.is_some() {
                         "with this kid"
                     } else {

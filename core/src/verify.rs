@@ -204,7 +204,29 @@ pub fn verify(
     validation: &Validation,
     now: UnixTime,
 ) -> Result<VerifiedJwt> {
-    prepare_verification(token, keys, validation)?.finish_in_process(validation, now)
+    // The steps of `prepare_verification` and `finish`, with the key and the
+    // signing input borrowed rather than copied into a `PendingVerification`.
+    let parsed = jws::parse_compact(token, validation.max_token_size)?;
+    let algorithm = validation.allowed_algorithm(&parsed.header)?;
+    keys.select_for(parsed.header.kid(), algorithm)?
+        .verify(parsed.signing_input, &parsed.signature)?;
+    checked(parsed.header, &parsed.payload, validation, now)
+}
+
+/// The claims of a token whose signature passed, checked against `validation` at `now`.
+fn checked(
+    header: Header,
+    payload: &[u8],
+    validation: &Validation,
+    now: UnixTime,
+) -> Result<VerifiedJwt> {
+    let claims = Claims::from_json_bytes(payload).map_err(|err| match err {
+        Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
+        other => other,
+    })?;
+    check_typ(&header, validation)?;
+    check_claims(&claims, validation, now)?;
+    Ok(VerifiedJwt { header, claims })
 }
 
 /// A token whose structure, header and key selection passed, waiting for a
@@ -276,16 +298,7 @@ impl PendingVerification {
         if !signature_valid {
             return Err(Error::SignatureInvalid);
         }
-        let claims = Claims::from_json_bytes(&self.payload).map_err(|err| match err {
-            Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
-            other => other,
-        })?;
-        check_typ(&self.header, validation)?;
-        check_claims(&claims, validation, now)?;
-        Ok(VerifiedJwt {
-            header: self.header,
-            claims,
-        })
+        checked(self.header, &self.payload, validation, now)
     }
 }
 
