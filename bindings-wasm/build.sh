@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package into bindings-wasm/dist: the core compiled to wasm32
 # (cargo profile `wasm`: opt-level "z", fat LTO),
-# wasm-bindgen's ESM glue (--target web), wasm-opt -O2 when available (-Oz is only
+# wasm-bindgen's ESM glue (--target web) over exports that return through memory
+# (tools/single-value.mjs), wasm-opt -O2 when available (-Oz is only
 # 2 % smaller here; decision 0003), and the JS API. The same package
 # with the conformance flows (feature `conformance`, test code users never load)
 # goes to bindings-wasm/dist-test for the vector suites; `--package-only` skips it.
@@ -23,8 +24,13 @@ package() {
   cargo build --locked --quiet -p credmint-wasm --target wasm32-unknown-unknown --profile wasm \
     ${features:+--features "$features"}
   rm -rf "$out" && mkdir -p "$out"
-  "$tools/bin/wasm-bindgen" "$target_dir/wasm32-unknown-unknown/wasm/credmint_wasm.wasm" \
-    --target web --out-dir "$out" --no-typescript
+  # A copy marked as not using multi-value (tools/single-value.mjs: V8 compiles
+  # a JS-to-Wasm wrapper per multi-value export when the module is compiled).
+  local input="$out/credmint_wasm.wasm"
+  cp "$target_dir/wasm32-unknown-unknown/wasm/credmint_wasm.wasm" "$input"
+  node bindings-wasm/tools/single-value.mjs "$input"
+  "$tools/bin/wasm-bindgen" "$input" --target web --out-dir "$out" --no-typescript
+  rm "$input"
   if [ -x bindings-wasm/node_modules/.bin/wasm-opt ]; then
     bindings-wasm/node_modules/.bin/wasm-opt -O2 "$out/credmint_wasm_bg.wasm" -o "$out/credmint_wasm_bg.wasm"
   fi

