@@ -74,9 +74,11 @@ bench:
 	openssl speed -seconds 3 rsa2048 2>/dev/null | tee $(TARGET_DIR)/bench-openssl.txt
 	python3 scripts/bench_ratios.py $(TARGET_DIR)/bench-core.txt $(TARGET_DIR)/bench-openssl.txt
 
-# The wheel is built and installed exactly as the README tells users: pip install ./bindings-python.
+# The test suites' wheel: built and installed as the README tells users (pip install
+# ./bindings-python), plus the conformance vectors' flows (feature `conformance`), which
+# the wheel users get (and `make dist`, and bench-python's size) leaves out.
 python-wheel:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
+	MATURIN_PEP517_ARGS="--features conformance" $(PYTHON) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
 
 test-python: python-wheel
 	$(CARGO) build --locked -p credmint-cli
@@ -123,7 +125,8 @@ bench-js: js-package
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node bindings-wasm/bench-workerd.js
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint node bindings-wasm/bench-durable.js
 
-bench-python: python-wheel
+bench-python:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
 	$(CARGO) build --locked -p credmint-cli
 	$(PYTHON) bindings-python/bench.py
 	CREDMINT_BIN=$(TARGET_DIR)/debug/credmint $(PYTHON) bindings-python/bench_shared.py

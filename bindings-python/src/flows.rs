@@ -77,6 +77,8 @@ pub fn bearer_token(token: String, now: i64, ttl_secs: u64) -> PyResult<AccessTo
 
 /// A conformance vector's conversation (`tests/vectors/flows.json`; references
 /// inlined as `{"text": …}`): its `done` value is the expected JSON, as text.
+/// In the test build only (feature `conformance`).
+#[cfg(feature = "conformance")]
 #[pyfunction]
 pub fn _conformance_flow(spec_json: &str) -> PyResult<Conversation> {
     let flow =
@@ -86,7 +88,8 @@ pub fn _conformance_flow(spec_json: &str) -> PyResult<Conversation> {
 }
 
 /// Raises the core's sample error of `code` (`tests/vectors/errors.json`);
-/// `InvalidArgumentError` for an unknown code. For the test suites.
+/// `InvalidArgumentError` for an unknown code. In the test build only.
+#[cfg(feature = "conformance")]
 #[pyfunction]
 pub fn _sample_error(code: &str) -> PyResult<()> {
     Err(crate::errors::to_py(

@@ -36,8 +36,11 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(flows::iam_call, module)?)?;
     module.add_function(wrap_pyfunction!(flows::list_credentials, module)?)?;
     module.add_function(wrap_pyfunction!(flows::bearer_token, module)?)?;
-    module.add_function(wrap_pyfunction!(flows::_conformance_flow, module)?)?;
-    module.add_function(wrap_pyfunction!(flows::_sample_error, module)?)?;
+    #[cfg(feature = "conformance")]
+    {
+        module.add_function(wrap_pyfunction!(flows::_conformance_flow, module)?)?;
+        module.add_function(wrap_pyfunction!(flows::_sample_error, module)?)?;
+    }
     module.add("MAX_RESPONSE_BODY", credmint::MAX_RESPONSE_BODY)?;
     module.add(
         "IAM_REFRESH_POLICY",

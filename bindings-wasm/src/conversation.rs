@@ -194,7 +194,6 @@ fn output_value(output: Output) -> Result<JsValue, JsValue> {
         }
         Output::Page(None) => JsValue::NULL,
         Output::Page(Some(page)) => JsValue::from_str(&page_json(&page).to_string()),
-        #[cfg(feature = "conformance")]
         Output::Json(value) => JsValue::from_str(&value.to_string()),
         Output::Claims(claims) => JsValue::from_str(&claims.to_json()),
         Output::Prepared(prepared) => PendingVerification::from_core(prepared).into(),

@@ -31,8 +31,9 @@ pub enum FlowOutput {
     Prepared(Box<PreparedToken>),
     /// What Application Default Credentials found ([`crate::DefaultCredentialsFlow`]).
     Default(Box<DefaultCredentials>),
-    /// A conformance vector's result (feature `conformance`).
-    #[cfg(feature = "conformance")]
+    /// A JSON result: what a conformance vector's flow (feature `conformance`)
+    /// produces. Present in every build, so that a binding's match on this enum
+    /// does not depend on which crates of a workspace enable the feature.
     Json(serde_json::Value),
 }
 
