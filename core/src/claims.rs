@@ -103,20 +103,26 @@ impl Claims {
     /// `aud` as a list: a string gives one entry, an array of strings its entries,
     /// an absent claim none. Any other type is an error.
     pub fn aud(&self) -> Result<Vec<&str>> {
-        match self.0.get("aud") {
-            None => Ok(Vec::new()),
-            Some(Value::String(aud)) => Ok(vec![aud.as_str()]),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    item.as_str()
-                        .ok_or_else(|| Error::invalid_claims("aud array members must be strings"))
-                })
-                .collect(),
-            Some(_) => Err(Error::invalid_claims(
-                "aud must be a string or an array of strings",
-            )),
-        }
+        Ok(self.audiences()?.collect())
+    }
+
+    /// `aud`'s entries, checked as [`Claims::aud`] does, without collecting them
+    /// (verification only asks whether one is expected).
+    pub(crate) fn audiences(&self) -> Result<impl Iterator<Item = &str>> {
+        let items: &[Value] = match self.0.get("aud") {
+            None => &[],
+            Some(one @ Value::String(_)) => std::slice::from_ref(one),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items,
+            Some(Value::Array(_)) => {
+                return Err(Error::invalid_claims("aud array members must be strings"));
+            }
+            Some(_) => {
+                return Err(Error::invalid_claims(
+                    "aud must be a string or an array of strings",
+                ));
+            }
+        };
+        Ok(items.iter().filter_map(Value::as_str))
     }
 
     /// A NumericDate claim: a non-negative integer number of seconds.

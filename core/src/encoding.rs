@@ -14,6 +14,19 @@ pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
 }
 
+/// [`b64url_decode`] into `buf` when the result surely fits (a JWS header, per
+/// token, without an allocation), else into a new vector.
+pub(crate) fn b64url_decode_into<'a>(
+    text: &str,
+    buf: &'a mut [u8],
+) -> Option<std::borrow::Cow<'a, [u8]>> {
+    if base64::decoded_len_estimate(text.len()) > buf.len() {
+        return b64url_decode(text).map(std::borrow::Cow::Owned);
+    }
+    let length = URL_SAFE_NO_PAD.decode_slice(text, buf).ok()?;
+    buf.get(..length).map(std::borrow::Cow::Borrowed)
+}
+
 /// Encodes bytes as standard padded base64 (protobuf `bytes` in Google's JSON APIs).
 pub(crate) fn b64_std_encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
@@ -44,6 +57,26 @@ mod tests {
         assert_eq!(b64url_decode("QQ"), Some(b"A".to_vec()));
         for bad in ["QQ==", "QR", "Q", "Q Q", "+/", "QQ\n", " QQ", "Q=Q"] {
             assert_eq!(b64url_decode(bad), None, "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn decoding_into_a_buffer_agrees_with_decoding() {
+        let mut buf = [0u8; 8];
+        let short = b64url_encode(b"abcde");
+        let long = b64url_encode(&[7u8; 40]);
+        let borrowed = b64url_decode_into(&short, &mut buf).unwrap();
+        assert!(matches!(borrowed, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(&*borrowed, b"abcde");
+        let owned = b64url_decode_into(&long, &mut buf).unwrap();
+        assert!(matches!(owned, std::borrow::Cow::Owned(_)));
+        assert_eq!(&*owned, &[7u8; 40][..]);
+        for bad in ["QQ==", "QR", "Q", "Q Q", "+/"] {
+            assert_eq!(
+                b64url_decode_into(bad, &mut buf),
+                None,
+                "{bad:?} must be rejected"
+            );
         }
     }
 

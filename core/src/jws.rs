@@ -9,7 +9,7 @@
 //! never used as key sources: keys come only from the caller's key set.
 
 use crate::claims::Claims;
-use crate::encoding::{b64url_decode, b64url_encode};
+use crate::encoding::{b64url_decode, b64url_decode_into, b64url_encode};
 use crate::error::{Error, Result, quoted};
 use crate::json::{self, JsonError};
 use crate::key::{MAX_KEY_ID_LEN, SigningKey};
@@ -157,8 +157,7 @@ impl fmt::Debug for UnsignedJws {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
     alg: Algorithm,
-    kid: Option<String>,
-    typ: Option<String>,
+    /// `kid`, `typ` and `cty` are strings here when present (checked by `parse_header`).
     members: Map<String, Value>,
 }
 
@@ -175,12 +174,12 @@ impl Header {
 
     /// The key id, if any.
     pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
+        self.members.get("kid").and_then(Value::as_str)
     }
 
     /// The media type (`typ`), if any.
     pub fn typ(&self) -> Option<&str> {
-        self.typ.as_deref()
+        self.members.get("typ").and_then(Value::as_str)
     }
 
     /// Every header member, for display.
@@ -227,14 +226,15 @@ pub(crate) fn parse_compact(token: &str, max_size: usize) -> Result<ParsedJws<'_
             "expected 3 dot-separated segments, found {found}{hint}"
         )));
     };
+    let refuse =
+        |name: &str| Error::malformed(format!("{name} is not canonical unpadded base64url"));
     let decode = |segment: &str, name: &str| {
-        if segment.is_empty() {
-            return Err(Error::malformed(format!("empty {name} segment")));
-        }
-        b64url_decode(segment)
-            .ok_or_else(|| Error::malformed(format!("{name} is not canonical unpadded base64url")))
+        b64url_decode(nonempty_segment(segment, name)?).ok_or_else(|| refuse(name))
     };
-    let header_bytes = decode(header_b64, "header")?;
+    // The header is parsed and dropped here: decoded on the stack when it fits.
+    let mut header_buf = [0u8; 512];
+    let header_bytes = b64url_decode_into(nonempty_segment(header_b64, "header")?, &mut header_buf)
+        .ok_or_else(|| refuse("header"))?;
     let payload = decode(payload_b64, "payload")?;
     let signature = decode(signature_b64, "signature")?;
     let header = parse_header(&header_bytes)?;
@@ -245,6 +245,14 @@ pub(crate) fn parse_compact(token: &str, max_size: usize) -> Result<ParsedJws<'_
         payload,
         signature,
     })
+}
+
+/// `segment`, refused when empty (a compact JWS has no empty segment).
+fn nonempty_segment<'a>(segment: &'a str, name: &str) -> Result<&'a str> {
+    if segment.is_empty() {
+        return Err(Error::malformed(format!("empty {name} segment")));
+    }
+    Ok(segment)
 }
 
 /// The checked header of a compact JWS, without decoding its payload or
@@ -292,26 +300,21 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
         ));
     }
     let kid = optional_string(&members, "kid")?;
-    if kid.as_ref().is_some_and(|kid| kid.len() > MAX_KEY_ID_LEN) {
+    if kid.is_some_and(|kid| kid.len() > MAX_KEY_ID_LEN) {
         return Err(Error::malformed("header kid is longer than 256 bytes"));
     }
-    let typ = optional_string(&members, "typ")?;
+    optional_string(&members, "typ")?;
     let cty = optional_string(&members, "cty")?;
     if cty.is_some_and(|cty| cty.eq_ignore_ascii_case("JWT")) {
         return Err(Error::malformed("nested JWTs (cty JWT) are not supported"));
     }
-    Ok(Header {
-        alg,
-        kid,
-        typ,
-        members,
-    })
+    Ok(Header { alg, members })
 }
 
-fn optional_string(members: &Map<String, Value>, name: &str) -> Result<Option<String>> {
+fn optional_string<'a>(members: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
     match members.get(name) {
         None => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value.clone())),
+        Some(Value::String(value)) => Ok(Some(value)),
         Some(_) => Err(Error::malformed(format!("header {name} is not a string"))),
     }
 }

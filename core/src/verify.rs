@@ -348,7 +348,7 @@ pub(crate) fn check_claims(claims: &Claims, validation: &Validation, now: UnixTi
     let nbf = claims.nbf()?;
     let iat = claims.iat()?;
     let iss = claims.iss()?;
-    let aud = claims.aud()?;
+    let mut aud = claims.audiences()?;
     claims.sub()?;
 
     if exp <= now.saturating_sub(leeway).as_secs() {
@@ -385,13 +385,11 @@ pub(crate) fn check_claims(claims: &Claims, validation: &Validation, now: UnixTi
         }
     }
     if !validation.audiences.is_empty()
-        && !aud
-            .iter()
-            .any(|a| validation.audiences.iter().any(|expected| expected == a))
+        && !aud.any(|a| validation.audiences.iter().any(|expected| expected == a))
     {
         return Err(Error::AudienceMismatch {
             expected: validation.audiences.clone(),
-            found: aud.iter().map(|a| quoted(a)).collect(),
+            found: claims.audiences()?.map(quoted).collect(),
         });
     }
     if !validation.issuers.is_empty()
