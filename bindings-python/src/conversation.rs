@@ -14,7 +14,7 @@ use crate::tokens::{AccessToken, IdToken};
 use credmint::k0rdent::CredentialPage;
 use credmint::{Flow, FlowOutput as Output, HostAnswer, HttpResponse, Step, UnixTime};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::sync::Mutex;
 
 type BoxedFlow = Box<dyn Flow<Output = Output> + Send>;
@@ -93,23 +93,12 @@ impl Conversation {
     /// `("exited", status, stdout)`, `("not_started", reason)` or `("timed_out",)`.
     #[pyo3(signature = (kind, value=None, status=0))]
     fn feed_host(&self, kind: &str, value: Option<Bound<'_, PyAny>>, status: i32) -> PyResult<()> {
-        let bytes =
-            || -> PyResult<Vec<u8>> { value.as_ref().map_or(Ok(Vec::new()), |v| v.extract()) };
-        let text =
-            || -> PyResult<Option<String>> { value.as_ref().map_or(Ok(None), |v| v.extract()) };
-        let answer = match kind {
-            "file" => HostAnswer::File(bytes()?),
-            "missing" => HostAnswer::FileMissing,
-            "unreadable" => HostAnswer::FileUnreadable(text()?.unwrap_or_default()),
-            "env" => HostAnswer::Env(text()?),
-            "exited" => HostAnswer::Exited {
-                status,
-                stdout: bytes()?,
-            },
-            "not_started" => HostAnswer::NotStarted(text()?.unwrap_or_default()),
-            "timed_out" => HostAnswer::TimedOut,
-            other => return Err(invalid_argument(format!("no host answer {other:?}"))),
+        let (text, bytes) = match value {
+            None => (None, None),
+            Some(value) if value.is_instance_of::<PyString>() => (Some(value.extract()?), None),
+            Some(value) => (None, Some(value.extract()?)),
         };
+        let answer = HostAnswer::from_kind(kind, text, bytes, Some(status)).py_err()?;
         self.with_flow(|flow| flow.feed_host(answer)).py_err()
     }
 

@@ -91,23 +91,7 @@ impl Conversation {
         bytes: Option<Vec<u8>>,
         status: Option<i32>,
     ) -> Result<(), JsValue> {
-        let answer = match kind {
-            "file" => HostAnswer::File(bytes.unwrap_or_default()),
-            "missing" => HostAnswer::FileMissing,
-            "unreadable" => HostAnswer::FileUnreadable(text.unwrap_or_default()),
-            "env" => HostAnswer::Env(text),
-            "exited" => HostAnswer::Exited {
-                status: status.unwrap_or(-1),
-                stdout: bytes.unwrap_or_default(),
-            },
-            "not_started" => HostAnswer::NotStarted(text.unwrap_or_default()),
-            "timed_out" => HostAnswer::TimedOut,
-            other => {
-                return Err(crate::errors::invalid_argument(format!(
-                    "no host answer {other:?}"
-                )));
-            }
-        };
+        let answer = HostAnswer::from_kind(kind, text, bytes, status).js_err()?;
         self.flow.feed_host(answer).js_err()
     }
 

@@ -6,6 +6,7 @@
 //! only performs the read or the run and says what happened, with
 //! [`crate::Flow::feed_host`]. So every language sources credentials alike.
 
+use crate::error::{Error, Result};
 use std::fmt;
 
 /// A file a flow wants read ([`crate::Step::ReadFile`]).
@@ -74,6 +75,35 @@ pub enum HostAnswer {
 }
 
 impl HostAnswer {
+    /// An answer from the flat form the Python and JavaScript hosts give:
+    /// `kind` is `file` (`bytes`), `missing`, `unreadable` (`text`: the reason),
+    /// `env` (`text`, absent when unset), `exited` (`status`, `bytes`: stdout;
+    /// a status left out is -1), `not_started` (`text`) or `timed_out`.
+    pub fn from_kind(
+        kind: &str,
+        text: Option<String>,
+        bytes: Option<Vec<u8>>,
+        status: Option<i32>,
+    ) -> Result<Self> {
+        Ok(match kind {
+            "file" => HostAnswer::File(bytes.unwrap_or_default()),
+            "missing" => HostAnswer::FileMissing,
+            "unreadable" => HostAnswer::FileUnreadable(text.unwrap_or_default()),
+            "env" => HostAnswer::Env(text),
+            "exited" => HostAnswer::Exited {
+                status: status.unwrap_or(-1),
+                stdout: bytes.unwrap_or_default(),
+            },
+            "not_started" => HostAnswer::NotStarted(text.unwrap_or_default()),
+            "timed_out" => HostAnswer::TimedOut,
+            other => {
+                return Err(Error::InvalidArgument {
+                    reason: format!("no host answer {}", crate::error::quoted(other)),
+                });
+            }
+        })
+    }
+
     /// A reason from the host, cut to a length fit for an error message.
     pub(crate) fn short(reason: &str) -> String {
         reason.chars().take(256).collect()
@@ -115,6 +145,39 @@ impl fmt::Debug for HostAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flat_answers_name_every_outcome() {
+        let text = || Some("why".to_owned());
+        let bytes = || Some(b"out".to_vec());
+        let answer = |kind| HostAnswer::from_kind(kind, text(), bytes(), Some(3)).unwrap();
+        assert_eq!(answer("file"), HostAnswer::File(b"out".to_vec()));
+        assert_eq!(answer("missing"), HostAnswer::FileMissing);
+        assert_eq!(
+            answer("unreadable"),
+            HostAnswer::FileUnreadable("why".into())
+        );
+        assert_eq!(answer("env"), HostAnswer::Env(text()));
+        let exited = HostAnswer::Exited {
+            status: 3,
+            stdout: b"out".to_vec(),
+        };
+        assert_eq!(answer("exited"), exited);
+        assert_eq!(answer("not_started"), HostAnswer::NotStarted("why".into()));
+        assert_eq!(answer("timed_out"), HostAnswer::TimedOut);
+        let unset = HostAnswer::from_kind("env", None, None, None).unwrap();
+        assert_eq!(unset, HostAnswer::Env(None));
+        let no_status = HostAnswer::from_kind("exited", None, None, None).unwrap();
+        assert_eq!(
+            no_status,
+            HostAnswer::Exited {
+                status: -1,
+                stdout: Vec::new()
+            }
+        );
+        let err = HostAnswer::from_kind("stdout", None, None, None).unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+    }
 
     #[test]
     fn debug_leaves_out_contents_and_values() {
