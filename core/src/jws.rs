@@ -15,6 +15,7 @@ use crate::json::{self, JsonError};
 use crate::key::{MAX_KEY_ID_LEN, SigningKey};
 use crate::secret::SecretString;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The JWS algorithm credmint signs with.
@@ -193,16 +194,38 @@ impl Header {
     }
 }
 
-/// A compact JWS split and decoded, signature not yet checked.
+/// A compact JWS split and decoded, signature not yet checked. The payload
+/// and signature sit in the caller's [`DecodeBuffers`] when they fit.
 pub(crate) struct ParsedJws<'a> {
     pub(crate) header: Header,
     pub(crate) signing_input: &'a [u8],
-    pub(crate) payload: Vec<u8>,
-    pub(crate) signature: Vec<u8>,
+    pub(crate) payload: Cow<'a, [u8]>,
+    pub(crate) signature: Cow<'a, [u8]>,
+}
+
+/// Room on the caller's stack for a token's decoded payload and signature, so
+/// that verifying a typical token allocates for neither.
+pub(crate) struct DecodeBuffers {
+    payload: [u8; 2048],
+    signature: [u8; 512],
+}
+
+impl DecodeBuffers {
+    /// Empty buffers.
+    pub(crate) fn new() -> Self {
+        DecodeBuffers {
+            payload: [0; 2048],
+            signature: [0; 512],
+        }
+    }
 }
 
 /// Splits and decodes a compact JWS, applying every structural and header check.
-pub(crate) fn parse_compact(token: &str, max_size: usize) -> Result<ParsedJws<'_>> {
+pub(crate) fn parse_compact<'a>(
+    token: &'a str,
+    max_size: usize,
+    buffers: &'a mut DecodeBuffers,
+) -> Result<ParsedJws<'a>> {
     if token.len() > max_size {
         return Err(Error::malformed(format!(
             "token is {} bytes, over the {max_size}-byte limit",
@@ -228,15 +251,20 @@ pub(crate) fn parse_compact(token: &str, max_size: usize) -> Result<ParsedJws<'_
     };
     let refuse =
         |name: &str| Error::malformed(format!("{name} is not canonical unpadded base64url"));
-    let decode = |segment: &str, name: &str| {
-        b64url_decode(nonempty_segment(segment, name)?).ok_or_else(|| refuse(name))
-    };
-    // The header is parsed and dropped here: decoded on the stack when it fits.
+    // The header is parsed and dropped here: decoded on this stack when it fits.
     let mut header_buf = [0u8; 512];
     let header_bytes = b64url_decode_into(nonempty_segment(header_b64, "header")?, &mut header_buf)
         .ok_or_else(|| refuse("header"))?;
-    let payload = decode(payload_b64, "payload")?;
-    let signature = decode(signature_b64, "signature")?;
+    let payload = b64url_decode_into(
+        nonempty_segment(payload_b64, "payload")?,
+        &mut buffers.payload,
+    )
+    .ok_or_else(|| refuse("payload"))?;
+    let signature = b64url_decode_into(
+        nonempty_segment(signature_b64, "signature")?,
+        &mut buffers.signature,
+    )
+    .ok_or_else(|| refuse("signature"))?;
     let header = parse_header(&header_bytes)?;
     let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
     Ok(ParsedJws {
@@ -333,7 +361,7 @@ mod tests {
     }
 
     fn code(token: &str) -> &'static str {
-        match parse_compact(token, DEFAULT_MAX_TOKEN_SIZE) {
+        match parse_compact(token, DEFAULT_MAX_TOKEN_SIZE, &mut DecodeBuffers::new()) {
             Ok(_) => "ok",
             Err(err) => err.code(),
         }
@@ -375,7 +403,9 @@ mod tests {
     #[test]
     fn size_cap_is_checked_first() {
         let huge = "a".repeat(DEFAULT_MAX_TOKEN_SIZE + 1);
-        let err = parse_compact(&huge, DEFAULT_MAX_TOKEN_SIZE).err().unwrap();
+        let err = parse_compact(&huge, DEFAULT_MAX_TOKEN_SIZE, &mut DecodeBuffers::new())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("16385 bytes"), "{err}");
     }
 
@@ -426,9 +456,13 @@ mod tests {
     #[test]
     fn unsupported_alg_is_quoted_and_truncated() {
         let header = format!(r#"{{"alg":"{}"}}"#, "A".repeat(500));
-        let err = parse_compact(&token(&header, "{}", &[1; 256]), 10_000)
-            .err()
-            .unwrap();
+        let err = parse_compact(
+            &token(&header, "{}", &[1; 256]),
+            10_000,
+            &mut DecodeBuffers::new(),
+        )
+        .err()
+        .unwrap();
         assert!(err.to_string().len() < 150, "{err}");
     }
 

@@ -4,7 +4,7 @@
 use crate::claim_rules::ClaimRule;
 use crate::claims::Claims;
 use crate::error::{Error, Result, quoted};
-use crate::jws::{self, Algorithm, DEFAULT_MAX_TOKEN_SIZE, Header};
+use crate::jws::{self, Algorithm, DEFAULT_MAX_TOKEN_SIZE, DecodeBuffers, Header};
 use crate::key::PublicKey;
 use crate::keyset::KeySet;
 use crate::time::UnixTime;
@@ -206,7 +206,8 @@ pub fn verify(
 ) -> Result<VerifiedJwt> {
     // The steps of `prepare_verification` and `finish`, with the key and the
     // signing input borrowed rather than copied into a `PendingVerification`.
-    let parsed = jws::parse_compact(token, validation.max_token_size)?;
+    let mut buffers = DecodeBuffers::new();
+    let parsed = jws::parse_compact(token, validation.max_token_size, &mut buffers)?;
     let algorithm = validation.allowed_algorithm(&parsed.header)?;
     keys.select_for(parsed.header.kid(), algorithm)?
         .verify(parsed.signing_input, &parsed.signature)?;
@@ -251,15 +252,16 @@ pub fn prepare_verification(
     keys: &KeySet,
     validation: &Validation,
 ) -> Result<PendingVerification> {
-    let parsed = jws::parse_compact(token, validation.max_token_size)?;
+    let mut buffers = DecodeBuffers::new();
+    let parsed = jws::parse_compact(token, validation.max_token_size, &mut buffers)?;
     let algorithm = validation.allowed_algorithm(&parsed.header)?;
     let key = keys.select_for(parsed.header.kid(), algorithm)?.clone();
     Ok(PendingVerification {
         header: parsed.header,
         key,
         signing_input: parsed.signing_input.to_vec(),
-        payload: parsed.payload,
-        signature: parsed.signature,
+        payload: parsed.payload.into_owned(),
+        signature: parsed.signature.into_owned(),
     })
 }
 
@@ -314,7 +316,8 @@ pub struct UnverifiedJwt {
 /// Decodes a JWT with the same structural checks as [`verify`] but **without
 /// verifying the signature or any claim**. For inspection and debugging only.
 pub fn decode_unverified(token: &str) -> Result<UnverifiedJwt> {
-    let parsed = jws::parse_compact(token, DEFAULT_MAX_TOKEN_SIZE)?;
+    let mut buffers = DecodeBuffers::new();
+    let parsed = jws::parse_compact(token, DEFAULT_MAX_TOKEN_SIZE, &mut buffers)?;
     let claims = Claims::from_json_bytes(&parsed.payload).map_err(|err| match err {
         Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
         other => other,
