@@ -281,3 +281,16 @@ def test_caches_take_the_refresh_policy_the_core_chose() -> None:
     # Impersonation has no document of its own: its caches take the core's IAM policy (Google's margin).
     assert _native.IAM_REFRESH_POLICY == "google"
     assert credmint.ImpersonatedCredentials._policy == _native.IAM_REFRESH_POLICY
+
+
+def test_a_host_answer_of_the_wrong_form_is_refused() -> None:
+    # Text where the core reads bytes (and bytes where it reads text) is an
+    # error, never an empty file or an unset variable.
+    for kind, value in (("file", "not bytes"), ("missing", b"anything")):
+        adc = _native.default_credentials([("GOOGLE_APPLICATION_CREDENTIALS", "/nowhere/key.json")], False, None)
+        step = adc.poll(NOW)
+        assert step[0] == "read_file", step
+        with pytest.raises(credmint.CredmintError) as raised:
+            adc.feed_host(kind, value)
+        assert raised.value.code == "invalid_argument"
+        assert "anything" not in str(raised.value) and "not bytes" not in str(raised.value)

@@ -78,13 +78,38 @@ impl HostAnswer {
     /// An answer from the flat form the Python and JavaScript hosts give:
     /// `kind` is `file` (`bytes`), `missing`, `unreadable` (`text`: the reason),
     /// `env` (`text`, absent when unset), `exited` (`status`, `bytes`: stdout;
-    /// a status left out is -1), `not_started` (`text`) or `timed_out`.
+    /// a status left out is -1), `not_started` (`text`) or `timed_out`. An
+    /// unknown kind, or a value of the other form (bytes for `env`, text for
+    /// `file`, any value for `missing`), is `invalid_argument`, never read as
+    /// "unset" or "empty".
     pub fn from_kind(
         kind: &str,
         text: Option<String>,
         bytes: Option<Vec<u8>>,
         status: Option<i32>,
     ) -> Result<Self> {
+        let unknown = || Error::InvalidArgument {
+            reason: format!("no host answer {}", crate::error::quoted(kind)),
+        };
+        let form = match kind {
+            "file" | "exited" => (false, true),
+            "unreadable" | "env" | "not_started" => (true, false),
+            "missing" | "timed_out" => (false, false),
+            _ => return Err(unknown()),
+        };
+        let wrong = match (text.is_some(), bytes.is_some()) {
+            (true, _) if !form.0 => Some("text"),
+            (_, true) if !form.1 => Some("bytes"),
+            _ => None,
+        };
+        if let Some(given) = wrong {
+            return Err(Error::InvalidArgument {
+                reason: format!(
+                    "host answer {} does not take {given}",
+                    crate::error::quoted(kind)
+                ),
+            });
+        }
         Ok(match kind {
             "file" => HostAnswer::File(bytes.unwrap_or_default()),
             "missing" => HostAnswer::FileMissing,
@@ -96,11 +121,7 @@ impl HostAnswer {
             },
             "not_started" => HostAnswer::NotStarted(text.unwrap_or_default()),
             "timed_out" => HostAnswer::TimedOut,
-            other => {
-                return Err(Error::InvalidArgument {
-                    reason: format!("no host answer {}", crate::error::quoted(other)),
-                });
-            }
+            _ => return Err(unknown()),
         })
     }
 
@@ -150,7 +171,15 @@ mod tests {
     fn flat_answers_name_every_outcome() {
         let text = || Some("why".to_owned());
         let bytes = || Some(b"out".to_vec());
-        let answer = |kind| HostAnswer::from_kind(kind, text(), bytes(), Some(3)).unwrap();
+        let answer = |kind| {
+            let takes_bytes = matches!(kind, "file" | "exited");
+            let takes_text = matches!(kind, "unreadable" | "env" | "not_started");
+            let (text, bytes) = (
+                text().filter(|_| takes_text),
+                bytes().filter(|_| takes_bytes),
+            );
+            HostAnswer::from_kind(kind, text, bytes, Some(3)).unwrap()
+        };
         assert_eq!(answer("file"), HostAnswer::File(b"out".to_vec()));
         assert_eq!(answer("missing"), HostAnswer::FileMissing);
         assert_eq!(
@@ -177,6 +206,25 @@ mod tests {
         );
         let err = HostAnswer::from_kind("stdout", None, None, None).unwrap_err();
         assert_eq!(err.code(), "invalid_argument");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_form_is_refused_not_dropped() {
+        // Bytes for a variable would otherwise read as "unset", and text for a
+        // file as an empty file.
+        for (kind, text, bytes) in [
+            ("env", None, Some(b"s3cret".to_vec())),
+            ("unreadable", None, Some(b"s3cret".to_vec())),
+            ("not_started", None, Some(b"s3cret".to_vec())),
+            ("file", Some("s3cret".to_owned()), None),
+            ("exited", Some("s3cret".to_owned()), None),
+            ("missing", Some("s3cret".to_owned()), None),
+            ("timed_out", None, Some(b"s3cret".to_vec())),
+        ] {
+            let err = HostAnswer::from_kind(kind, text, bytes, None).unwrap_err();
+            assert_eq!(err.code(), "invalid_argument", "{kind}");
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+        }
     }
 
     #[test]
