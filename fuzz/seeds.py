@@ -165,9 +165,35 @@ def adc(seeds):
         write("adc", b"\x01".join(parts), seeds)
 
 
+def json_texts(seeds):
+    # Headers and claims of the verify vectors' tokens, claims the signing
+    # vectors start from, and the shapes the strict reader must refuse.
+    for case in load("verify.json")["cases"]:
+        for segment in case["token"].split(".")[:2]:
+            try:
+                write("json", base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)), seeds)
+            except ValueError:
+                pass
+    for name in ("sign.json", "assertions.json"):
+        for case in load(name)["cases"]:
+            if isinstance(case.get("claims_json"), str):
+                write("json", case["claims_json"].encode(), seeds)
+    for text in [
+        '{"exp":1700000600,"aud":["https://svc.example","x"],"iss":"https://issuer.example","sub":"1"}',
+        '{"a":1,"a":2}',
+        '{"z":{"b":[{"c":1,"c":2}]}}',
+        '{"\\u0061":1,"a":2}',
+        '{"alg":"RS256","kid":"k\\u0031","typ":"JWT"}',
+        '{"exp":18446744073709551616,"iat":1.5,"nbf":-1,"auth_time":"1"}',
+        '{"aud":[1,"a"],"iss":null,"sub":{"x":"\\ud83d\\ude00"}}',
+        '[{"a":1}]',
+    ]:
+        write("json", text.encode(), seeds)
+
+
 def main():
     seeds = {}
-    for build in (responses, jws, keys, documents, dates, adc):
+    for build in (responses, jws, keys, documents, dates, adc, json_texts):
         build(seeds)
     for target, inputs in sorted(seeds.items()):
         directory = CORPUS / target

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 cache=${CREDMINT_CACHE:-$HOME/.cache/credmint}
 tools=$cache/tools
 export PATH=$tools/bin:$PATH
-targets=(adc dates documents jws keys responses)
+targets=(adc dates documents json jws keys responses)
 work=${CARGO_TARGET_DIR:-target}/fuzz
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then

@@ -152,7 +152,7 @@ fn output_object(py: Python<'_>, output: Output) -> PyResult<Py<PyAny>> {
             .into_any()
             .unbind(),
         Output::Json(value) => value.to_string().into_pyobject(py)?.into_any().unbind(),
-        Output::Claims(claims) => claims.to_json().into_pyobject(py)?.into_any().unbind(),
+        Output::Claims(claims) => claims.json().into_pyobject(py)?.into_any().unbind(),
         Output::Prepared(_) => {
             return Err(invalid_argument("Python checks signatures in the core"));
         }

@@ -138,7 +138,7 @@ impl PyKeySet {
         let verified = py
             .detach(|| credmint::verify(token, &self.inner, &validation, UnixTime::from_secs(now)))
             .py_err()?;
-        Ok(verified.claims().to_json())
+        Ok(verified.claims_json().to_owned())
     }
 
     /// The keys as a JWK Set, JSON text.

@@ -359,7 +359,7 @@ impl TryFrom<FlowOutput> for Output {
                 }),
             },
             FlowOutput::Claims(claims) => Output::Claims {
-                json: claims.to_json(),
+                json: claims.json().to_owned(),
             },
             FlowOutput::Prepared(_) => {
                 return Err(crate::errors::CredmintError::invalid_argument(

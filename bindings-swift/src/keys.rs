@@ -217,7 +217,7 @@ impl KeySet {
             &validation,
             UnixTime::from_secs(options.now),
         )?;
-        Ok(verified.claims().to_json())
+        Ok(verified.claims_json().to_owned())
     }
 }
 

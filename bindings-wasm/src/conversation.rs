@@ -179,7 +179,7 @@ fn output_value(output: Output) -> Result<JsValue, JsValue> {
         Output::Page(None) => JsValue::NULL,
         Output::Page(Some(page)) => JsValue::from_str(&page_json(&page).to_string()),
         Output::Json(value) => JsValue::from_str(&value.to_string()),
-        Output::Claims(claims) => JsValue::from_str(&claims.to_json()),
+        Output::Claims(claims) => JsValue::from_str(claims.json()),
         Output::Prepared(prepared) => PendingVerification::from_core(prepared).into(),
         Output::Default(found) => {
             let value = Object::new();

@@ -227,7 +227,7 @@ impl KeySet {
         let validation = validation(audiences_json, issuers_json, leeway, max_lifetime)?;
         let verified =
             credmint::verify(&text(token), &self.inner, &validation, now_of(now)?).js_err()?;
-        Ok(verified.claims().to_json())
+        Ok(verified.claims_json().to_owned())
     }
 
     /// The first step of a verification whose signature WebCrypto checks.
@@ -340,7 +340,7 @@ impl PendingVerification {
         let verified = pending
             .finish_in_process(&self.validation, now_of(now)?)
             .js_err()?;
-        Ok(verified.claims().to_json())
+        Ok(verified.claims_json().to_owned())
     }
 
     /// Completes verification with WebCrypto's verdict; the claims as JSON text.
@@ -352,6 +352,6 @@ impl PendingVerification {
         let verified = pending
             .finish(signature_valid, &self.validation, now_of(now)?)
             .js_err()?;
-        Ok(verified.claims().to_json())
+        Ok(verified.claims_json().to_owned())
     }
 }

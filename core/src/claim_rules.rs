@@ -1,7 +1,9 @@
 //! Claim rules some issuers add to the standard ones (Firebase Auth's),
 //! checked with the others by every verification path.
 
+#[cfg(test)]
 use crate::claims::Claims;
+use crate::claims::RegisteredSource;
 use crate::error::{Error, Result};
 use crate::time::UnixTime;
 
@@ -18,7 +20,12 @@ pub(crate) enum ClaimRule {
 }
 
 impl ClaimRule {
-    pub(crate) fn check(self, claims: &Claims, leeway: u64, now: UnixTime) -> Result<()> {
+    pub(crate) fn check(
+        self,
+        claims: &impl RegisteredSource,
+        leeway: u64,
+        now: UnixTime,
+    ) -> Result<()> {
         match self {
             ClaimRule::FirebaseSubject => match claims.sub()? {
                 Some(sub)

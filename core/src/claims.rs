@@ -37,12 +37,34 @@ impl Claims {
     pub(crate) fn from_json_bytes(bytes: &[u8]) -> Result<Self> {
         json::parse_object(bytes)
             .map(Claims)
-            .map_err(|err| match err {
-                JsonError::NotAnObject => Error::invalid_claims("claims must be a JSON object"),
-                JsonError::Syntax(reason) => {
-                    Error::invalid_claims(format!("claims are not JSON: {reason}"))
-                }
-            })
+            .map_err(Claims::refusal)
+    }
+
+    /// Why a claims set's JSON text was refused (shared with the one-pass
+    /// reader of verified tokens, so that both say the same).
+    pub(crate) fn refusal(err: JsonError) -> Error {
+        match err {
+            JsonError::NotAnObject => Error::invalid_claims("claims must be a JSON object"),
+            JsonError::Syntax(reason) => {
+                Error::invalid_claims(format!("claims are not JSON: {reason}"))
+            }
+        }
+    }
+
+    pub(crate) fn not_numeric_date(name: &str) -> Error {
+        Error::invalid_claims(format!("{name} must be a non-negative integer NumericDate"))
+    }
+
+    pub(crate) fn not_a_string(name: &str) -> Error {
+        Error::invalid_claims(format!("{name} must be a string"))
+    }
+
+    pub(crate) fn aud_members_not_strings() -> Error {
+        Error::invalid_claims("aud array members must be strings")
+    }
+
+    pub(crate) fn aud_wrong_type() -> Error {
+        Error::invalid_claims("aud must be a string or an array of strings")
     }
 
     /// Wraps an existing JSON object.
@@ -113,14 +135,8 @@ impl Claims {
             None => &[],
             Some(one @ Value::String(_)) => std::slice::from_ref(one),
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => items,
-            Some(Value::Array(_)) => {
-                return Err(Error::invalid_claims("aud array members must be strings"));
-            }
-            Some(_) => {
-                return Err(Error::invalid_claims(
-                    "aud must be a string or an array of strings",
-                ));
-            }
+            Some(Value::Array(_)) => return Err(Self::aud_members_not_strings()),
+            Some(_) => return Err(Self::aud_wrong_type()),
         };
         Ok(items.iter().filter_map(Value::as_str))
     }
@@ -132,9 +148,7 @@ impl Claims {
             None => Ok(None),
             Some(value) => match value.as_i64() {
                 Some(secs) if secs >= 0 => Ok(Some(secs)),
-                _ => Err(Error::invalid_claims(format!(
-                    "{name} must be a non-negative integer NumericDate"
-                ))),
+                _ => Err(Self::not_numeric_date(name)),
             },
         }
     }
@@ -143,13 +157,42 @@ impl Claims {
         match self.0.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(Error::invalid_claims(format!("{name} must be a string"))),
+            Some(_) => Err(Self::not_a_string(name)),
         }
     }
 
     /// Sets a NumericDate claim.
     pub(crate) fn set_time(&mut self, name: &str, time: UnixTime) {
         self.0.insert(name.to_owned(), Value::from(time.as_secs()));
+    }
+}
+
+/// The registered claims verification reads, with the same rules whether
+/// they come from a [`Claims`] map or from a verified token's one-pass read
+/// (`claims_pass`): the checks are written once, over this.
+pub(crate) trait RegisteredSource {
+    /// A NumericDate claim: a non-negative integer, if present.
+    fn numeric_date(&self, name: &str) -> Result<Option<i64>>;
+    /// `iss`, if present.
+    fn iss(&self) -> Result<Option<&str>>;
+    /// `sub`, if present.
+    fn sub(&self) -> Result<Option<&str>>;
+    /// `aud`'s entries.
+    fn audiences(&self) -> Result<impl Iterator<Item = &str>>;
+}
+
+impl RegisteredSource for Claims {
+    fn numeric_date(&self, name: &str) -> Result<Option<i64>> {
+        Claims::numeric_date(self, name)
+    }
+    fn iss(&self) -> Result<Option<&str>> {
+        Claims::iss(self)
+    }
+    fn sub(&self) -> Result<Option<&str>> {
+        Claims::sub(self)
+    }
+    fn audiences(&self) -> Result<impl Iterator<Item = &str>> {
+        Claims::audiences(self)
     }
 }
 

@@ -6,8 +6,6 @@
 //! members sorted by name at every depth, whatever serde_json's map type is, so
 //! the same claims give byte-identical tokens in every binding.
 
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
 use zeroize::Zeroizing;
@@ -38,14 +36,20 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError
     }
 }
 
-/// Parses any JSON value, rejecting duplicate member names at any depth.
+/// Parses any JSON value, rejecting duplicate member names at any depth: one
+/// strict pass ([`crate::json_pass::check`]), then serde_json's own `Value`
+/// parse of text that is known to have no repeated name.
 pub(crate) fn parse_value(bytes: &[u8]) -> Result<Value, JsonError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value =
-        StrictValue::deserialize(&mut de).map_err(|e| JsonError::Syntax(describe_error(&e)))?;
-    de.end()
-        .map_err(|e| JsonError::Syntax(describe_error(&e)))?;
-    Ok(value.0)
+    let text = utf8(bytes)?;
+    crate::json_pass::check(text)?;
+    serde_json::from_str(text).map_err(|e| JsonError::Syntax(describe_error(&e)))
+}
+
+/// A JSON document's bytes as text (JSON is UTF-8), refused as every parser
+/// here refuses it.
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, JsonError> {
+    std::str::from_utf8(bytes)
+        .map_err(|err| JsonError::Syntax(format!("invalid UTF-8 at byte {}", err.valid_up_to())))
 }
 
 /// Describes a serde_json error by category and position only, never quoting
@@ -75,79 +79,6 @@ pub(crate) fn describe_error(err: &serde_json::Error) -> String {
         .to_owned()
     };
     format!("{detail} at line {} column {}", err.line(), err.column())
-}
-
-/// A `Value` whose objects are checked for duplicate member names.
-struct StrictValue(Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("non-finite number"))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(StrictValue(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::new();
-        while let Some(name) = access.next_key::<String>()? {
-            match map.entry(name) {
-                serde_json::map::Entry::Occupied(_) => {
-                    return Err(de::Error::custom("duplicate member name"));
-                }
-                serde_json::map::Entry::Vacant(slot) => {
-                    let StrictValue(value) = access.next_value()?;
-                    slot.insert(value);
-                }
-            }
-        }
-        Ok(Value::Object(map))
-    }
 }
 
 /// Writes `value` as compact JSON with object members sorted by name at every depth.

@@ -12,11 +12,13 @@ use crate::claims::Claims;
 use crate::encoding::{b64url_decode, b64url_decode_into, b64url_encode};
 use crate::error::{Error, Result, quoted};
 use crate::json::{self, JsonError};
+use crate::json_pass::{self, Found, Picked};
 use crate::key::{MAX_KEY_ID_LEN, SigningKey};
 use crate::secret::SecretString;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The JWS algorithm credmint signs with.
 pub const ALGORITHM: &str = "RS256";
@@ -155,11 +157,26 @@ impl fmt::Debug for UnsignedJws {
 }
 
 /// A checked JWS protected header.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The checks read a few members (`alg`, `kid`, `typ`, `cty`, and whether
+/// `crit`, `b64`, `enc` or `zip` are present) in one strict pass over the
+/// header's JSON text; the map of every member is built only if
+/// [`Header::members`] is asked for.
+#[derive(Clone)]
 pub struct Header {
     alg: Algorithm,
-    /// `kid`, `typ` and `cty` are strings here when present (checked by `parse_header`).
-    members: Map<String, Value>,
+    kid: Option<Member>,
+    typ: Option<Member>,
+    text: Box<str>,
+    members: OnceLock<Map<String, Value>>,
+}
+
+/// A string member of the header: where it sits in the header's text, or,
+/// when the text spells it with escapes, its value.
+#[derive(Clone)]
+enum Member {
+    At(std::ops::Range<usize>),
+    Unescaped(Box<str>),
 }
 
 impl Header {
@@ -175,22 +192,48 @@ impl Header {
 
     /// The key id, if any.
     pub fn kid(&self) -> Option<&str> {
-        self.members.get("kid").and_then(Value::as_str)
+        self.member(self.kid.as_ref())
     }
 
     /// The media type (`typ`), if any.
     pub fn typ(&self) -> Option<&str> {
-        self.members.get("typ").and_then(Value::as_str)
+        self.member(self.typ.as_ref())
     }
 
-    /// Every header member, for display.
+    fn member<'s>(&'s self, member: Option<&'s Member>) -> Option<&'s str> {
+        match member? {
+            Member::At(range) => self.text.get(range.clone()),
+            Member::Unescaped(value) => Some(value),
+        }
+    }
+
+    /// Every header member, for display (built at the first call).
     pub fn members(&self) -> &Map<String, Value> {
-        &self.members
+        // The text passed the same strict parse when the header was read.
+        self.members
+            .get_or_init(|| json::parse_object(self.text.as_bytes()).unwrap_or_default())
     }
 
     /// The header as canonical JSON.
     pub fn to_json(&self) -> String {
-        json::object_to_canonical_string(&self.members)
+        json::object_to_canonical_string(self.members())
+    }
+}
+
+impl PartialEq for Header {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid())
+            .field("typ", &self.typ())
+            .field("text", &self.text)
+            .finish()
     }
 }
 
@@ -301,48 +344,70 @@ pub(crate) fn peek_header(token: &str, max_size: usize) -> Result<Header> {
 }
 
 /// Parses and checks a protected header.
+/// The header members the checks read, in [`Header`]'s order of fields.
+const HEADER_MEMBERS: &[&str] = &["alg", "kid", "typ", "cty", "crit", "b64", "enc", "zip"];
+
 fn parse_header(bytes: &[u8]) -> Result<Header> {
-    let members = json::parse_object(bytes).map_err(|err| match err {
+    let refused = |err| match err {
         JsonError::NotAnObject => Error::malformed("header is not a JSON object"),
         JsonError::Syntax(reason) => Error::malformed(format!("header: {reason}")),
-    })?;
-    let alg = match members.get("alg") {
+    };
+    let text = json::utf8(bytes).map_err(refused)?;
+    let picked = json_pass::pick(text, HEADER_MEMBERS).map_err(refused)?;
+    let alg = match picked.get("alg") {
         None => return Err(Error::malformed("header has no alg")),
-        Some(Value::String(alg)) => Algorithm::from_name(alg)
+        Some(Found::Text(alg)) => Algorithm::from_name(alg)
             .ok_or_else(|| Error::UnsupportedAlgorithm { alg: quoted(alg) })?,
         Some(_) => return Err(Error::malformed("header alg is not a string")),
     };
-    if members.contains_key("crit") {
+    if picked.get("crit").is_some() {
         return Err(Error::malformed(
             "header has crit: no extension parameters are understood",
         ));
     }
-    if members.contains_key("b64") {
+    if picked.get("b64").is_some() {
         return Err(Error::malformed(
             "header has b64: unencoded payloads are not supported",
         ));
     }
-    if members.contains_key("enc") || members.contains_key("zip") {
+    if picked.get("enc").is_some() || picked.get("zip").is_some() {
         return Err(Error::malformed(
             "header has enc or zip: encrypted or compressed tokens are not supported",
         ));
     }
-    let kid = optional_string(&members, "kid")?;
+    let kid = optional_string(&picked, "kid")?;
     if kid.is_some_and(|kid| kid.len() > MAX_KEY_ID_LEN) {
         return Err(Error::malformed("header kid is longer than 256 bytes"));
     }
-    optional_string(&members, "typ")?;
-    let cty = optional_string(&members, "cty")?;
+    let typ = optional_string(&picked, "typ")?;
+    let cty = optional_string(&picked, "cty")?;
     if cty.is_some_and(|cty| cty.eq_ignore_ascii_case("JWT")) {
         return Err(Error::malformed("nested JWTs (cty JWT) are not supported"));
     }
-    Ok(Header { alg, members })
+    let member = |value: &str| match offset_in(text, value) {
+        Some(start) => Member::At(start..start + value.len()),
+        None => Member::Unescaped(value.into()),
+    };
+    Ok(Header {
+        alg,
+        kid: kid.map(member),
+        typ: typ.map(member),
+        text: text.into(),
+        members: OnceLock::new(),
+    })
 }
 
-fn optional_string<'a>(members: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
-    match members.get(name) {
+/// Where `part` starts in `text`, if it is a slice of it (a member spelled
+/// without escapes is borrowed straight from the header's text).
+fn offset_in(text: &str, part: &str) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    (text.get(start..start + part.len())?.as_ptr() == part.as_ptr()).then_some(start)
+}
+
+fn optional_string<'a>(picked: &'a Picked<'_>, name: &str) -> Result<Option<&'a str>> {
+    match picked.get(name) {
         None => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value)),
+        Some(Found::Text(value)) => Ok(Some(value)),
         Some(_) => Err(Error::malformed(format!("header {name} is not a string"))),
     }
 }

@@ -59,11 +59,15 @@ mod datetime;
 mod encoding;
 mod error;
 mod flow;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod google;
 mod host;
 mod http;
 pub mod ibm;
 mod json;
+mod json_pass;
 pub mod jws;
 pub mod k0rdent;
 pub mod key;
@@ -71,6 +75,7 @@ mod keyset;
 mod lifetime;
 mod oauth;
 mod output;
+mod registered_claims;
 mod remote;
 mod remote_keyset;
 mod retry;
@@ -80,6 +85,7 @@ mod sign;
 mod time;
 mod token;
 mod url;
+mod verified_claims;
 mod verifier;
 mod verify;
 mod wire;
@@ -131,6 +137,7 @@ pub use sign::{
 pub use time::UnixTime;
 pub use token::{AccessToken, AnyToken, Expiring, IdToken};
 pub use url::Endpoint;
+pub use verified_claims::VerifiedClaims;
 pub use verifier::{
     FIREBASE_KEYS_URL, GOOGLE_ID_TOKEN_ISSUERS, GOOGLE_ID_TOKEN_KEYS_URL, IAP_ISSUER, IAP_KEYS_URL,
     IBM_IAM_ISSUER, IBM_IAM_KEYS_URL, PreparedToken, TokenVerifier, VerifyFlow,

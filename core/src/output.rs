@@ -1,12 +1,12 @@
 //! One type for whatever a conversation ends with, for hosts (the language
 //! bindings) that keep flows of every kind behind one object.
 
-use crate::claims::Claims;
 use crate::credentials::DefaultCredentials;
 use crate::google::{AllowedLocations, IamAnswer};
 use crate::k0rdent::CredentialPage;
 use crate::sign::{SignedBlob, SignedJwt};
 use crate::token::{AccessToken, IdToken};
+use crate::verified_claims::VerifiedClaims;
 use crate::verifier::PreparedToken;
 
 /// What any of credmint's flows produces, as one enum: box any flow with
@@ -26,7 +26,7 @@ pub enum FlowOutput {
     /// A page of a k0rdent listing, or `None` after the last one.
     Page(Option<CredentialPage>),
     /// A verified token's claims ([`crate::TokenVerifier::verify`]).
-    Claims(Claims),
+    Claims(VerifiedClaims),
     /// A token waiting for the host's signature check ([`crate::TokenVerifier::prepare`]).
     Prepared(Box<PreparedToken>),
     /// What Application Default Credentials found ([`crate::DefaultCredentialsFlow`]).
@@ -54,7 +54,7 @@ flow_output_from!(
     SignedJwt => Jwt,
     AllowedLocations => Locations,
     Option<CredentialPage> => Page,
-    Claims => Claims,
+    VerifiedClaims => Claims,
     Box<PreparedToken> => Prepared,
     Box<DefaultCredentials> => Default,
 );

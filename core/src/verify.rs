@@ -2,12 +2,15 @@
 //! among the keys of the token's algorithm), signature, then claims, in that order.
 
 use crate::claim_rules::ClaimRule;
-use crate::claims::Claims;
+use crate::claims::{Claims, RegisteredSource};
 use crate::error::{Error, Result, quoted};
+use crate::json;
 use crate::jws::{self, Algorithm, DEFAULT_MAX_TOKEN_SIZE, DecodeBuffers, Header};
 use crate::key::PublicKey;
 use crate::keyset::KeySet;
+use crate::registered_claims::RegisteredClaims;
 use crate::time::UnixTime;
+use crate::verified_claims::VerifiedClaims;
 
 /// Default clock-skew allowance, in seconds.
 pub const DEFAULT_LEEWAY_SECS: u64 = 60;
@@ -173,7 +176,7 @@ impl Validation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct VerifiedJwt {
     header: Header,
-    claims: Claims,
+    claims: VerifiedClaims,
 }
 
 impl VerifiedJwt {
@@ -182,13 +185,25 @@ impl VerifiedJwt {
         &self.header
     }
 
-    /// The verified claims.
+    /// The verified claims as a map (built at the first call: verification
+    /// itself reads the claims it checks without building one).
     pub fn claims(&self) -> &Claims {
-        &self.claims
+        self.claims.claims()
+    }
+
+    /// The verified claims' JSON text, as the token carries it: what a host
+    /// hands to its own JSON parser.
+    pub fn claims_json(&self) -> &str {
+        self.claims.json()
     }
 
     /// The verified claims, by value.
     pub fn into_claims(self) -> Claims {
+        self.claims.into_claims()
+    }
+
+    /// The verified claims as text and map, by value.
+    pub fn into_verified_claims(self) -> VerifiedClaims {
         self.claims
     }
 }
@@ -221,13 +236,24 @@ fn checked(
     validation: &Validation,
     now: UnixTime,
 ) -> Result<VerifiedJwt> {
-    let claims = Claims::from_json_bytes(payload).map_err(|err| match err {
+    let json = json::utf8(payload)
+        .map_err(Claims::refusal)
+        .map_err(payload_refused)?;
+    let registered = RegisteredClaims::read(json).map_err(payload_refused)?;
+    check_typ(&header, validation)?;
+    check_claims(&registered, validation, now)?;
+    Ok(VerifiedJwt {
+        header,
+        claims: VerifiedClaims::new(json.into()),
+    })
+}
+
+/// A payload whose claims did not parse, as a malformed token.
+fn payload_refused(err: Error) -> Error {
+    match err {
         Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
         other => other,
-    })?;
-    check_typ(&header, validation)?;
-    check_claims(&claims, validation, now)?;
-    Ok(VerifiedJwt { header, claims })
+    }
 }
 
 /// A token whose structure, header and key selection passed, waiting for a
@@ -318,10 +344,7 @@ pub struct UnverifiedJwt {
 pub fn decode_unverified(token: &str) -> Result<UnverifiedJwt> {
     let mut buffers = DecodeBuffers::new();
     let parsed = jws::parse_compact(token, DEFAULT_MAX_TOKEN_SIZE, &mut buffers)?;
-    let claims = Claims::from_json_bytes(&parsed.payload).map_err(|err| match err {
-        Error::InvalidClaims { reason } => Error::malformed(format!("payload: {reason}")),
-        other => other,
-    })?;
+    let claims = Claims::from_json_bytes(&parsed.payload).map_err(payload_refused)?;
     Ok(UnverifiedJwt {
         header: parsed.header,
         claims,
@@ -343,13 +366,17 @@ fn check_typ(header: &Header, validation: &Validation) -> Result<()> {
 }
 
 /// Checks the registered claims against `validation` at `now`.
-pub(crate) fn check_claims(claims: &Claims, validation: &Validation, now: UnixTime) -> Result<()> {
+pub(crate) fn check_claims(
+    claims: &impl RegisteredSource,
+    validation: &Validation,
+    now: UnixTime,
+) -> Result<()> {
     let leeway = validation.leeway;
     let exp = claims
-        .exp()?
+        .numeric_date("exp")?
         .ok_or_else(|| Error::invalid_claims("exp is required"))?;
-    let nbf = claims.nbf()?;
-    let iat = claims.iat()?;
+    let nbf = claims.numeric_date("nbf")?;
+    let iat = claims.numeric_date("iat")?;
     let iss = claims.iss()?;
     let mut aud = claims.audiences()?;
     claims.sub()?;

@@ -9,7 +9,7 @@ mod common;
 use common::fixture;
 use credmint::{
     Claims, Flow, GOOGLE_ID_TOKEN_KEYS_URL, HttpResponse, ServiceAccountKey, Step, TokenVerifier,
-    UnixTime,
+    UnixTime, VerifiedClaims,
 };
 
 const T0: i64 = 1_700_000_000;
@@ -51,7 +51,7 @@ fn google_token(key: &ServiceAccountKey, aud: &str) -> String {
 
 /// Polls until the flow is done, answering sends with `answer` (counting them).
 fn finish(
-    mut flow: impl Flow<Output = Claims>,
+    mut flow: impl Flow<Output = VerifiedClaims>,
     now: UnixTime,
     mut answer: impl FnMut(&credmint::HttpRequest) -> Result<HttpResponse, String>,
     sends: &mut u32,
@@ -65,7 +65,7 @@ fn finish(
                     Err(reason) => flow.feed_transport_error(&reason).unwrap(),
                 }
             }
-            Step::Done(claims) => return Ok(claims),
+            Step::Done(claims) => return Ok(claims.into_claims()),
             Step::Wait(_) => return Err("wait"),
             _ => panic!("verification signs nothing and reads no file"),
         }
@@ -374,7 +374,12 @@ fn prepared_tokens_finish_with_the_hosts_verdict_and_every_preset_rule() {
         .is_ok();
     assert!(valid);
     assert_eq!(
-        good.clone().finish(true, at(1)).unwrap().sub().unwrap(),
+        good.clone()
+            .finish(true, at(1))
+            .unwrap()
+            .claims()
+            .sub()
+            .unwrap(),
         Some("uid")
     );
     assert_eq!(

@@ -7,7 +7,9 @@
 mod common;
 
 use common::*;
-use credmint::{Claims, Endpoint, Flow, HttpResponse, KeySetPolicy, Step, TokenVerifier};
+use credmint::{
+    Claims, Endpoint, Flow, HttpResponse, KeySetPolicy, Step, TokenVerifier, VerifiedClaims,
+};
 use serde_json::json;
 
 const CI: &str = "ci-runner@demo-project.iam.gserviceaccount.com";
@@ -17,7 +19,7 @@ const APIKEY: &str = "demo-ibm-apikey-0123456789";
 const IAP_AUDIENCE: &str = "/projects/123/global/backendServices/456";
 
 /// Drives a verification over real HTTP (never waits: one caller at a time).
-fn run(mut flow: impl Flow<Output = Claims>) -> Result<Claims, String> {
+fn run(mut flow: impl Flow<Output = VerifiedClaims>) -> Result<Claims, String> {
     loop {
         match flow.poll(now()).map_err(|e| e.code().to_owned())? {
             Step::Send(request) => {
@@ -30,7 +32,7 @@ fn run(mut flow: impl Flow<Output = Claims>) -> Result<Claims, String> {
                 ))
                 .unwrap();
             }
-            Step::Done(claims) => return Ok(claims),
+            Step::Done(claims) => return Ok(claims.into_claims()),
             other => panic!("unexpected step {other:?}"),
         }
     }

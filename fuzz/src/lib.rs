@@ -8,7 +8,8 @@
 //! - every flow ends within a bounded number of steps, each request carries a
 //!   time limit the core chose and each wait is bounded (never a hang);
 //! - no secret a credential or a request carries shows up in an error message;
-//! - what parses prints back to what it parsed (dates).
+//! - what parses prints back to what it parsed (dates);
+//! - an internal fast path agrees with the reference it replaced (json).
 //!
 //! `libfuzzer/` wraps each function in a `fuzz_target!` for `cargo fuzz`
 //! (nightly); `tests/corpus.rs` replays the committed corpora and the
@@ -23,14 +24,17 @@ mod adc;
 mod dates;
 mod documents;
 mod input;
+mod json;
 mod jws;
 mod keys;
 mod properties;
+mod reference;
 mod responses;
 
 pub use adc::adc;
 pub use dates::dates;
 pub use documents::documents;
+pub use json::json;
 pub use jws::jws;
 pub use keys::keys;
 pub use responses::responses;
@@ -43,6 +47,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("adc", adc),
     ("dates", dates),
     ("documents", documents),
+    ("json", json),
     ("jws", jws),
     ("keys", keys),
     ("responses", responses),

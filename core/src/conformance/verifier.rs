@@ -18,7 +18,7 @@ struct Planned {
 pub(super) struct VerifierRunner {
     verifier: TokenVerifier,
     planned: std::vec::IntoIter<Planned>,
-    current: Option<VerifyFlow<crate::Claims>>,
+    current: Option<VerifyFlow<crate::VerifiedClaims>>,
     next: Option<Planned>,
     results: Vec<Value>,
 }
@@ -49,15 +49,15 @@ impl VerifierRunner {
         })
     }
 
-    fn record(&mut self, result: Result<crate::Claims>) {
+    fn record(&mut self, result: Result<crate::VerifiedClaims>) {
         self.current = None;
         self.results.push(match result {
-            Ok(claims) => json!({ "claims": Value::Object(claims.into_map()) }),
+            Ok(claims) => json!({ "claims": Value::Object(claims.into_claims().into_map()) }),
             Err(err) => json!({ "error": err.code() }),
         });
     }
 
-    fn current(&mut self) -> Result<&mut VerifyFlow<crate::Claims>> {
+    fn current(&mut self) -> Result<&mut VerifyFlow<crate::VerifiedClaims>> {
         self.current
             .as_mut()
             .ok_or_else(|| Error::invalid_argument("no request is waiting for a response"))

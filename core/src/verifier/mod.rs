@@ -28,7 +28,6 @@ pub use presets::{
     IBM_IAM_ISSUER, IBM_IAM_KEYS_URL,
 };
 
-use crate::claims::Claims;
 use crate::error::{Error, Result};
 use crate::flow::{Flow, RequestFlow, Step, pending};
 use crate::http::HttpResponse;
@@ -37,6 +36,7 @@ use crate::keyset::KeySet;
 use crate::remote_keyset::{KeyDecision, KeySetPolicy, OidcDiscovery, RemoteKeySet};
 use crate::time::UnixTime;
 use crate::url::Endpoint;
+use crate::verified_claims::VerifiedClaims;
 use crate::verify::{Validation, verify};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -139,9 +139,9 @@ impl TokenVerifier {
     /// The conversation that verifies `token`: done with its claims, or an
     /// error (`key_not_found`, `signature_invalid`, `token_expired`, …, or the
     /// key endpoint's error once the last good keys are past their bound).
-    pub fn verify(&self, token: &str) -> VerifyFlow<Claims> {
+    pub fn verify(&self, token: &str) -> VerifyFlow<VerifiedClaims> {
         VerifyFlow::new(self, token, |token, keys, validation, now| {
-            Ok(verify(token, keys, validation, now)?.into_claims())
+            Ok(verify(token, keys, validation, now)?.into_verified_claims())
         })
     }
 

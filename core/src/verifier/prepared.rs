@@ -1,10 +1,10 @@
 //! A token whose key was found by a ready verifier, waiting for the host's
 //! signature check (WebCrypto), then checked against every rule of the preset.
 
-use crate::claims::Claims;
 use crate::error::Result;
 use crate::keyset::KeySet;
 use crate::time::UnixTime;
+use crate::verified_claims::VerifiedClaims;
 use crate::verify::{PendingVerification, Validation, prepare_verification};
 
 /// What [`crate::TokenVerifier::prepare`] produces: check
@@ -32,11 +32,11 @@ impl PreparedToken {
 
     /// The host's verdict on the signature, then the claims against the
     /// preset's rules at `now`.
-    pub fn finish(self, signature_valid: bool, now: UnixTime) -> Result<Claims> {
+    pub fn finish(self, signature_valid: bool, now: UnixTime) -> Result<VerifiedClaims> {
         Ok(self
             .pending
             .finish(signature_valid, &self.validation, now)?
-            .into_claims())
+            .into_verified_claims())
     }
 
     /// The pending check and the validation it finishes with.

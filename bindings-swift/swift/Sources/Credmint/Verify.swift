@@ -55,7 +55,7 @@ public final class Verifier: @unchecked Sendable {
         try Verifier("oidc", ["issuer": issuer, "audience": audiences], http: http)
     }
 
-    /// The verified claims as JSON text; a `CredmintError` otherwise.
+    /// The verified claims as JSON text (the token's own, read strictly); a `CredmintError` otherwise.
     public func verify(_ token: String) async throws -> String {
         let output = try await drive(native.verify(token: token), transport: http.transport, clock: http.clock)
         guard case .claims(let json) = output else { throw unexpected(output) }

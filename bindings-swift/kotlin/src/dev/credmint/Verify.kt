@@ -35,7 +35,7 @@ class Verifier private constructor(
 ) : AutoCloseable {
     private val native = TokenVerifier(preset, options)
 
-    /** The verified claims as JSON text; a [CredmintException] otherwise. */
+    /** The verified claims as JSON text (the token's own, read strictly); a [CredmintException] otherwise. */
     suspend fun verify(token: String): String = native.verify(token).use { conversation ->
         when (val output = drive(conversation, http.transport, http.clock)) {
             is Output.Claims -> output.json
