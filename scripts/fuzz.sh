@@ -68,7 +68,7 @@ case ${1:-smoke} in
   smoke)
     # Inputs per target (about 10-20 s each here), seed 1, new inputs kept
     # apart and dropped: a failure here is one any machine reproduces.
-    declare -A runs=([adc]=1000000 [dates]=1000000 [documents]=1000000 [jws]=1000000 [keys]=400000 [responses]=150000)
+    declare -A runs=([adc]=1000000 [dates]=1000000 [documents]=1000000 [json]=1000000 [jws]=1000000 [keys]=400000 [responses]=150000)
     build
     for target in "${targets[@]}"; do
       rm -rf "$work/smoke/$target"
