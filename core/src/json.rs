@@ -52,6 +52,17 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, JsonError> {
         .map_err(|err| JsonError::Syntax(format!("invalid UTF-8 at byte {}", err.valid_up_to())))
 }
 
+/// [`utf8`] for bytes the caller owns: the same refusal, and the text in the
+/// same allocation.
+pub(crate) fn utf8_owned(bytes: Vec<u8>) -> Result<String, JsonError> {
+    String::from_utf8(bytes).map_err(|err| {
+        JsonError::Syntax(format!(
+            "invalid UTF-8 at byte {}",
+            err.utf8_error().valid_up_to()
+        ))
+    })
+}
+
 /// Describes a serde_json error by category and position only, never quoting
 /// the input (serde_json's own messages can echo values, which may be secrets).
 /// "missing field" and "duplicate field" messages name only a struct field and

@@ -3,13 +3,18 @@
 //! A verified token's header and claims are read for a handful of members
 //! (`alg`, `kid`; `exp`, `aud`, …), while the rest only has to be valid.
 //! Building a `serde_json::Map` of every member to read six of them costs more
-//! than the checks themselves. This pass accepts exactly what
-//! [`crate::json::parse_object`] accepts (the same serde_json parse of every
+//! than the checks themselves. This pass accepts exactly what the strict
+//! `Value` parser it replaced accepted (kept as the `json` fuzz target's
+//! reference, `fuzz/src/reference.rs`): the same serde_json parse of every
 //! value, and no member name repeated at any depth, refused at the same
-//! position with the same words), summarizes the picked members as they pass,
-//! and builds nothing else.
+//! position with the same words. It summarizes the picked members as they
+//! pass and builds nothing else. On native targets, text a token usually
+//! carries is read first by a faster scanner (`json_scan`), which hands
+//! anything unusual back.
 
 use crate::json::{self, JsonError};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::json_scan;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -23,6 +28,7 @@ const LINEAR_NAMES: usize = 16;
 pub(crate) const MAX_PICKED: usize = 8;
 
 /// A picked member's value, summarized: what the checks need of it.
+#[derive(Debug, PartialEq)]
 pub(crate) enum Found<'a> {
     /// An integer that fits an `i64`.
     Integer(i64),
@@ -47,7 +53,10 @@ pub(crate) struct Picked<'a> {
 impl<'a> Picked<'a> {
     /// The member `name` (one of the names picked), if the object has it.
     pub(crate) fn get(&self, name: &str) -> Option<&Found<'a>> {
-        let index = self.names.iter().position(|wanted| *wanted == name)?;
+        let index = self
+            .names
+            .iter()
+            .position(|wanted| same_name(wanted, name))?;
         self.found.get(index)?.as_ref()
     }
 }
@@ -75,7 +84,44 @@ pub(crate) fn pick<'a>(
     }
 }
 
+/// The pass: on native targets the scanner's answer when it has one
+/// (`crate::json_scan`), else serde_json's.
 fn run<'a>(
+    text: &'a str,
+    names: &'static [&'static str],
+    found: &mut [Option<Found<'a>>; MAX_PICKED],
+) -> Result<Found<'a>, JsonError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        if let Some(top) = json_scan::scan(text, names, found) {
+            return Ok(top);
+        }
+        // It may have picked members before it gave up.
+        *found = Default::default();
+    }
+    run_serde(text, names, found)
+}
+
+/// The scanner's reading of `text` and serde_json's, when the scanner gives
+/// one: the top value's summary and the members `names` picked.
+#[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
+pub(crate) type Reading<'a> = (Found<'a>, [Option<Found<'a>>; MAX_PICKED]);
+
+/// Both readings of `text` ([`Reading`]), for the fuzz target that checks them equal.
+#[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
+pub(crate) fn scan_and_serde<'a>(
+    text: &'a str,
+    names: &'static [&'static str],
+) -> Option<(Reading<'a>, std::result::Result<Reading<'a>, JsonError>)> {
+    let mut scanned = Default::default();
+    let top = json_scan::scan(text, names, &mut scanned)?;
+    let mut passed = Default::default();
+    let serde = run_serde(text, names, &mut passed).map(|top| (top, passed));
+    Some(((top, scanned), serde))
+}
+
+/// The pass as serde_json reads the text (every refusal's words and position).
+pub(crate) fn run_serde<'a>(
     text: &'a str,
     names: &'static [&'static str],
     found: &mut [Option<Found<'a>>; MAX_PICKED],
@@ -92,14 +138,15 @@ fn run<'a>(
 /// The names seen in one object, refusing a repeat as the strict parser did
 /// (after reading the repeated name, before its value). The first names are
 /// kept on the stack and compared one by one; past them, in a sorted set.
-struct Names<'a> {
+pub(crate) struct Names<'a> {
     first: [Cow<'a, str>; LINEAR_NAMES],
     count: usize,
     more: std::collections::BTreeSet<Cow<'a, str>>,
 }
 
 impl<'a> Names<'a> {
-    fn new() -> Self {
+    /// No names yet.
+    pub(crate) fn new() -> Self {
         Names {
             first: [const { Cow::Borrowed("") }; LINEAR_NAMES],
             count: 0,
@@ -107,23 +154,30 @@ impl<'a> Names<'a> {
         }
     }
 
-    fn add<E: de::Error>(&mut self, name: Cow<'a, str>) -> std::result::Result<(), E> {
-        let repeated = if self.count < LINEAR_NAMES {
-            let repeated = self.first[..self.count].contains(&name);
+    /// Adds `name`: `false` if the object already had it.
+    pub(crate) fn add(&mut self, name: Cow<'a, str>) -> bool {
+        if self.count < LINEAR_NAMES {
+            let repeated = self.first[..self.count]
+                .iter()
+                .any(|seen| same_name(seen, &name));
             self.first[self.count] = name;
             self.count += 1;
-            repeated
+            !repeated
         } else {
             if self.more.is_empty() {
                 self.more.extend(self.first.iter().cloned());
             }
-            !self.more.insert(name)
-        };
-        if repeated {
-            return Err(de::Error::custom("duplicate member name"));
+            self.more.insert(name)
         }
-        Ok(())
     }
+}
+
+/// Whether two member names are equal, byte by byte after their lengths:
+/// inline, where `==` calls `memcmp`, which costs more than the comparison
+/// itself for names of three bytes (`iss`, `iat`, `exp`).
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The one visitor of the pass (one type, so serde_json's parser is
@@ -213,8 +267,10 @@ impl<'de> Visitor<'de> for Pass<'_, 'de> {
             let Found::Text(name) = name else {
                 return Err(de::Error::custom("member name is not a string"));
             };
-            let index = wanted.iter().position(|wanted| *wanted == name);
-            names.add(name)?;
+            let index = wanted.iter().position(|wanted| same_name(wanted, &name));
+            if !names.add(name) {
+                return Err(de::Error::custom("duplicate member name"));
+            }
             match (index, found.as_deref_mut()) {
                 (Some(index), Some(found)) => {
                     found[index] = Some(access.next_value_seed(Pass::Summarize)?);

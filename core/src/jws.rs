@@ -237,27 +237,26 @@ impl fmt::Debug for Header {
     }
 }
 
-/// A compact JWS split and decoded, signature not yet checked. The payload
-/// and signature sit in the caller's [`DecodeBuffers`] when they fit.
+/// A compact JWS split and decoded, signature not yet checked. The payload is
+/// decoded into the vector that becomes the verified claims' text; the
+/// signature sits in the caller's [`DecodeBuffers`] when it fits.
 pub(crate) struct ParsedJws<'a> {
     pub(crate) header: Header,
     pub(crate) signing_input: &'a [u8],
-    pub(crate) payload: Cow<'a, [u8]>,
+    pub(crate) payload: Vec<u8>,
     pub(crate) signature: Cow<'a, [u8]>,
 }
 
-/// Room on the caller's stack for a token's decoded payload and signature, so
-/// that verifying a typical token allocates for neither.
+/// Room on the caller's stack for a token's decoded signature, so that
+/// verifying a typical token does not allocate for it.
 pub(crate) struct DecodeBuffers {
-    payload: [u8; 2048],
     signature: [u8; 512],
 }
 
 impl DecodeBuffers {
-    /// Empty buffers.
+    /// An empty buffer.
     pub(crate) fn new() -> Self {
         DecodeBuffers {
-            payload: [0; 2048],
             signature: [0; 512],
         }
     }
@@ -275,34 +274,57 @@ pub(crate) fn parse_compact<'a>(
             token.len()
         )));
     }
-    let mut segments = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        let found = token.split('.').count();
-        let hint = if found == 5 {
-            " (a JWE, which is not supported)"
-        } else {
-            ""
-        };
-        return Err(Error::malformed(format!(
-            "expected 3 dot-separated segments, found {found}{hint}"
-        )));
+    // The signature segment is not searched for a further dot: base64url
+    // refuses one, and a refusal then reports the segments found.
+    let segments =
+        split_at_dot(token).and_then(|(header, rest)| Some((header, split_at_dot(rest)?)));
+    let Some((header_b64, (payload_b64, signature_b64))) = segments else {
+        return Err(wrong_segments(token));
     };
+    decode_segments(token, header_b64, payload_b64, signature_b64, buffers).map_err(|err| {
+        if signature_b64.contains('.') {
+            wrong_segments(token)
+        } else {
+            err
+        }
+    })
+}
+
+/// `text` before and after its first dot (found with `memchr`'s SIMD search).
+fn split_at_dot(text: &str) -> Option<(&str, &str)> {
+    let dot = memchr::memchr(b'.', text.as_bytes())?;
+    Some((text.get(..dot)?, text.get(dot + 1..)?))
+}
+
+/// A token that is not three dot-separated segments.
+fn wrong_segments(token: &str) -> Error {
+    let found = token.split('.').count();
+    let hint = if found == 5 {
+        " (a JWE, which is not supported)"
+    } else {
+        ""
+    };
+    Error::malformed(format!(
+        "expected 3 dot-separated segments, found {found}{hint}"
+    ))
+}
+
+/// The segments of a compact JWS decoded and its header checked.
+fn decode_segments<'a>(
+    token: &'a str,
+    header_b64: &str,
+    payload_b64: &str,
+    signature_b64: &str,
+    buffers: &'a mut DecodeBuffers,
+) -> Result<ParsedJws<'a>> {
     let refuse =
         |name: &str| Error::malformed(format!("{name} is not canonical unpadded base64url"));
     // The header is parsed and dropped here: decoded on this stack when it fits.
     let mut header_buf = [0u8; 512];
     let header_bytes = b64url_decode_into(nonempty_segment(header_b64, "header")?, &mut header_buf)
         .ok_or_else(|| refuse("header"))?;
-    let payload = b64url_decode_into(
-        nonempty_segment(payload_b64, "payload")?,
-        &mut buffers.payload,
-    )
-    .ok_or_else(|| refuse("payload"))?;
+    let payload = b64url_decode(nonempty_segment(payload_b64, "payload")?)
+        .ok_or_else(|| refuse("payload"))?;
     let signature = b64url_decode_into(
         nonempty_segment(signature_b64, "signature")?,
         &mut buffers.signature,
@@ -463,6 +485,24 @@ mod tests {
         ] {
             assert_eq!(code(&bad), "malformed_token", "{bad:?}");
         }
+    }
+
+    /// A token of more than three segments reports its segments, whatever else
+    /// is wrong with it (its signature segment is never searched for a dot).
+    #[test]
+    fn extra_segments_are_reported_before_any_segment_is_read() {
+        let good = token(r#"{"alg":"RS256"}"#, "{}", &[1; 256]);
+        let message = |token: &str| {
+            parse_compact(token, DEFAULT_MAX_TOKEN_SIZE, &mut DecodeBuffers::new())
+                .err()
+                .map(|err| err.to_string())
+                .unwrap_or_default()
+        };
+        assert!(message(&format!("{good}.x")).contains("found 4"));
+        assert!(message("!!.e30.AA.x").contains("found 4"));
+        assert!(message("e30.e30.!!.x.y").contains("found 5 (a JWE"));
+        assert!(message("e30.e30").contains("found 2"));
+        assert!(message("!!.e30.AA").contains("header is not canonical"));
     }
 
     #[test]

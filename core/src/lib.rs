@@ -68,6 +68,10 @@ mod http;
 pub mod ibm;
 mod json;
 mod json_pass;
+// Native only: WebAssembly keeps serde_json alone (a smaller module, and fewer
+// functions for a cold isolate to compile).
+#[cfg(not(target_arch = "wasm32"))]
+mod json_scan;
 pub mod jws;
 pub mod k0rdent;
 pub mod key;

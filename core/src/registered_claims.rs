@@ -38,7 +38,10 @@ impl<'a> RegisteredClaims<'a> {
 impl RegisteredSource for RegisteredClaims<'_> {
     /// With [`Claims::numeric_date`]'s rules.
     fn numeric_date(&self, name: &str) -> Result<Option<i64>> {
-        if !REGISTERED.contains(&name) {
+        if !REGISTERED
+            .iter()
+            .any(|known| json_pass::same_name(known, name))
+        {
             return Err(Error::invalid_argument("not a registered claim"));
         }
         match self.0.get(name) {

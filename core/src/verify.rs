@@ -226,25 +226,27 @@ pub fn verify(
     let algorithm = validation.allowed_algorithm(&parsed.header)?;
     keys.select_for(parsed.header.kid(), algorithm)?
         .verify(parsed.signing_input, &parsed.signature)?;
-    checked(parsed.header, &parsed.payload, validation, now)
+    checked(parsed.header, parsed.payload, validation, now)
 }
 
 /// The claims of a token whose signature passed, checked against `validation` at `now`.
+/// The decoded payload becomes the verified claims' text as it is (no copy).
 fn checked(
     header: Header,
-    payload: &[u8],
+    payload: Vec<u8>,
     validation: &Validation,
     now: UnixTime,
 ) -> Result<VerifiedJwt> {
-    let json = json::utf8(payload)
+    let json = json::utf8_owned(payload)
         .map_err(Claims::refusal)
         .map_err(payload_refused)?;
-    let registered = RegisteredClaims::read(json).map_err(payload_refused)?;
+    let registered = RegisteredClaims::read(&json).map_err(payload_refused)?;
     check_typ(&header, validation)?;
     check_claims(&registered, validation, now)?;
+    drop(registered); // It borrows `json`, which the result takes.
     Ok(VerifiedJwt {
         header,
-        claims: VerifiedClaims::new(json.into()),
+        claims: VerifiedClaims::new(json.into_boxed_str()),
     })
 }
 
@@ -286,7 +288,7 @@ pub fn prepare_verification(
         header: parsed.header,
         key,
         signing_input: parsed.signing_input.to_vec(),
-        payload: parsed.payload.into_owned(),
+        payload: parsed.payload,
         signature: parsed.signature.into_owned(),
     })
 }
@@ -326,7 +328,7 @@ impl PendingVerification {
         if !signature_valid {
             return Err(Error::SignatureInvalid);
         }
-        checked(self.header, &self.payload, validation, now)
+        checked(self.header, self.payload, validation, now)
     }
 }
 

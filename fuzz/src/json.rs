@@ -35,6 +35,13 @@ pub fn json(data: &[u8]) {
         panic!("the registered claims read differently: {one_pass:?} against {map:?}");
     }
 
+    // The pass's fast scanner, when it reads the text, reads it as serde_json does.
+    if let Some((scanned, passed)) = fuzzing::json_scan_both_ways(&text)
+        && passed.as_ref() != Ok(&scanned)
+    {
+        panic!("the scanner and serde_json read differently: {scanned} against {passed:?}");
+    }
+
     // The same text as a token's header.
     let token = format!("{}.e30.AA", base64url(text.as_bytes()));
     if let Ok(decoded) = decode_unverified(&token) {
